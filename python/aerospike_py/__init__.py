@@ -1,0 +1,61 @@
+"""aerospike-py: an Arrow-native Python client for Aerospike with a Rust core.
+
+>>> import aerospike_py as aerospike
+>>> with aerospike.LocalServer() as server:
+...     with aerospike.client(server.config).connect() as client:
+...         client.put(("test", "demo", "user1"), {"name": "Alice", "age": 30})
+...         key, meta, bins = client.get(("test", "demo", "user1"))
+>>> bins
+{'name': 'Alice', 'age': 30}
+>>> meta.gen
+1
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import exception
+from ._native import AsyncClient, Client, LocalServer, build_profile
+from .constants import *  # noqa: F403 - the constants are part of the top-level API
+from .constants import __all__ as _constants
+from .exception import *  # noqa: F403 - so are the exception classes
+from .exception import __all__ as _exceptions
+from .types import BinTuple, ExistsResult, GeoJSON, HyperLogLog, Key, OperateOrderedResult, Record, RecordMetadata
+
+__version__ = "0.1.0"
+
+def client(config: dict[str, Any]) -> Client:
+    """A synchronous client for the cluster that ``config`` describes; call ``connect()`` next.
+
+    ``config`` takes ``hosts`` (a list of ``(address, port)``), and optionally ``cluster_name``,
+    ``user``/``password``, ``timeout`` (connect timeout, ms) and ``policies`` (per-family
+    defaults: ``{"read": {...}, "write": {...}, "operate": {...}, "remove": {...}}``). An unknown
+    key raises ``ParamError``.
+    """
+    return Client(config)
+
+
+def async_client(config: dict[str, Any]) -> AsyncClient:
+    """An asyncio client for the cluster that ``config`` describes; ``await`` its ``connect()``."""
+    return AsyncClient(config)
+
+
+__all__ = [
+    "AsyncClient",
+    "BinTuple",
+    "Client",
+    "ExistsResult",
+    "GeoJSON",
+    "HyperLogLog",
+    "Key",
+    "LocalServer",
+    "OperateOrderedResult",
+    "Record",
+    "RecordMetadata",
+    "async_client",
+    "client",
+    "exception",
+    *_constants,
+    *_exceptions,
+]

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: Rust unit tests, lints, the Python suite (both clients,
+# the conformance corpus through the official client, doctests) against the embedded local
+# server, or against a real server when AEROSPIKE_HOSTS=host:port is set.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MATURIN_ARGS="--extras test" source "$ROOT/scripts/bootstrap.sh"
+cd "$ROOT"
+echo "== cargo test (pure crates)"
+cargo test -q -p local-server
+echo "== R1: the pure crates never depend on pyo3"
+if cargo tree -p local-server -e normal | grep -q pyo3; then echo "local-server depends on pyo3" >&2; exit 1; fi
+echo "== pytest"
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,152 @@
+//! `AsyncClient`: the asyncio client. Each method parses its arguments at call time, so bad input
+//! raises before an awaitable exists, then returns a real awaitable (pyo3-async-runtimes) for the
+//! same `ops` future the sync client waits on; no thread is parked per call.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::connection::{self, Connection};
+use crate::ops::kv::WriteKind;
+use crate::ops::{info, kv};
+use crate::policy::client_config;
+use crate::runtime::spawn;
+
+#[pyclass(name = "AsyncClient", module = "aerospike_py", frozen)]
+pub(crate) struct PyAsyncClient {
+    conn: Arc<Connection>,
+}
+
+#[pymethods]
+impl PyAsyncClient {
+    #[new]
+    fn new(config: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(Self { conn: Arc::new(Connection::new(client_config(config)?)) })
+    }
+
+    /// Awaitable that connects and resolves to the client itself.
+    #[pyo3(signature = (username=None, password=None))]
+    fn connect<'py>(slf: &Bound<'py, Self>, username: Option<String>, password: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        let conn = slf.get().conn.clone();
+        let policy = conn.client_policy(username, password)?;
+        let hosts = conn.hosts();
+        let me: Py<Self> = slf.clone().unbind();
+        spawn(slf.py(), async move {
+            conn.connect(policy, hosts).await?;
+            Ok(me)
+        })
+    }
+
+    fn is_connected(&self) -> bool {
+        self.conn.is_connected()
+    }
+
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        spawn(py, connection::close(self.conn.take()))
+    }
+
+    fn get_node_names(&self) -> Vec<String> {
+        self.conn.client().map(|c| c.node_names()).unwrap_or_default()
+    }
+
+    #[pyo3(signature = (command, policy=None))]
+    fn info_random_node<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let policy = crate::policy::admin_policy(policy)?;
+        spawn(py, info::random_node(self.conn.client()?, command, policy))
+    }
+
+    #[pyo3(signature = (command, policy=None))]
+    fn info_all<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let policy = crate::policy::admin_policy(policy)?;
+        let client = self.conn.client()?;
+        spawn(py, async move {
+            let answers = info::all_nodes(client, command, policy).await?;
+            Ok(answers.into_iter().collect::<std::collections::HashMap<_, _>>())
+        })
+    }
+
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::connect(slf, None, None)
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(&self, py: Python<'py>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let close = connection::close(self.conn.take());
+        spawn(py, async move {
+            close.await?;
+            Ok(false)
+        })
+    }
+
+    #[pyo3(signature = (key, bins, meta=None, policy=None))]
+    fn put<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
+        spawn(py, kv::write(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, policy=None))]
+    fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
+        spawn(py, kv::get(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, bins, policy=None))]
+    fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
+        spawn(py, kv::get(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, policy=None))]
+    fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
+        spawn(py, kv::exists(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, meta=None, policy=None))]
+    fn remove<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
+        spawn(py, kv::remove(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, val=None, meta=None, policy=None))]
+    fn touch<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
+        spawn(py, kv::touch(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
+    fn append<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
+        spawn(py, kv::write(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
+    fn prepend<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
+        spawn(py, kv::write(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, bin, offset, meta=None, policy=None))]
+    fn increment<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
+        spawn(py, kv::write(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, bin_names, meta=None, policy=None))]
+    fn remove_bin<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
+        spawn(py, kv::write(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, ops, meta=None, policy=None))]
+    fn operate<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
+        spawn(py, kv::operate(self.conn.client()?, req))
+    }
+
+    #[pyo3(signature = (key, ops, meta=None, policy=None))]
+    fn operate_ordered<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
+        spawn(py, kv::operate(self.conn.client()?, req))
+    }
+}

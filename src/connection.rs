@@ -1,0 +1,94 @@
+//! The state `Client` and `AsyncClient` share: the parsed config, the default policies, and the
+//! connected `aerospike::Client`. Connecting, closing and the fork check live here once.
+
+use std::sync::{Arc, RwLock};
+
+use aerospike::AuthMode;
+
+use crate::errors::{client_error, AsError};
+use crate::policy::{ClientConfig, Defaults};
+
+pub(crate) struct Connection {
+    config: ClientConfig,
+    state: RwLock<Option<Connected>>,
+}
+
+#[derive(Clone)]
+struct Connected {
+    client: Arc<aerospike::Client>,
+    /// The process that connected: a forked child must not reuse the parent's sockets.
+    pid: u32,
+}
+
+impl Connection {
+    pub(crate) fn new(config: ClientConfig) -> Self {
+        Self { config, state: RwLock::new(None) }
+    }
+
+    pub(crate) fn defaults(&self) -> &Defaults {
+        &self.config.defaults
+    }
+
+    /// The client policy to connect with, with credentials given to `connect()` if any.
+    pub(crate) fn client_policy(&self, user: Option<String>, password: Option<String>) -> pyo3::PyResult<aerospike::ClientPolicy> {
+        let mut policy = self.config.policy.clone();
+        match (user, password) {
+            (Some(user), Some(password)) => policy.set_auth_mode(AuthMode::Internal(user, password)),
+            (Some(_), None) => return Err(crate::errors::param_error("connect() got a username but no password")),
+            _ => {}
+        }
+        Ok(policy)
+    }
+
+    pub(crate) fn hosts(&self) -> Vec<aerospike::Host> {
+        self.config.hosts.clone()
+    }
+
+    /// Connects unless already connected; runs on the shared runtime (the crate's tend task binds
+    /// to the runtime that creates the client).
+    pub(crate) async fn connect(self: Arc<Self>, policy: aerospike::ClientPolicy, hosts: Vec<aerospike::Host>) -> Result<(), AsError> {
+        if self.is_connected() {
+            return Ok(());
+        }
+        let client = aerospike::Client::new(&policy, &hosts).await?;
+        let mut state = self.state.write().map_err(|_| AsError::Client("client state is poisoned".into()))?;
+        *state = Some(Connected { client: Arc::new(client), pid: std::process::id() });
+        Ok(())
+    }
+
+    /// The connected client, or a `ClientError` saying why there is none.
+    pub(crate) fn client(&self) -> pyo3::PyResult<Arc<aerospike::Client>> {
+        let state = self.state.read().map_err(|_| client_error("client state is poisoned"))?;
+        match state.as_ref() {
+            None => Err(client_error("the client is not connected: call connect() first")),
+            Some(c) if c.pid != std::process::id() => {
+                Err(client_error("client used after fork; create a new client in the child"))
+            }
+            Some(c) => Ok(c.client.clone()),
+        }
+    }
+
+    pub(crate) fn is_connected(&self) -> bool {
+        self.state
+            .read()
+            .ok()
+            .and_then(|s| s.as_ref().map(|c| c.pid == std::process::id() && c.client.is_connected()))
+            .unwrap_or(false)
+    }
+
+    /// Forgets the connection and returns the client to close, if there was one.
+    pub(crate) fn take(&self) -> Option<Arc<aerospike::Client>> {
+        let mut state = self.state.write().ok()?;
+        let connected = state.take()?;
+        // In a forked child the parent's tend tasks don't exist here: just drop the handle.
+        (connected.pid == std::process::id()).then_some(connected.client)
+    }
+}
+
+/// Closes a client taken from a `Connection`.
+pub(crate) async fn close(client: Option<Arc<aerospike::Client>>) -> Result<(), AsError> {
+    if let Some(client) = client {
+        client.close().await?;
+    }
+    Ok(())
+}

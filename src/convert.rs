@@ -1,0 +1,392 @@
+//! Python values <-> `aerospike::Value`, keys and records: the only converter in the extension.
+//! Nothing is lost either way: the full int64 range, bytes vs str, bool vs int, nested lists and
+//! maps with their order, None, GeoJSON and HyperLogLog; anything else is refused with an error
+//! that names the value, before anything is sent.
+
+use aerospike::{Key, Record, Value};
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple,
+    PyType,
+};
+
+use crate::errors::param_error;
+
+/// Deeper nesting than this is refused rather than risking the stack (and self-containing lists).
+const MAX_DEPTH: usize = 64;
+/// The expiration value the server sends for a record that never expires.
+const TTL_NEVER: i64 = -1;
+
+/// A class of `aerospike_py.types`, imported once per interpreter.
+fn types_class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyType>> {
+    cell.import(py, "aerospike_py.types", name)
+}
+
+macro_rules! types_class {
+    ($fn_name:ident, $name:literal) => {
+        fn $fn_name(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+            static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+            types_class(py, &CELL, $name)
+        }
+    };
+}
+types_class!(key_class, "Key");
+types_class!(meta_class, "RecordMetadata");
+types_class!(record_class, "Record");
+types_class!(exists_class, "ExistsResult");
+types_class!(bin_tuple_class, "BinTuple");
+types_class!(ordered_class, "OperateOrderedResult");
+types_class!(geojson_class, "GeoJSON");
+types_class!(hll_class, "HyperLogLog");
+
+// ---------------------------------------------------------------------------------------------
+// Python -> Aerospike
+
+/// A bin value from Python.
+pub(crate) fn value_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    value_at_depth(obj, 0)
+}
+
+fn value_at_depth(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(param_error(format!(
+            "value is nested deeper than {MAX_DEPTH} levels (a list or dict that contains itself?)"
+        )));
+    }
+    let py = obj.py();
+    if obj.is_none() {
+        return Ok(Value::Nil);
+    }
+    // bool before int: a Python bool is an int.
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return int_from_py(obj).map(Value::Int);
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Ok(Value::from(f.value()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        if obj.is_instance(hll_class(py)?)? {
+            return Ok(Value::Hll(b.as_bytes().to_vec()));
+        }
+        return Ok(Value::Blob(b.as_bytes().to_vec()));
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(Value::Blob(b.to_vec()));
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        return Ok(Value::Blob(obj.call_method0("tobytes")?.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    if let Ok(list) = obj.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            out.push(value_at_depth(&item, depth + 1)?);
+        }
+        return Ok(Value::List(out));
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        let mut out = Vec::with_capacity(tuple.len());
+        for item in tuple.iter() {
+            out.push(value_at_depth(&item, depth + 1)?);
+        }
+        return Ok(Value::List(out));
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut out = aerospike::IndexMap::with_capacity(dict.len());
+        for (k, v) in dict.iter() {
+            out.insert(map_key_from_py(&k)?, value_at_depth(&v, depth + 1)?);
+        }
+        return Ok(Value::OrderedMap(out));
+    }
+    if obj.is_instance(geojson_class(py)?)? {
+        let text: String = obj.getattr("json")?.extract()?;
+        return Ok(Value::GeoJson(text));
+    }
+    Err(PyTypeError::new_err(format!(
+        "cannot store a value of type {}: Aerospike stores None, bool, int, float, str, bytes, \
+         list, dict, GeoJSON and HyperLogLog",
+        obj.get_type().name()?
+    )))
+}
+
+/// A signed 64-bit integer, or an error that says why the value does not fit.
+fn int_from_py(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    obj.extract::<i64>().map_err(|_| {
+        PyOverflowError::new_err(format!(
+            "integer {} is out of range: Aerospike integers are signed 64-bit",
+            obj.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())
+        ))
+    })
+}
+
+/// Map keys are limited to int, str and bytes: the server refuses any other type.
+fn map_key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.is_instance_of::<PyBool>() || obj.is_none() || obj.is_instance_of::<PyFloat>() {
+        return Err(PyTypeError::new_err(format!(
+            "map key {} ({}) is not allowed: Aerospike map keys are int, str or bytes",
+            obj.repr()?,
+            obj.get_type().name()?
+        )));
+    }
+    match value_at_depth(obj, MAX_DEPTH)? {
+        key @ (Value::Int(_) | Value::String(_) | Value::Blob(_)) => Ok(key),
+        _ => Err(PyTypeError::new_err(format!(
+            "map key of type {} is not allowed: Aerospike map keys are int, str or bytes",
+            obj.get_type().name()?
+        ))),
+    }
+}
+
+/// A bin name: a str of at most 15 bytes (the server's limit).
+pub(crate) fn bin_name_from_py(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let name: String = obj.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "bin names are str, not {}",
+            obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        ))
+    })?;
+    check_bin_name(&name)?;
+    Ok(name)
+}
+
+pub(crate) fn check_bin_name(name: &str) -> PyResult<()> {
+    if name.len() > 15 {
+        return Err(param_error(format!(
+            "bin name {name:?} is {} bytes long: Aerospike bin names are at most 15 bytes",
+            name.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The bins of a put: a dict of bin name -> value.
+pub(crate) fn bins_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<aerospike::Bin>> {
+    let dict = obj.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "bins must be a dict of bin name -> value, not {}",
+            obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        ))
+    })?;
+    let mut bins = Vec::with_capacity(dict.len());
+    for (name, value) in dict.iter() {
+        let name = bin_name_from_py(&name)?;
+        let value = value_from_py(&value).map_err(|e| annotate(obj.py(), e, &name))?;
+        bins.push(aerospike::Bin::new(name, value));
+    }
+    Ok(bins)
+}
+
+/// Prefixes an error about a value with the bin it was meant for.
+fn annotate(py: Python<'_>, err: PyErr, bin: &str) -> PyErr {
+    let message = format!("bin {bin:?}: {}", err.value(py));
+    let kind = err.get_type(py);
+    kind.call1((message,)).map_or(err, PyErr::from_value)
+}
+
+/// A key tuple: `(namespace, set, pk)` or `(namespace, set, pk_or_None, digest)`.
+pub(crate) fn key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Key> {
+    let tuple = obj.cast::<PyTuple>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "a key is a tuple (namespace, set, pk) or (namespace, set, None, digest), not {}",
+            obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        ))
+    })?;
+    if !(3..=4).contains(&tuple.len()) {
+        return Err(param_error(format!(
+            "a key is (namespace, set, pk) or (namespace, set, None, digest); got {} items",
+            tuple.len()
+        )));
+    }
+    let namespace: String = tuple
+        .get_item(0)?
+        .extract()
+        .map_err(|_| PyTypeError::new_err("the key's namespace must be a str"))?;
+    if namespace.is_empty() || namespace.len() > 31 {
+        return Err(param_error(format!(
+            "namespace {namespace:?} is invalid: names are 1 to 31 bytes"
+        )));
+    }
+    let set = tuple.get_item(1)?;
+    let set: String = if set.is_none() {
+        String::new()
+    } else {
+        set.extract().map_err(|_| PyTypeError::new_err("the key's set must be a str or None"))?
+    };
+    if set.len() > 63 {
+        return Err(param_error(format!("set name {set:?} is longer than 63 bytes")));
+    }
+    let pk = tuple.get_item(2)?;
+    let user_key = if pk.is_none() { None } else { Some(user_key_from_py(&pk)?) };
+    let digest = if tuple.len() == 4 { tuple.get_item(3)? } else { obj.py().None().into_bound(obj.py()) };
+    if digest.is_none() {
+        let Some(user_key) = user_key else {
+            return Err(param_error("a key needs a primary key or a 20-byte digest"));
+        };
+        return Key::new(namespace, set, user_key).map_err(|e| param_error(e.to_string()));
+    }
+    let bytes: Vec<u8> = if let Ok(b) = digest.cast::<PyBytes>() {
+        b.as_bytes().to_vec()
+    } else if let Ok(b) = digest.cast::<PyByteArray>() {
+        b.to_vec()
+    } else {
+        return Err(PyTypeError::new_err("a key's digest must be bytes"));
+    };
+    let digest: [u8; 20] = bytes.as_slice().try_into().map_err(|_| {
+        param_error(format!("a key's digest is 20 bytes, not {}", bytes.len()))
+    })?;
+    Ok(Key::with_digest(namespace, set, user_key, digest))
+}
+
+fn user_key_from_py(pk: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if pk.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err("a primary key is str, int or bytes, not bool"));
+    }
+    if pk.is_instance_of::<PyInt>() {
+        return int_from_py(pk).map(Value::Int);
+    }
+    if let Ok(s) = pk.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
+    }
+    if let Ok(b) = pk.cast::<PyBytes>() {
+        return Ok(Value::Blob(b.as_bytes().to_vec()));
+    }
+    if let Ok(b) = pk.cast::<PyByteArray>() {
+        return Ok(Value::Blob(b.to_vec()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "a primary key is str, int or bytes, not {}",
+        pk.get_type().name()?
+    )))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aerospike -> Python
+
+pub(crate) fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Nil | Value::Infinity | Value::Wildcard => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => f64::from(f).into_pyobject(py)?.into_any(),
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Blob(b) | Value::Unknown(_, b) => PyBytes::new(py, b).into_any(),
+        Value::Hll(b) => hll_class(py)?.call1((PyBytes::new(py, b),))?,
+        Value::GeoJson(s) => geojson_class(py)?.call1((s.as_str(),))?,
+        Value::List(items) | Value::MultiResult(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::HashMap(map) => map_to_py(py, map.iter())?,
+        Value::OrderedMap(map) => map_to_py(py, map.iter())?,
+        Value::SortedMap(map) => map_to_py(py, map.iter())?,
+        Value::KeyValueList(pairs) => map_to_py(py, pairs.iter().map(|(k, v)| (k, v)))?,
+        // `Value` is non-exhaustive: a kind this build does not know is refused, not guessed.
+        _ => return Err(crate::errors::client_error(format!("the server sent a value this client cannot read: {value:?}"))),
+    })
+}
+
+fn map_to_py<'py, 'a>(
+    py: Python<'py>,
+    entries: impl Iterator<Item = (&'a Value, &'a Value)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    for (k, v) in entries {
+        dict.set_item(value_to_py(py, k)?, value_to_py(py, v)?)?;
+    }
+    Ok(dict.into_any())
+}
+
+/// `Key(namespace, set, user_key, digest)` for a record's key.
+pub(crate) fn key_to_py<'py>(py: Python<'py>, key: &Key) -> PyResult<Bound<'py, PyAny>> {
+    let set = if key.set_name().is_empty() { None } else { Some(key.set_name()) };
+    let user_key = match key.user_key() {
+        Some(v) => value_to_py(py, v)?,
+        None => py.None().into_bound(py),
+    };
+    key_class(py)?.call1((key.namespace(), set, user_key, PyBytes::new(py, &key.digest())))
+}
+
+/// `RecordMetadata(gen, ttl)` with ttl -1 for a record that never expires.
+pub(crate) fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
+    let ttl = record
+        .time_to_live()
+        .map_or(TTL_NEVER, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    meta_class(py)?.call1((record.generation, ttl))
+}
+
+fn bins_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    for (name, value) in &record.bins {
+        dict.set_item(name, value_to_py(py, value)?)?;
+    }
+    Ok(dict.into_any())
+}
+
+/// What a command answers, converted to Python when the caller (sync or asyncio) takes it.
+pub(crate) enum Answer {
+    None,
+    Record(Key, Record),
+    /// An operate answer: bins keep the last value a bin was answered with.
+    Operated(Key, Record),
+    Exists(Key, Option<Record>),
+    Ordered(Key, Record, Vec<Option<String>>),
+}
+
+impl<'py> IntoPyObject<'py> for Answer {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Answer::None => Ok(py.None().into_bound(py)),
+            Answer::Record(key, record) => record_class(py)?.call1((
+                key_to_py(py, &key)?,
+                meta_to_py(py, &record)?,
+                bins_to_py(py, &record)?,
+            )),
+            Answer::Operated(key, record) => {
+                let bins = PyDict::new(py);
+                for (name, value) in &record.bins {
+                    let last = match value {
+                        Value::MultiResult(items) => items.last().unwrap_or(&Value::Nil),
+                        other => other,
+                    };
+                    bins.set_item(name, value_to_py(py, last)?)?;
+                }
+                record_class(py)?.call1((key_to_py(py, &key)?, meta_to_py(py, &record)?, bins))
+            }
+            Answer::Exists(key, record) => {
+                let meta = match &record {
+                    Some(record) => meta_to_py(py, record)?,
+                    None => py.None().into_bound(py),
+                };
+                exists_class(py)?.call1((key_to_py(py, &key)?, meta))
+            }
+            Answer::Ordered(key, record, reads) => {
+                let ordered = PyList::empty(py);
+                let results = record.results.as_deref().unwrap_or_default();
+                for (index, bin) in reads.iter().enumerate() {
+                    let Some(bin) = bin else { continue };
+                    let value = results.get(index).unwrap_or(&Value::Nil);
+                    ordered.append(bin_tuple_class(py)?.call1((bin, value_to_py(py, value)?))?)?;
+                }
+                ordered_class(py)?.call1((key_to_py(py, &key)?, meta_to_py(py, &record)?, ordered))
+            }
+        }
+    }
+}

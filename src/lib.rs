@@ -1,0 +1,24 @@
+//! `aerospike_py._native`: the compiled core of aerospike-py. This file only registers classes;
+//! each concern lives in its own module.
+
+mod async_client;
+mod client;
+mod connection;
+mod convert;
+mod errors;
+// mod local;
+mod operations;
+mod ops;
+mod policy;
+mod runtime;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<async_client::PyAsyncClient>()?;
+    // m.add_class::<local::PyLocalServer>()?;
+    m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! `LocalServer`: starts and stops the embedded Aerospike-compatible server of
+//! `crates/local-server`, so tests, notebooks and the quick start need nothing installed.
+
+use std::sync::Mutex;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::errors::{client_error, param_error};
+
+#[pyclass(name = "LocalServer", module = "aerospike_py", frozen)]
+pub(crate) struct PyLocalServer {
+    config: local_server::Config,
+    running: Mutex<Option<local_server::Server>>,
+}
+
+#[pymethods]
+impl PyLocalServer {
+    #[new]
+    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000))]
+    fn new(port: u16, host: String, namespaces: Option<Vec<String>>, cluster_name: Option<String>, default_ttl: u32) -> PyResult<Self> {
+        let mut config = local_server::Config { host, port, cluster_name, ..local_server::Config::default() };
+        if let Some(names) = namespaces {
+            if names.is_empty() {
+                return Err(param_error("namespaces is empty: the server needs at least one"));
+            }
+            config.namespaces = names
+                .into_iter()
+                .map(|name| local_server::NamespaceConfig { name, default_ttl, ..local_server::NamespaceConfig::default() })
+                .collect();
+        } else {
+            for ns in &mut config.namespaces {
+                ns.default_ttl = default_ttl;
+            }
+        }
+        Ok(Self { config, running: Mutex::new(None) })
+    }
+
+    /// Starts the server (if not running) and returns it.
+    fn start(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        let me = slf.get();
+        let mut running = me.running.lock().map_err(|_| client_error("local server state is poisoned"))?;
+        if running.is_none() {
+            let config = me.config.clone();
+            let server = slf
+                .py()
+                .detach(|| local_server::Server::start(config))
+                .map_err(|e| client_error(format!("could not start the local server: {e}")))?;
+            *running = Some(server);
+        }
+        drop(running);
+        Ok(slf)
+    }
+
+    /// Stops the server; it can be started again (on a new port when the port was 0).
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let server = self.running.lock().map_err(|_| client_error("local server state is poisoned"))?.take();
+        if let Some(mut server) = server {
+            py.detach(move || server.stop());
+        }
+        Ok(())
+    }
+
+    #[getter]
+    fn is_running(&self) -> bool {
+        self.running.lock().is_ok_and(|s| s.is_some())
+    }
+
+    #[getter]
+    fn port(&self) -> PyResult<u16> {
+        self.with_server(|s| s.port())
+    }
+
+    /// `[(host, port)]`, ready for a client config.
+    #[getter]
+    fn hosts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let port = self.port()?;
+        PyList::new(py, [PyTuple::new(py, [self.config.host.clone().into_pyobject(py)?.into_any(), port.into_pyobject(py)?.into_any()])?])
+    }
+
+    /// A client config for this server: `aerospike_py.client(server.config).connect()`.
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        dict.set_item("hosts", self.hosts(py)?)?;
+        if let Some(name) = &self.config.cluster_name {
+            dict.set_item("cluster_name", name)?;
+        }
+        Ok(dict)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        Self::start(slf)
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        match self.port() {
+            Ok(port) => format!("LocalServer({}:{port}, running)", self.config.host),
+            Err(_) => "LocalServer(stopped)".to_owned(),
+        }
+    }
+}
+
+impl PyLocalServer {
+    fn with_server<T>(&self, f: impl FnOnce(&local_server::Server) -> T) -> PyResult<T> {
+        let running = self.running.lock().map_err(|_| client_error("local server state is poisoned"))?;
+        running.as_ref().map(f).ok_or_else(|| client_error("the local server is not running: call start() or use it as a context manager"))
+    }
+}
+
+impl Drop for PyLocalServer {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.running.lock() {
+            if let Some(mut server) = running.take() {
+                server.stop();
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Operation dicts (`{"op": OPERATOR_*, "bin": name, "val": value}`) -> `aerospike` operations,
+//! checked before anything is sent. The CDT, bit and HLL helper modules produce dicts that land
+//! here too, so each operator code has exactly one decoder.
+
+use aerospike::operations::{self as op, Operation};
+use aerospike::{Bin, Value};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::convert::{bin_name_from_py, value_from_py};
+use crate::errors::param_error;
+
+// The operator codes of `aerospike_py.constants`.
+const OPERATOR_READ: i64 = 1;
+const OPERATOR_WRITE: i64 = 2;
+const OPERATOR_INCR: i64 = 5;
+const OPERATOR_APPEND: i64 = 9;
+const OPERATOR_PREPEND: i64 = 10;
+const OPERATOR_TOUCH: i64 = 11;
+const OPERATOR_DELETE: i64 = 12;
+
+/// The most operations the server accepts in one message.
+const MAX_OPS: usize = 32_768;
+
+/// Decoded operations, with the bin each one answers for (None when it answers nothing), so
+/// that `operate_ordered` can pair results with bins.
+pub(crate) struct ParsedOps {
+    pub ops: Vec<Operation>,
+    pub answers: Vec<Option<String>>,
+}
+
+pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(PyTypeError::new_err("ops must be a list of operation dicts"));
+    };
+    if items.is_empty() {
+        return Err(param_error("ops is empty: operate needs at least one operation"));
+    }
+    if items.len() > MAX_OPS {
+        return Err(param_error(format!("{} operations is more than the server's limit of {MAX_OPS}", items.len())));
+    }
+    let mut parsed = ParsedOps { ops: Vec::with_capacity(items.len()), answers: Vec::with_capacity(items.len()) };
+    for (index, item) in items.iter().enumerate() {
+        let (operation, answer) =
+            op_from_py(item).map_err(|e| prefix(item.py(), e, &format!("ops[{index}]")))?;
+        parsed.ops.push(operation);
+        parsed.answers.push(answer);
+    }
+    Ok(parsed)
+}
+
+/// Re-raises `err` with `where_` in front of its message, keeping its class.
+fn prefix(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
+    let message = format!("{where_}: {}", err.value(py));
+    err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
+}
+
+fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, Option<String>)> {
+    let dict = item.cast::<PyDict>().map_err(|_| PyTypeError::new_err("an operation is a dict {\"op\": OPERATOR_*, \"bin\": ..., \"val\": ...}"))?;
+    let mut code = None;
+    let mut bin = None;
+    let mut val = None;
+    for (key, value) in dict.iter() {
+        let key: String = key.extract().map_err(|_| PyTypeError::new_err("operation keys are str"))?;
+        match key.as_str() {
+            "op" => code = Some(value.extract::<i64>().map_err(|_| PyTypeError::new_err("\"op\" must be an OPERATOR_* int"))?),
+            "bin" => bin = if value.is_none() { None } else { Some(bin_name_from_py(&value)?) },
+            "val" => val = Some(value),
+            _ => return Err(param_error(format!("unknown operation key {key:?}"))),
+        }
+    }
+    let code = code.ok_or_else(|| param_error("an operation needs \"op\""))?;
+    let need_bin = |bin: Option<String>| bin.ok_or_else(|| param_error("this operation needs a \"bin\""));
+    let value = |val: Option<Bound<'_, PyAny>>| -> PyResult<Value> {
+        match val {
+            Some(v) => value_from_py(&v),
+            None => Err(param_error("this operation needs a \"val\"")),
+        }
+    };
+    Ok(match code {
+        OPERATOR_READ => match bin {
+            Some(name) => (op::get_bin(name.clone()), Some(name)),
+            None => (op::get(), None),
+        },
+        OPERATOR_WRITE => {
+            let name = need_bin(bin)?;
+            let v = match val { Some(v) => value_from_py(&v)?, None => Value::Nil };
+            (op::put(&Bin::new(name, v)), None)
+        }
+        OPERATOR_INCR => {
+            let name = need_bin(bin)?;
+            let v = value(val)?;
+            if !matches!(v, Value::Int(_) | Value::Float(_)) {
+                return Err(PyTypeError::new_err(format!("increment of bin {name:?} needs an int or float \"val\"")));
+            }
+            (op::add(&Bin::new(name, v)), None)
+        }
+        OPERATOR_APPEND | OPERATOR_PREPEND => {
+            let name = need_bin(bin)?;
+            let v = value(val)?;
+            if !matches!(v, Value::String(_) | Value::Blob(_)) {
+                return Err(PyTypeError::new_err(format!("append/prepend to bin {name:?} needs a str or bytes \"val\"")));
+            }
+            let bin = Bin::new(name, v);
+            (if code == OPERATOR_APPEND { op::append(&bin) } else { op::prepend(&bin) }, None)
+        }
+        OPERATOR_TOUCH => (op::touch(), None),
+        OPERATOR_DELETE => (op::delete(), None),
+        other => return Err(param_error(format!("unknown operator {other}"))),
+    })
+}

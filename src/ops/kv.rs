@@ -1,0 +1,201 @@
+//! Single-record commands: the parsed request (checked with the GIL held, before anything is
+//! sent) and the `async fn` that runs it, shared by `Client` and `AsyncClient`.
+
+use std::sync::Arc;
+
+use aerospike::{Bin, Bins, Key, ReadPolicy, ResultCode, Value, WritePolicy};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::connection::Connection;
+use crate::convert::{bin_name_from_py, bins_from_py, key_from_py, value_from_py, Answer};
+use crate::errors::{param_error, AsError};
+use crate::operations::{ops_from_py, ParsedOps};
+use crate::policy::{apply_meta, expiration, optional_dict, read_policy, write_policy};
+
+type Client = Arc<aerospike::Client>;
+
+/// The server's result code for a missing record.
+const RECORD_NOT_FOUND: i32 = 2;
+
+/// get / select / exists.
+pub(crate) struct ReadRequest {
+    key: Key,
+    bins: Bins,
+    policy: ReadPolicy,
+}
+
+impl ReadRequest {
+    /// `bins`: None reads every bin, a list reads those bins (`[]`: metadata only).
+    pub(crate) fn parse(conn: &Connection, key: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let key = key_from_py(key)?;
+        let policy = read_policy(&conn.defaults().read, optional_dict(policy, "policy")?.as_ref())?;
+        let bins = match bins {
+            None => Bins::All,
+            Some(list) => {
+                let names = bin_names(list)?;
+                if names.is_empty() { Bins::None } else { Bins::Some(names) }
+            }
+        };
+        Ok(Self { key, bins, policy })
+    }
+}
+
+/// A list or tuple of bin names.
+pub(crate) fn bin_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(PyTypeError::new_err("bin names must be given as a list of str"));
+    };
+    items.iter().map(bin_name_from_py).collect()
+}
+
+pub(crate) async fn get(client: Client, req: ReadRequest) -> Result<Answer, AsError> {
+    let record = client.get(&req.policy, &req.key, req.bins).await?;
+    Ok(Answer::Record(req.key, record))
+}
+
+pub(crate) async fn exists(client: Client, req: ReadRequest) -> Result<Answer, AsError> {
+    match client.get(&req.policy, &req.key, Bins::None).await {
+        Ok(record) => Ok(Answer::Exists(req.key, Some(record))),
+        Err(e) if e.server_result_code() == Some(ResultCode::KeyNotFoundError) => Ok(Answer::Exists(req.key, None)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The write commands that send bins.
+#[derive(Clone, Copy)]
+pub(crate) enum WriteKind {
+    Put,
+    Append,
+    Prepend,
+    Increment,
+}
+
+pub(crate) struct WriteRequest {
+    key: Key,
+    bins: Vec<Bin>,
+    policy: WritePolicy,
+    kind: WriteKind,
+}
+
+/// A write policy from the client's defaults, a call's policy dict and its meta dict.
+fn write_policy_for(base: &WritePolicy, family: &str, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<WritePolicy> {
+    let mut policy = write_policy(base, optional_dict(policy, "policy")?.as_ref(), family)?;
+    apply_meta(&mut policy, optional_dict(meta, "meta")?.as_ref())?;
+    Ok(policy)
+}
+
+impl WriteRequest {
+    pub(crate) fn put(conn: &Connection, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let key = key_from_py(key)?;
+        let bins = bins_from_py(bins)?;
+        if bins.is_empty() {
+            return Err(param_error("bins is empty: a put needs at least one bin"));
+        }
+        let policy = write_policy_for(&conn.defaults().write, "write", meta, policy)?;
+        Ok(Self { key, bins, policy, kind: WriteKind::Put })
+    }
+
+    /// append / prepend (str or bytes) and increment (int or float) of one bin.
+    pub(crate) fn one_bin(conn: &Connection, kind: WriteKind, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let key = key_from_py(key)?;
+        let name = bin_name_from_py(bin)?;
+        let value = value_from_py(value)?;
+        let fits = match kind {
+            WriteKind::Increment => matches!(value, Value::Int(_) | Value::Float(_)),
+            _ => matches!(value, Value::String(_) | Value::Blob(_)),
+        };
+        if !fits {
+            let wanted = if matches!(kind, WriteKind::Increment) { "an int or float offset" } else { "a str or bytes value" };
+            return Err(PyTypeError::new_err(format!("bin {name:?}: needs {wanted}")));
+        }
+        let policy = write_policy_for(&conn.defaults().write, "write", meta, policy)?;
+        Ok(Self { key, bins: vec![Bin::new(name, value)], policy, kind })
+    }
+
+    /// remove_bin: writes nil to each named bin.
+    pub(crate) fn remove_bins(conn: &Connection, key: &Bound<'_, PyAny>, names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let key = key_from_py(key)?;
+        let names = bin_names(names)?;
+        if names.is_empty() {
+            return Err(param_error("bin_names is empty: name at least one bin to remove"));
+        }
+        let bins = names.into_iter().map(|n| Bin::new(n, Value::Nil)).collect();
+        let policy = write_policy_for(&conn.defaults().write, "write", meta, policy)?;
+        Ok(Self { key, bins, policy, kind: WriteKind::Put })
+    }
+}
+
+pub(crate) async fn write(client: Client, req: WriteRequest) -> Result<Answer, AsError> {
+    let WriteRequest { key, bins, policy, kind } = req;
+    match kind {
+        WriteKind::Put => client.put(&policy, &key, &bins).await?,
+        WriteKind::Append => client.append(&policy, &key, &bins).await?,
+        WriteKind::Prepend => client.prepend(&policy, &key, &bins).await?,
+        WriteKind::Increment => client.add(&policy, &key, &bins).await?,
+    }
+    Ok(Answer::None)
+}
+
+/// remove and touch.
+pub(crate) struct KeyRequest {
+    key: Key,
+    policy: WritePolicy,
+}
+
+impl KeyRequest {
+    pub(crate) fn remove(conn: &Connection, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        Ok(Self { key: key_from_py(key)?, policy: write_policy_for(&conn.defaults().remove, "remove", meta, policy)? })
+    }
+
+    /// touch(key, val): `val` is the new TTL (0: the namespace default).
+    /// A `val` of None keeps the TTL that `meta` or the policy gave.
+    pub(crate) fn touch(conn: &Connection, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let key = key_from_py(key)?;
+        let mut policy = write_policy_for(&conn.defaults().write, "write", meta, policy)?;
+        if let Some(val) = val.filter(|v| !v.is_none()) {
+            policy.expiration = expiration(val, policy.expiration)?;
+        }
+        Ok(Self { key, policy })
+    }
+}
+
+pub(crate) async fn remove(client: Client, req: KeyRequest) -> Result<Answer, AsError> {
+    if client.delete(&req.policy, &req.key).await? {
+        Ok(Answer::None)
+    } else {
+        Err(AsError::Server(RECORD_NOT_FOUND, format!("record not found: {}", req.key)))
+    }
+}
+
+pub(crate) async fn touch(client: Client, req: KeyRequest) -> Result<Answer, AsError> {
+    client.touch(&req.policy, &req.key).await?;
+    Ok(Answer::None)
+}
+
+pub(crate) struct OperateRequest {
+    key: Key,
+    ops: ParsedOps,
+    policy: WritePolicy,
+    ordered: bool,
+}
+
+impl OperateRequest {
+    pub(crate) fn parse(conn: &Connection, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>, ordered: bool) -> PyResult<Self> {
+        let key = key_from_py(key)?;
+        let ops = ops_from_py(ops)?;
+        let policy = write_policy_for(&conn.defaults().operate, "operate", meta, policy)?;
+        Ok(Self { key, ops, policy, ordered })
+    }
+}
+
+pub(crate) async fn operate(client: Client, req: OperateRequest) -> Result<Answer, AsError> {
+    let OperateRequest { key, ops, policy, ordered } = req;
+    let record = client.operate(&policy, &key, &ops.ops).await?;
+    Ok(if ordered { Answer::Ordered(key, record, ops.answers) } else { Answer::Operated(key, record) })
+}

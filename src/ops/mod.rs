@@ -1,0 +1,5 @@
+//! The I/O of each command, written once as an `async fn` and awaited by both clients:
+//! `Client` through `runtime::wait`, `AsyncClient` through `runtime::spawn`.
+
+pub(crate) mod info;
+pub(crate) mod kv;

@@ -1,0 +1,354 @@
+//! Python policy, meta and config dicts -> the aerospike crate's policies. Every key is checked:
+//! an unknown key or a value of the wrong type raises before anything is sent, naming the key.
+
+use aerospike::{
+    policy::{CommitLevel, Expiration, GenerationPolicy, ReadTouchTtl, RecordExistsAction},
+    BasePolicy, ClientPolicy, Host, ReadPolicy, WritePolicy,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+
+use crate::errors::param_error;
+
+/// The unsigned TTL spellings of the official client, accepted beside -1/-2/-3.
+const TTL_NEVER_UNSIGNED: i64 = 0xFFFF_FFFF;
+const TTL_DONT_UPDATE_UNSIGNED: i64 = 0xFFFF_FFFE;
+const TTL_CLIENT_DEFAULT_UNSIGNED: i64 = 0xFFFF_FFFD;
+
+/// The per-family default policies a client applies before a call's own policy dict.
+#[derive(Clone, Default)]
+pub(crate) struct Defaults {
+    pub read: ReadPolicy,
+    pub write: WritePolicy,
+    pub operate: WritePolicy,
+    pub remove: WritePolicy,
+}
+
+/// Everything `client(config)` needs to connect.
+pub(crate) struct ClientConfig {
+    pub hosts: Vec<Host>,
+    pub policy: ClientPolicy,
+    pub defaults: Defaults,
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+/// A dict argument, or None; anything else is a TypeError naming the argument.
+pub(crate) fn optional_dict<'py>(
+    obj: Option<&Bound<'py, PyAny>>,
+    what: &str,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => o
+            .cast::<PyDict>()
+            .map(|d| Some(d.clone()))
+            .map_err(|_| PyTypeError::new_err(format!("{what} must be a dict, not {}", type_name(o)))),
+    }
+}
+
+fn int_value(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{what} must be an int, not bool")));
+    }
+    value
+        .extract::<i64>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be an int, not {}", type_name(value))))
+}
+
+fn u32_value(value: &Bound<'_, PyAny>, what: &str) -> PyResult<u32> {
+    let n = int_value(value, what)?;
+    u32::try_from(n).map_err(|_| param_error(format!("{what} must be between 0 and {}, not {n}", u32::MAX)))
+}
+
+fn bool_value(value: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
+    value
+        .cast::<PyBool>()
+        .map(|b| b.is_true())
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a bool, not {}", type_name(value))))
+}
+
+/// Applies a key common to every policy family; false when the key is not one of them.
+fn apply_base(base: &mut BasePolicy, key: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    match key {
+        "timeout" | "total_timeout" => base.total_timeout = u32_value(value, key)?,
+        "socket_timeout" => base.socket_timeout = u32_value(value, key)?,
+        "max_retries" => {
+            base.max_retries = usize::try_from(u32_value(value, key)?).unwrap_or(usize::MAX);
+        }
+        "sleep_between_retries" => base.sleep_between_retries = u32_value(value, key)?,
+        "compress" => base.use_compression = bool_value(value, key)?,
+        "filter_expression" => {
+            if !value.is_none() {
+                return Err(param_error(
+                    "filter_expression is not supported yet by this build of aerospike-py",
+                ));
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// A read policy: `base` (the client's default) with the keys of `dict` applied.
+pub(crate) fn read_policy(base: &ReadPolicy, dict: Option<&Bound<'_, PyDict>>) -> PyResult<ReadPolicy> {
+    let mut policy = base.clone();
+    let Some(dict) = dict else { return Ok(policy) };
+    for (key, value) in dict.iter() {
+        let key = policy_key(&key, "read")?;
+        if apply_base(&mut policy.base_policy, &key, &value)? {
+            continue;
+        }
+        match key.as_str() {
+            "read_touch_ttl_percent" => {
+                policy.base_policy.read_touch_ttl = read_touch_ttl(int_value(&value, &key)?)?;
+            }
+            "key" => {
+                u32_value(&value, &key)?; // accepted for symmetry with writes; reads never send it
+            }
+            _ => return Err(unknown_key("read", &key)),
+        }
+    }
+    Ok(policy)
+}
+
+fn read_touch_ttl(percent: i64) -> PyResult<ReadTouchTtl> {
+    Ok(match percent {
+        0 => ReadTouchTtl::ServerDefault,
+        -1 => ReadTouchTtl::DontReset,
+        1..=100 => ReadTouchTtl::Percent(u8::try_from(percent).unwrap_or(100)),
+        _ => {
+            return Err(param_error(format!(
+                "read_touch_ttl_percent must be 0 (server default), -1 (don't reset) or 1..100, not {percent}"
+            )))
+        }
+    })
+}
+
+/// A write-family policy (write, operate, remove, touch): `base` with `dict`'s keys applied.
+pub(crate) fn write_policy(
+    base: &WritePolicy,
+    dict: Option<&Bound<'_, PyDict>>,
+    family: &str,
+) -> PyResult<WritePolicy> {
+    let mut policy = base.clone();
+    let Some(dict) = dict else { return Ok(policy) };
+    for (key, value) in dict.iter() {
+        let key = policy_key(&key, family)?;
+        if apply_base(&mut policy.base_policy, &key, &value)? {
+            continue;
+        }
+        match key.as_str() {
+            "key" => {
+                policy.send_key = match int_value(&value, &key)? {
+                    0 => false,
+                    1 => true,
+                    n => return Err(param_error(format!("key must be POLICY_KEY_DIGEST or POLICY_KEY_SEND, not {n}"))),
+                };
+            }
+            "exists" => policy.record_exists_action = exists_action(int_value(&value, &key)?)?,
+            "gen" => {
+                policy.generation_policy = match int_value(&value, &key)? {
+                    0 => GenerationPolicy::None,
+                    1 => GenerationPolicy::ExpectGenEqual,
+                    2 => GenerationPolicy::ExpectGenGreater,
+                    n => return Err(param_error(format!("gen must be a POLICY_GEN_* value, not {n}"))),
+                };
+            }
+            "commit_level" => {
+                policy.commit_level = match int_value(&value, &key)? {
+                    0 => CommitLevel::CommitAll,
+                    1 => CommitLevel::CommitMaster,
+                    n => return Err(param_error(format!("commit_level must be a POLICY_COMMIT_LEVEL_* value, not {n}"))),
+                };
+            }
+            "durable_delete" => policy.durable_delete = bool_value(&value, &key)?,
+            "ttl" => policy.expiration = expiration(&value, base.expiration)?,
+            "respond_all_ops" => policy.respond_per_each_op = bool_value(&value, &key)?,
+            _ => return Err(unknown_key(family, &key)),
+        }
+    }
+    Ok(policy)
+}
+
+fn exists_action(value: i64) -> PyResult<RecordExistsAction> {
+    Ok(match value {
+        0 => RecordExistsAction::Update,
+        1 => RecordExistsAction::UpdateOnly,
+        2 => RecordExistsAction::Replace,
+        3 => RecordExistsAction::ReplaceOnly,
+        4 => RecordExistsAction::CreateOnly,
+        n => return Err(param_error(format!("exists must be a POLICY_EXISTS_* value, not {n}"))),
+    })
+}
+
+/// A TTL in seconds, with the special values of the TTL_* constants (signed or unsigned).
+pub(crate) fn expiration(value: &Bound<'_, PyAny>, client_default: Expiration) -> PyResult<Expiration> {
+    let ttl = int_value(value, "ttl")?;
+    Ok(match ttl {
+        0 => Expiration::NamespaceDefault,
+        -1 | TTL_NEVER_UNSIGNED => Expiration::Never,
+        -2 | TTL_DONT_UPDATE_UNSIGNED => Expiration::DontUpdate,
+        -3 | TTL_CLIENT_DEFAULT_UNSIGNED => client_default,
+        1..TTL_CLIENT_DEFAULT_UNSIGNED => Expiration::Seconds(u32::try_from(ttl).unwrap_or(u32::MAX)),
+        _ => {
+            return Err(param_error(format!(
+                "ttl {ttl} is invalid: use seconds, or TTL_NAMESPACE_DEFAULT, TTL_NEVER_EXPIRE, \
+                 TTL_DONT_UPDATE or TTL_CLIENT_DEFAULT"
+            )))
+        }
+    })
+}
+
+/// Applies `meta={"ttl": .., "gen": ..}` to a write policy.
+pub(crate) fn apply_meta(policy: &mut WritePolicy, meta: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let Some(meta) = meta else { return Ok(()) };
+    for (key, value) in meta.iter() {
+        let key = policy_key(&key, "meta")?;
+        match key.as_str() {
+            "ttl" => policy.expiration = expiration(&value, policy.expiration)?,
+            "gen" => policy.generation = u32_value(&value, "gen")?,
+            _ => return Err(param_error(format!("unknown meta key {key:?}: meta takes \"ttl\" and \"gen\""))),
+        }
+    }
+    Ok(())
+}
+
+fn policy_key(key: &Bound<'_, PyAny>, family: &str) -> PyResult<String> {
+    key.extract::<String>()
+        .map_err(|_| PyTypeError::new_err(format!("{family} policy keys are str, not {}", type_name(key))))
+}
+
+fn unknown_key(family: &str, key: &str) -> PyErr {
+    param_error(format!("unknown {family} policy key {key:?}"))
+}
+
+/// `client(config)`: hosts, credentials, timeouts and per-family default policies.
+pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig> {
+    let config = config
+        .cast::<PyDict>()
+        .map_err(|_| PyTypeError::new_err(format!("config must be a dict, not {}", type_name(config))))?;
+    let mut out = ClientConfig { hosts: Vec::new(), policy: ClientPolicy::default(), defaults: Defaults::default() };
+    let mut user: Option<String> = None;
+    let mut password: Option<String> = None;
+    let mut policies: Option<Bound<'_, PyDict>> = None;
+    for (key, value) in config.iter() {
+        let key = policy_key(&key, "config")?;
+        match key.as_str() {
+            "hosts" => out.hosts = hosts(&value)?,
+            "cluster_name" => out.policy.cluster_name = optional_string(&value, &key)?,
+            "user" => user = optional_string(&value, &key)?,
+            "password" => password = optional_string(&value, &key)?,
+            "timeout" | "connect_timeout" => out.policy.timeout = u32_value(&value, &key)?,
+            "login_timeout" => out.policy.login_timeout = u32_value(&value, &key)?,
+            "idle_timeout" => out.policy.idle_timeout = u32_value(&value, &key)?,
+            "tend_interval" => out.policy.tend_interval = u32_value(&value, &key)?,
+            "max_conns_per_node" => {
+                out.policy.max_conns_per_node = usize::try_from(u32_value(&value, &key)?).unwrap_or(usize::MAX);
+            }
+            "min_conns_per_node" => {
+                out.policy.min_conns_per_node = usize::try_from(u32_value(&value, &key)?).unwrap_or(usize::MAX);
+            }
+            "use_services_alternate" => out.policy.use_services_alternate = bool_value(&value, &key)?,
+            "policies" => policies = optional_dict(Some(&value), "config[\"policies\"]")?,
+            "tls" => {
+                let enabled = optional_dict(Some(&value), "config[\"tls\"]")?
+                    .is_some_and(|d| d.get_item("enable").ok().flatten().is_none_or(|v| v.is_truthy().unwrap_or(true)));
+                if enabled {
+                    return Err(param_error("TLS is not supported by this build of aerospike-py"));
+                }
+            }
+            _ => return Err(param_error(format!("unknown config key {key:?}"))),
+        }
+    }
+    if out.hosts.is_empty() {
+        return Err(param_error("config[\"hosts\"] must list at least one (host, port)"));
+    }
+    match (user, password) {
+        (Some(user), Some(password)) => out.policy.set_auth_mode(aerospike::AuthMode::Internal(user, password)),
+        (Some(_), None) => return Err(param_error("config has a \"user\" but no \"password\"")),
+        _ => {}
+    }
+    if let Some(policies) = policies {
+        apply_default_policies(&mut out.defaults, &policies)?;
+    }
+    Ok(out)
+}
+
+fn apply_default_policies(defaults: &mut Defaults, policies: &Bound<'_, PyDict>) -> PyResult<()> {
+    for (family, value) in policies.iter() {
+        let family = policy_key(&family, "policies")?;
+        let what = format!("policies[{family:?}]");
+        let dict = optional_dict(Some(&value), &what)?;
+        let dict = dict.as_ref();
+        match family.as_str() {
+            "read" => defaults.read = read_policy(&defaults.read, dict)?,
+            "write" => defaults.write = write_policy(&defaults.write, dict, "write")?,
+            "operate" => defaults.operate = write_policy(&defaults.operate, dict, "operate")?,
+            "remove" => defaults.remove = write_policy(&defaults.remove, dict, "remove")?,
+            _ => return Err(param_error(format!("unknown policy family {family:?} in config[\"policies\"]"))),
+        }
+    }
+    Ok(())
+}
+
+fn optional_string(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<String>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    value
+        .cast::<PyString>()
+        .map(|s| Some(s.to_string()))
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(value))))
+}
+
+/// `[(host, port), (host, port, tls_name), "host:port", ...]`.
+fn hosts(value: &Bound<'_, PyAny>) -> PyResult<Vec<Host>> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = value.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = value.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(PyTypeError::new_err("config[\"hosts\"] must be a list of (host, port) tuples"));
+    };
+    items.iter().map(host).collect()
+}
+
+fn host(item: &Bound<'_, PyAny>) -> PyResult<Host> {
+    if let Ok(text) = item.extract::<String>() {
+        let (name, port) = match text.rsplit_once(':') {
+            Some((name, port)) => (name.to_owned(), port.parse::<u16>().map_err(|_| param_error(format!("host {text:?} has an invalid port")))?),
+            None => (text.clone(), 3000),
+        };
+        return Ok(Host::new(&name, port));
+    }
+    let tuple = item
+        .cast::<PyTuple>()
+        .map_err(|_| PyTypeError::new_err(format!("a host is (address, port) or \"address:port\", not {}", type_name(item))))?;
+    if !(2..=3).contains(&tuple.len()) {
+        return Err(param_error("a host is (address, port) or (address, port, tls_name)"));
+    }
+    let name: String = tuple.get_item(0)?.extract().map_err(|_| PyTypeError::new_err("a host's address must be a str"))?;
+    let port = int_value(&tuple.get_item(1)?, "a host's port")?;
+    let port = u16::try_from(port).map_err(|_| param_error(format!("port {port} is out of range")))?;
+    Ok(Host::new(&name, port))
+}
+
+/// The policy of info commands: `{"timeout": ms}`.
+pub(crate) fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::policy::AdminPolicy> {
+    let mut out = aerospike::policy::AdminPolicy::default();
+    if let Some(dict) = optional_dict(policy, "policy")? {
+        for (key, value) in dict.iter() {
+            let key = policy_key(&key, "info")?;
+            match key.as_str() {
+                "timeout" => out.timeout = u32_value(&value, &key)?,
+                _ => return Err(unknown_key("info", &key)),
+            }
+        }
+    }
+    Ok(out)
+}
