@@ -1,0 +1,73 @@
+//! `aerospike-local`: runs the local server until Ctrl-C or SIGTERM.
+//!
+//! aerospike-local [--port 3000] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
+
+use local_server::{Config, NamespaceConfig, Server};
+
+fn usage() -> ! {
+    eprintln!("usage: aerospike-local [--port 3000] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME]");
+    std::process::exit(2);
+}
+
+fn parse_args() -> Config {
+    let mut config = Config { port: 3000, ..Config::default() };
+    let mut namespaces: Vec<NamespaceConfig> = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || inline.clone().or_else(|| args.next()).unwrap_or_else(|| usage());
+        match flag.as_str() {
+            "--port" | "-p" => config.port = value().parse().unwrap_or_else(|_| usage()),
+            "--host" => config.host = value(),
+            "--namespace" | "-n" => namespaces.push(NamespaceConfig::new(value())),
+            "--cluster-name" => config.cluster_name = Some(value()),
+            "--help" | "-h" => usage(),
+            _ => usage(),
+        }
+    }
+    if !namespaces.is_empty() {
+        config.namespaces = namespaces;
+    }
+    config
+}
+
+fn main() {
+    let config = parse_args();
+    let mut server = match Server::start(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("aerospike-local: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("aerospike-local listening on {}", server.addr());
+    // Wait for Ctrl-C or SIGTERM on a small runtime of our own, separate from the server's.
+    let waiter = tokio::runtime::Builder::new_current_thread().enable_io().build();
+    match waiter {
+        Ok(rt) => rt.block_on(wait_for_signal()),
+        Err(e) => eprintln!("aerospike-local: no signal handling ({e}); running until killed"),
+    }
+    server.stop();
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,181 @@
+//! Particles: the typed values of bins, as they travel in ops and as the server stores them.
+
+use super::{json, msgpack};
+use crate::result_code as rc;
+
+pub const NULL: u8 = 0;
+pub const INTEGER: u8 = 1;
+pub const FLOAT: u8 = 2;
+pub const STRING: u8 = 3;
+pub const BLOB: u8 = 4;
+pub const JAVA_BLOB: u8 = 7;
+pub const CSHARP_BLOB: u8 = 8;
+pub const PYTHON_BLOB: u8 = 9;
+pub const RUBY_BLOB: u8 = 10;
+pub const PHP_BLOB: u8 = 11;
+pub const ERLANG_BLOB: u8 = 12;
+pub const BOOL: u8 = 17;
+pub const HLL: u8 = 18;
+pub const MAP: u8 = 19;
+pub const LIST: u8 = 20;
+pub const GEOJSON: u8 = 23;
+
+/// A bin value. Lists and maps stay in the msgpack the client sent (as the real server keeps
+/// them), strings stay bytes (the server never checks UTF-8).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Nil,
+    Int(i64),
+    Float(f64),
+    Str(Vec<u8>),
+    /// A blob with its particle type (4, or a language blob 7..=12).
+    Blob(u8, Vec<u8>),
+    Bool(bool),
+    Hll(Vec<u8>),
+    Map(Vec<u8>),
+    List(Vec<u8>),
+    /// The GeoJSON text, without the cell header of the wire form.
+    GeoJson(Vec<u8>),
+}
+
+impl Value {
+    pub fn particle_type(&self) -> u8 {
+        match self {
+            Value::Nil => NULL,
+            Value::Int(_) => INTEGER,
+            Value::Float(_) => FLOAT,
+            Value::Str(_) => STRING,
+            Value::Blob(t, _) => *t,
+            Value::Bool(_) => BOOL,
+            Value::Hll(_) => HLL,
+            Value::Map(_) => MAP,
+            Value::List(_) => LIST,
+            Value::GeoJson(_) => GEOJSON,
+        }
+    }
+
+    /// Decodes an op's value. Errors are result codes: 4 for malformed values, 160 for bad GeoJSON.
+    pub fn from_wire(particle: u8, data: &[u8]) -> Result<Value, u8> {
+        Ok(match particle {
+            NULL => Value::Nil,
+            INTEGER => Value::Int(int_from_wire(data)?),
+            FLOAT => {
+                let a: [u8; 8] = data.try_into().map_err(|_| rc::PARAMETER_ERROR)?;
+                Value::Float(f64::from_bits(u64::from_be_bytes(a)))
+            }
+            STRING => Value::Str(data.to_vec()),
+            BLOB | JAVA_BLOB..=ERLANG_BLOB => Value::Blob(particle, data.to_vec()),
+            BOOL => match data {
+                [b] => Value::Bool(*b != 0),
+                _ => return Err(rc::PARAMETER_ERROR),
+            },
+            HLL => Value::Hll(data.to_vec()),
+            MAP | LIST => {
+                let mut v = msgpack::parse(data).map_err(|_| rc::PARAMETER_ERROR)?;
+                let kind_ok = matches!((&v, particle), (msgpack::MpValue::Map(_), MAP) | (msgpack::MpValue::Array(_), LIST));
+                if !kind_ok {
+                    return Err(rc::PARAMETER_ERROR);
+                }
+                let bytes = if msgpack::normalize(&mut v) { msgpack::to_bytes(&v) } else { data.to_vec() };
+                if particle == MAP { Value::Map(bytes) } else { Value::List(bytes) }
+            }
+            GEOJSON => {
+                // flags (1), cell count (2), cells (8 each), then the JSON text.
+                if data.len() < 3 {
+                    return Err(rc::PARAMETER_ERROR);
+                }
+                let ncells = usize::from(u16::from_be_bytes([data[1], data[2]]));
+                let start = 3 + ncells * 8;
+                let text = data.get(start..).ok_or(rc::PARAMETER_ERROR)?;
+                if !json::is_valid_geojson(text) {
+                    return Err(rc::GEO_INVALID_GEOJSON);
+                }
+                Value::GeoJson(text.to_vec())
+            }
+            _ => return Err(rc::PARAMETER_ERROR),
+        })
+    }
+
+    /// Appends the wire form of the value (without its type byte).
+    pub fn write_wire(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Nil => {}
+            Value::Int(i) => out.extend_from_slice(&i.to_be_bytes()),
+            Value::Float(f) => out.extend_from_slice(&f.to_bits().to_be_bytes()),
+            Value::Str(b) | Value::Blob(_, b) | Value::Hll(b) | Value::Map(b) | Value::List(b) => out.extend_from_slice(b),
+            Value::Bool(b) => out.push(u8::from(*b)),
+            Value::GeoJson(text) => {
+                out.extend_from_slice(&[0, 0, 0]);
+                out.extend_from_slice(text);
+            }
+        }
+    }
+
+    /// Bytes the value takes in the server's record format (for the record-size limit).
+    pub fn storage_size(&self) -> usize {
+        match self {
+            Value::Nil => 0,
+            Value::Int(_) | Value::Float(_) => 8,
+            Value::Bool(_) => 1,
+            Value::Str(b) | Value::Blob(_, b) | Value::Hll(b) | Value::Map(b) | Value::List(b) => 4 + b.len(),
+            Value::GeoJson(t) => 4 + 3 + t.len(),
+        }
+    }
+}
+
+/// Integers travel as 8 big-endian bytes; shorter forms are sign-extended as older clients send.
+pub fn int_from_wire(data: &[u8]) -> Result<i64, u8> {
+    match data.len() {
+        8 => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(data);
+            Ok(i64::from_be_bytes(a))
+        }
+        1..=7 => {
+            let neg = data[0] & 0x80 != 0;
+            let mut v: u64 = if neg { u64::MAX } else { 0 };
+            for &b in data {
+                v = (v << 8) | u64::from(b);
+            }
+            Ok(v as i64)
+        }
+        _ => Err(rc::PARAMETER_ERROR),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_round_trips() {
+        let cases: Vec<(u8, Vec<u8>)> = vec![
+            (INTEGER, (-7i64).to_be_bytes().to_vec()),
+            (FLOAT, 2.5f64.to_bits().to_be_bytes().to_vec()),
+            (STRING, b"abc".to_vec()),
+            (BLOB, vec![0, 1, 255]),
+            (BOOL, vec![1]),
+            (LIST, vec![0x92, 0x01, 0xc0]),
+            (MAP, vec![0x81, 0xa2, 3, b'k', 0x05]),
+        ];
+        for (t, data) in cases {
+            let v = Value::from_wire(t, &data).expect("decodes");
+            assert_eq!(v.particle_type(), t);
+            let mut out = Vec::new();
+            v.write_wire(&mut out);
+            assert_eq!(out, data);
+        }
+    }
+
+    #[test]
+    fn bad_values_are_result_codes() {
+        assert_eq!(Value::from_wire(FLOAT, &[1, 2]), Err(rc::PARAMETER_ERROR));
+        assert_eq!(Value::from_wire(LIST, &[0x81, 0x01, 0x01]), Err(rc::PARAMETER_ERROR));
+        assert_eq!(Value::from_wire(LIST, &[0x95]), Err(rc::PARAMETER_ERROR));
+        assert_eq!(Value::from_wire(99, &[]), Err(rc::PARAMETER_ERROR));
+        let mut geo = vec![0, 0, 0];
+        geo.extend_from_slice(br#"{"type":"Nonsense","coordinates":[1,2]}"#);
+        assert_eq!(Value::from_wire(GEOJSON, &geo), Err(rc::GEO_INVALID_GEOJSON));
+        assert_eq!(Value::from_wire(GEOJSON, &[0, 0xff, 0xff]), Err(rc::PARAMETER_ERROR));
+    }
+}

@@ -1,0 +1,61 @@
+//! Server configuration: what the embedding code (tests, the extension, the binary) can choose.
+
+/// One namespace, held in memory.
+#[derive(Debug, Clone)]
+pub struct NamespaceConfig {
+    pub name: String,
+    /// Seconds; 0 means records never expire by default.
+    pub default_ttl: u32,
+    /// Largest TTL a client may ask for (the real server's `max-ttl`, 10 years).
+    pub max_ttl: u32,
+    /// Largest record, in the server's storage format (`write-block-size`, 1 MiB).
+    pub max_record_size: usize,
+    pub replication_factor: u32,
+}
+
+impl NamespaceConfig {
+    pub fn new(name: impl Into<String>) -> Self {
+        NamespaceConfig { name: name.into(), ..Default::default() }
+    }
+}
+
+impl Default for NamespaceConfig {
+    fn default() -> Self {
+        NamespaceConfig {
+            name: "test".to_string(),
+            default_ttl: 30 * 24 * 3600,
+            max_ttl: 315_360_000,
+            max_record_size: 1024 * 1024,
+            replication_factor: 1,
+        }
+    }
+}
+
+/// The whole server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub namespaces: Vec<NamespaceConfig>,
+    /// `None` answers `null` to `cluster-name`, as an unnamed real server does.
+    pub cluster_name: Option<String>,
+    /// Worker threads of the server's own tokio runtime.
+    pub worker_threads: usize,
+    /// How often the expiry sweep runs, in milliseconds.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".to_string(),
+            port: 0,
+            // The conformance corpus was recorded with namespaces `test` and `bar`.
+            namespaces: vec![NamespaceConfig::new("test"), NamespaceConfig::new("bar")],
+            cluster_name: None,
+            worker_threads: 2,
+            sweep_interval_ms: 1000,
+        }
+    }
+}

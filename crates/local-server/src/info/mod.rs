@@ -1,0 +1,172 @@
+//! The info protocol (proto type 1): newline-separated commands, each answered as
+//! `<command as sent>\t<value>\n`, in order. Cluster tending, identity and statistics live here.
+
+mod namespace;
+
+use crate::node::Node;
+use crate::storage::N_PARTITIONS;
+
+pub const BUILD: &str = "8.1.2.0";
+pub const EDITION: &str = "Aerospike Community Edition";
+
+const FEATURES: &str = "batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;float;geo;\
+sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;\
+replicas-max;truncate-namespace;udf";
+
+/// What an empty request answers: the real server's summary list.
+const SUMMARY: &[&str] = &[
+    "features", "node", "compatibility-id", "edition", "build_ee_sha", "build_sha", "build_arch", "build_time",
+    "build_os", "build", "version", "statistics", "services-alumni", "services", "partition-generation",
+];
+
+pub fn error(code: u8, msg: &str) -> String {
+    format!("ERROR:{code}:{msg}")
+}
+
+/// Answers a whole info request body.
+pub fn handle(node: &Node, body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(body);
+    let commands: Vec<&str> = text.split('\n').filter(|c| !c.is_empty()).collect();
+    let mut out = String::new();
+    if commands.is_empty() {
+        for name in SUMMARY {
+            out.push_str(name);
+            out.push('\t');
+            out.push_str(&answer(node, name));
+            out.push('\n');
+        }
+    }
+    for cmd in commands {
+        out.push_str(cmd);
+        out.push('\t');
+        out.push_str(&answer(node, cmd));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// The value for one command.
+pub fn answer(node: &Node, cmd: &str) -> String {
+    // `name:params` and `name/arg` forms; `status;` is accepted like `status`.
+    let cmd_trim = cmd.trim_end_matches(';');
+    let (name, params) = match cmd_trim.split_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (cmd_trim, None),
+    };
+    if let Some((base, arg)) = name.split_once('/') {
+        return namespace::path_command(node, base, arg).unwrap_or_else(|| error(4, "unrecognized command"));
+    }
+    match name {
+        "node" => node.id.clone(),
+        "build" => BUILD.to_string(),
+        "version" => format!("{EDITION} build {BUILD}"),
+        "edition" => EDITION.to_string(),
+        "release" => format!("edition={EDITION};version={BUILD};os=linux;arch=x86_64;sha=0000000"),
+        "build_os" => "linux".to_string(),
+        "build_arch" => "x86_64".to_string(),
+        "build_time" => "Thu Jan 01 00:00:00 UTC 2026".to_string(),
+        "build_sha" | "build_ee_sha" => String::new(),
+        "compatibility-id" => "1".to_string(),
+        "features" => FEATURES.to_string(),
+        "status" => "ok".to_string(),
+        "cluster-name" => node.cluster_name.clone().unwrap_or_else(|| "null".to_string()),
+        "cluster-stable" => format!("{:X}", cluster_key(node)),
+        "cluster-generation" => "1".to_string(),
+        "partition-generation" => node.partition_generation().to_string(),
+        "rebalance-generation" => "1".to_string(),
+        "peers-generation" => "1".to_string(),
+        "peers-clear-std" | "peers-clear-alt" => format!("1,{},[]", node.port),
+        "peers-tls-std" | "peers-tls-alt" => "1,,[]".to_string(),
+        "alumni-clear-std" | "alumni-tls-std" => "1,,[]".to_string(),
+        "services" | "services-alumni" | "services-alternate" | "services-alt" => String::new(),
+        "services-alumni-reset" => "ok".to_string(),
+        "service" | "service-clear-std" => node.service_address(),
+        "service-clear-alt" | "service-tls-std" | "service-tls-alt" => String::new(),
+        "partitions" => N_PARTITIONS.to_string(),
+        "replicas" => replicas(node, |bits| format!("0,1,{bits}")),
+        "replicas-all" => replicas(node, |bits| format!("1,{bits}")),
+        "replicas-master" | "replicas-prole" => replicas(node, |bits| bits),
+        "replicas-max" => replicas(node, |_| "1".to_string()),
+        "rack-ids" => node.store.namespaces.iter().map(|n| format!("{}:0", n.name())).collect::<Vec<_>>().join(";"),
+        "racks" => String::new(),
+        "namespaces" => node.store.namespaces.iter().map(|n| n.name().to_string()).collect::<Vec<_>>().join(";"),
+        "statistics" => namespace::statistics(node),
+        "sets" => namespace::sets(node, None, None),
+        "connection" => "admin=false".to_string(),
+        "user-agent-set" => "ok".to_string(),
+        "health-outliers" | "health-stats" => String::new(),
+        "best-practices" => "failed_best_practices=none".to_string(),
+        "sindex" | "sindex-list" | "udf-list" | "jobs" | "query-show" | "scan-show" => String::new(),
+        "log" | "logs" => "0:stderr".to_string(),
+        _ => {
+            let _ = params;
+            error(4, "unrecognized command")
+        }
+    }
+}
+
+/// Every partition of every namespace belongs to this node.
+fn replicas(node: &Node, per_ns: impl Fn(String) -> String) -> String {
+    let bits = all_partitions_bitmap();
+    node.store.namespaces.iter().map(|n| format!("{}:{}", n.name(), per_ns(bits.clone()))).collect::<Vec<_>>().join(";")
+}
+
+fn all_partitions_bitmap() -> String {
+    base64_encode(&[0xFFu8; N_PARTITIONS / 8])
+}
+
+fn cluster_key(node: &Node) -> u64 {
+    node.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)) & 0xFFFF_FFFF_FFFF
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let v = B64.iter().position(|&x| x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar"] {
+            let e = base64_encode(data);
+            assert_eq!(base64_decode(&e).as_deref(), Some(data));
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+        assert_eq!(all_partitions_bitmap().len(), 684);
+        assert!(base64_decode("!!").is_none());
+    }
+}

@@ -1,0 +1,27 @@
+//! Result codes the server answers with (the real server's numbers, as clients know them).
+
+pub const OK: u8 = 0;
+pub const SERVER_ERROR: u8 = 1;
+pub const KEY_NOT_FOUND: u8 = 2;
+pub const GENERATION_ERROR: u8 = 3;
+pub const PARAMETER_ERROR: u8 = 4;
+pub const KEY_EXISTS: u8 = 5;
+pub const BIN_EXISTS: u8 = 6;
+pub const CLUSTER_KEY_MISMATCH: u8 = 7;
+pub const SERVER_MEM_ERROR: u8 = 8;
+pub const TIMEOUT: u8 = 9;
+pub const UNSUPPORTED_FEATURE: u8 = 16;
+pub const BIN_NOT_FOUND: u8 = 17;
+pub const KEY_MISMATCH: u8 = 19;
+pub const INCOMPATIBLE_TYPE: u8 = 12;
+pub const RECORD_TOO_BIG: u8 = 13;
+pub const NAMESPACE_NOT_FOUND: u8 = 20;
+pub const BIN_NAME_TOO_LONG: u8 = 21;
+pub const FAIL_FORBIDDEN: u8 = 22;
+pub const ELEMENT_NOT_FOUND: u8 = 23;
+pub const ELEMENT_EXISTS: u8 = 24;
+pub const ENTERPRISE_ONLY: u8 = 25;
+pub const OP_NOT_APPLICABLE: u8 = 26;
+pub const FILTERED_OUT: u8 = 27;
+pub const GEO_INVALID_GEOJSON: u8 = 160;
+pub const UDF_BAD_RESPONSE: u8 = 100;

@@ -1,0 +1,93 @@
+//! Single-record commands: decode an AS_MSG, find the record it names, and run it as a read,
+//! a write/operate or a delete with the real server's checks and result codes.
+
+mod delete;
+mod ops;
+mod read;
+mod write;
+
+use std::sync::Arc;
+
+use crate::codec::message::{self, field, info1, info2, Message};
+use crate::codec::particle;
+use crate::result_code as rc;
+use crate::storage::{digest, Digest, Namespace, StoredKey, Store};
+
+/// The record a command is about.
+pub struct Target<'a> {
+    pub ns: &'a Arc<Namespace>,
+    /// The set named by the request; `None` when it names none.
+    pub set: Option<&'a [u8]>,
+    pub digest: Digest,
+    /// The user key, present when the client sent it (send-key).
+    pub key: Option<StoredKey>,
+}
+
+impl Target<'_> {
+    pub fn set_bytes(&self) -> &[u8] {
+        self.set.unwrap_or(&[])
+    }
+}
+
+/// Runs one AS_MSG body and returns the full response frame.
+pub fn handle(store: &Store, body: &[u8]) -> Vec<u8> {
+    let msg = match message::parse(body) {
+        Ok(m) => m,
+        Err(_) => return message::error_response(rc::PARAMETER_ERROR),
+    };
+    let h = msg.header;
+    if h.info1 & info1::BATCH != 0 || msg.field(field::DIGEST).is_none() && msg.field(field::KEY).is_none() {
+        // Batch, scan and query arrive in later slices; answer as a finished stream with an error.
+        let mut r = message::ResponseBuilder::new(rc::UNSUPPORTED_FEATURE, 0, 0);
+        r.set_info(0, 0, message::info3::LAST);
+        return r.finish();
+    }
+    if msg.field(field::UDF_FUNCTION).is_some() {
+        return message::error_response(rc::UNSUPPORTED_FEATURE);
+    }
+    let target = match resolve(store, &msg) {
+        Ok(t) => t,
+        Err(code) => return message::error_response(code),
+    };
+    if h.info2 & info2::WRITE != 0 {
+        if h.info2 & info2::DELETE != 0 && msg.ops.is_empty() {
+            delete::delete(&target, &msg)
+        } else {
+            write::write(&target, &msg)
+        }
+    } else if h.info1 & info1::READ != 0 {
+        read::read(&target, &msg)
+    } else {
+        message::error_response(rc::PARAMETER_ERROR)
+    }
+}
+
+fn resolve<'a>(store: &'a Store, msg: &Message<'a>) -> Result<Target<'a>, u8> {
+    let ns_name = msg.field(field::NAMESPACE).ok_or(rc::PARAMETER_ERROR)?;
+    let ns = store.namespace(ns_name).ok_or(rc::NAMESPACE_NOT_FOUND)?;
+    let set = msg.field(field::SET).filter(|s| !s.is_empty());
+    if set.is_some_and(|s| s.len() > 63) {
+        return Err(rc::PARAMETER_ERROR);
+    }
+    let key = match msg.field(field::KEY) {
+        Some([ptype, bytes @ ..]) => {
+            if !matches!(*ptype, particle::INTEGER | particle::STRING | particle::BLOB) {
+                return Err(rc::PARAMETER_ERROR);
+            }
+            Some(StoredKey { particle: *ptype, bytes: bytes.to_vec() })
+        }
+        Some([]) => return Err(rc::PARAMETER_ERROR),
+        None => None,
+    };
+    let digest = match msg.field(field::DIGEST) {
+        Some(d) => d.try_into().map_err(|_| rc::PARAMETER_ERROR)?,
+        None => {
+            let k = key.as_ref().ok_or(rc::PARAMETER_ERROR)?;
+            digest::compute(set.unwrap_or(&[]), k.particle, &k.bytes)
+        }
+    };
+    Ok(Target { ns, set, digest, key })
+}
+
+#[cfg(test)]
+mod tests;

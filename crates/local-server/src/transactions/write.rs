@@ -1,0 +1,195 @@
+//! The write path: put, append/prepend/increment, touch, remove-bin and operate. Ops run on a
+//! copy of the record, so an error part-way leaves the stored record untouched.
+
+use super::ops::{self, MAX_BINS, MAX_BIN_NAME, MAX_OPS};
+use super::Target;
+use crate::codec::message::{self, info1, info2, info3, op, Message, ResponseBuilder};
+use crate::codec::particle::Value;
+use crate::expiry;
+use crate::result_code as rc;
+use crate::storage::record::next_generation;
+use crate::storage::Record;
+
+/// Generation policy: EQ needs the same generation (a missing record counts as 0), GT a
+/// greater one.
+pub fn check_generation(info2_bits: u8, wanted: u32, current: u16) -> Result<(), u8> {
+    let current = u32::from(current);
+    if info2_bits & info2::GENERATION != 0 && wanted != current {
+        return Err(rc::GENERATION_ERROR);
+    }
+    if info2_bits & info2::GENERATION_GT != 0 && wanted <= current {
+        return Err(rc::GENERATION_ERROR);
+    }
+    Ok(())
+}
+
+/// A decoded op, checked before the record is touched.
+struct PreparedOp<'a> {
+    op: u8,
+    name: &'a [u8],
+    value: Value,
+    /// A read of every bin (empty name with the GET_ALL flag).
+    read_all: bool,
+}
+
+fn prepare<'a>(msg: &Message<'a>) -> Result<Vec<PreparedOp<'a>>, u8> {
+    let h = msg.header;
+    if msg.ops.len() > MAX_OPS {
+        return Err(rc::PARAMETER_ERROR);
+    }
+    if msg.ops.is_empty() {
+        return Err(rc::PARAMETER_ERROR);
+    }
+    let replace = h.info3 & (info3::REPLACE_ONLY | info3::CREATE_OR_REPLACE) != 0;
+    let get_all = h.info1 & info1::GET_ALL != 0;
+    let mut read_alls = 0;
+    let mut named_reads = 0;
+    let mut out = Vec::with_capacity(msg.ops.len());
+    for o in &msg.ops {
+        let read_all = o.op == op::READ && get_all && o.name.is_empty();
+        match o.op {
+            op::READ if read_all => read_alls += 1,
+            op::READ => named_reads += 1,
+            op::WRITE | op::INCR | op::APPEND | op::PREPEND => {
+                if o.name.len() > MAX_BIN_NAME {
+                    return Err(rc::BIN_NAME_TOO_LONG);
+                }
+            }
+            op::TOUCH | op::DELETE => {}
+            // String ops are a server 8.2 feature; CDT, bit, HLL and expression ops arrive in
+            // later slices.
+            _ => return Err(rc::PARAMETER_ERROR),
+        }
+        let value = if matches!(o.op, op::WRITE | op::INCR | op::APPEND | op::PREPEND) {
+            Value::from_wire(o.particle, o.value)?
+        } else {
+            Value::Nil
+        };
+        // Replacing the whole record leaves nothing for a modify op to work on.
+        let modifies_existing = matches!(o.op, op::INCR | op::APPEND | op::PREPEND | op::TOUCH | op::DELETE)
+            || (o.op == op::WRITE && value == Value::Nil);
+        if replace && modifies_existing {
+            return Err(rc::PARAMETER_ERROR);
+        }
+        out.push(PreparedOp { op: o.op, name: o.name, value, read_all });
+    }
+    if read_alls > 1 || (read_alls == 1 && named_reads > 0) {
+        return Err(rc::PARAMETER_ERROR);
+    }
+    Ok(out)
+}
+
+pub fn write(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
+    match run(t, msg) {
+        Ok(resp) => resp,
+        Err(code) => message::error_response(code),
+    }
+}
+
+fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
+    let h = msg.header;
+    let ns = &t.ns.config;
+    ops::check_ttl(h.record_ttl, ns)?;
+    let prepared = prepare(msg)?;
+    let respond_all = h.info2 & info2::RESPOND_ALL_OPS != 0;
+
+    let now = expiry::now_clepoch();
+    let mut part = t.ns.partition(&t.digest);
+    let existing = part.live(&t.digest, now);
+    let existed = existing.is_some();
+
+    if existing.is_none() && h.info3 & (info3::UPDATE_ONLY | info3::REPLACE_ONLY) != 0 {
+        return Err(rc::KEY_NOT_FOUND);
+    }
+    if existing.is_some() && h.info2 & info2::CREATE_ONLY != 0 {
+        return Err(rc::KEY_EXISTS);
+    }
+    if let Some(rec) = &existing {
+        // A digest key must name the record's own set (or, for records without one, none).
+        if t.set_bytes() != rec.set.as_slice() {
+            return Err(rc::PARAMETER_ERROR);
+        }
+    }
+    check_generation(h.info2, h.generation, existing.as_ref().map_or(0, |r| r.generation))?;
+
+    let old_gen = existing.as_ref().map_or(0, |r| r.generation);
+    let old_void = existing.as_ref().map(|r| r.void_time);
+    let mut work = match existing {
+        Some(rec) => rec.clone(),
+        None => Record::new(t.set_bytes().to_vec()),
+    };
+    if existed && h.info3 & (info3::REPLACE_ONLY | info3::CREATE_OR_REPLACE) != 0 {
+        work.bins.clear();
+    }
+
+    // Read results, in op order, are collected as (op, name, value) and written at the end,
+    // once the final generation and void time are known.
+    let mut results: Vec<(u8, Vec<u8>, Option<Value>)> = Vec::new();
+    for p in &prepared {
+        match p.op {
+            op::READ if p.read_all => {
+                for b in &work.bins {
+                    results.push((op::READ, b.name.clone(), Some(b.value.clone())));
+                }
+            }
+            op::READ => match work.bin(p.name) {
+                Some(v) => results.push((p.op, p.name.to_vec(), Some(v.clone()))),
+                None if respond_all => results.push((p.op, p.name.to_vec(), None)),
+                None => {}
+            },
+            op::WRITE => {
+                if p.value == Value::Nil {
+                    work.remove_bin(p.name);
+                } else {
+                    work.set_bin(p.name, p.value.clone());
+                }
+            }
+            op::INCR => ops::increment(&mut work, p.name, &p.value)?,
+            op::APPEND => ops::concat(&mut work, p.name, &p.value, true)?,
+            op::PREPEND => ops::concat(&mut work, p.name, &p.value, false)?,
+            op::DELETE => work.bins.clear(),
+            _ => {} // TOUCH: the record is rewritten below with a new void time.
+        }
+        if respond_all && p.op != op::READ {
+            results.push((p.op, p.name.to_vec(), None));
+        }
+    }
+
+    let (generation, void_time) = if work.bins.is_empty() {
+        // A write that leaves no bins deletes the record, or finds nothing to delete.
+        if !existed {
+            return Err(rc::KEY_NOT_FOUND);
+        }
+        if h.info2 & info2::DURABLE_DELETE != 0 {
+            return Err(rc::ENTERPRISE_ONLY);
+        }
+        part.records.remove(&t.digest);
+        (0, 0)
+    } else {
+        if work.bins.len() > MAX_BINS {
+            return Err(rc::PARAMETER_ERROR);
+        }
+        if let Some(k) = &t.key {
+            work.key = Some(k.clone());
+        }
+        if work.storage_size() > ns.max_record_size {
+            return Err(rc::RECORD_TOO_BIG);
+        }
+        work.generation = if existed { next_generation(old_gen) } else { 1 };
+        work.void_time = ops::void_time_for(h.record_ttl, ns, old_void, now);
+        work.last_update_ms = expiry::now_unix_ms();
+        let out = (work.generation, work.void_time);
+        part.records.insert(t.digest, work);
+        out
+    };
+    drop(part);
+
+    let mut resp = ResponseBuilder::new(rc::OK, u32::from(generation), void_time);
+    for (op_type, name, value) in &results {
+        match value {
+            Some(v) => ops::put_bin(&mut resp, *op_type, name, v),
+            None => ops::put_nil(&mut resp, *op_type, name),
+        }
+    }
+    Ok(resp.finish())
+}
