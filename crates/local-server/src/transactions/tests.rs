@@ -1,0 +1,264 @@
+//! Single-record semantics driven through `handle` with hand-built messages.
+
+use super::handle;
+use crate::codec::message::{self, field, info1, info2, info3, op, MsgHeader};
+use crate::codec::particle::{self, Value};
+use crate::codec::proto;
+use crate::config::NamespaceConfig;
+use crate::expiry;
+use crate::result_code as rc;
+use crate::storage::{digest, Store};
+
+const SET: &[u8] = b"s";
+
+fn store() -> Store {
+    Store::new(&[NamespaceConfig::new("test")])
+}
+
+struct Req {
+    h: MsgHeader,
+    key: &'static str,
+    ops: Vec<(u8, u8, Vec<u8>, Vec<u8>)>,
+    set: Option<&'static [u8]>,
+}
+
+impl Req {
+    fn new(info1: u8, info2: u8, key: &'static str) -> Req {
+        Req { h: MsgHeader { info1, info2, ..Default::default() }, key, ops: Vec::new(), set: Some(SET) }
+    }
+    fn op(mut self, o: u8, v: Value, name: &str) -> Req {
+        let mut b = Vec::new();
+        v.write_wire(&mut b);
+        self.ops.push((o, v.particle_type(), name.as_bytes().to_vec(), b));
+        self
+    }
+    fn body(&self) -> Vec<u8> {
+        let d = digest::of_str(self.set.unwrap_or(&[]), self.key);
+        let mut b = vec![message::MSG_HEADER_SIZE, self.h.info1, self.h.info2, self.h.info3, 0, 0];
+        b.extend_from_slice(&self.h.generation.to_be_bytes());
+        b.extend_from_slice(&self.h.record_ttl.to_be_bytes());
+        b.extend_from_slice(&0u32.to_be_bytes());
+        let mut fields: Vec<(u8, &[u8])> = vec![(field::NAMESPACE, b"test"), (field::DIGEST, &d)];
+        if let Some(s) = self.set {
+            fields.push((field::SET, s));
+        }
+        b.extend_from_slice(&(fields.len() as u16).to_be_bytes());
+        b.extend_from_slice(&(self.ops.len() as u16).to_be_bytes());
+        for (k, data) in fields {
+            b.extend_from_slice(&((data.len() + 1) as u32).to_be_bytes());
+            b.push(k);
+            b.extend_from_slice(data);
+        }
+        for (o, p, n, v) in &self.ops {
+            b.extend_from_slice(&((4 + n.len() + v.len()) as u32).to_be_bytes());
+            b.extend_from_slice(&[*o, *p, 0, n.len() as u8]);
+            b.extend_from_slice(n);
+            b.extend_from_slice(v);
+        }
+        b
+    }
+    fn run(&self, s: &Store) -> Resp {
+        let frame = handle(s, &self.body());
+        assert_eq!(frame[1], proto::TYPE_MSG);
+        let m = message::parse(&frame[8..]).expect("server response parses");
+        let bins = m
+            .ops
+            .iter()
+            .map(|o| (String::from_utf8_lossy(o.name).into_owned(), Value::from_wire(o.particle, o.value).expect("value")))
+            .collect();
+        Resp { code: m.header.result_code, gen: m.header.generation, void_time: m.header.record_ttl, bins }
+    }
+}
+
+#[derive(Debug)]
+struct Resp {
+    code: u8,
+    gen: u32,
+    void_time: u32,
+    bins: Vec<(String, Value)>,
+}
+
+fn put(key: &'static str, bins: &[(&str, Value)]) -> Req {
+    bins.iter().fold(Req::new(0, info2::WRITE, key), |r, (n, v)| r.op(op::WRITE, v.clone(), n))
+}
+
+fn get(key: &'static str) -> Req {
+    Req::new(info1::READ | info1::GET_ALL, 0, key)
+}
+
+#[test]
+fn put_get_and_generation() {
+    let s = store();
+    assert_eq!(put("k", &[("a", Value::Int(1)), ("b", Value::Str(b"x".to_vec()))]).run(&s).code, rc::OK);
+    let r = get("k").run(&s);
+    assert_eq!((r.code, r.gen), (rc::OK, 1));
+    assert_eq!(r.bins, vec![("a".into(), Value::Int(1)), ("b".into(), Value::Str(b"x".to_vec()))]);
+    put("k", &[("a", Value::Int(2))]).run(&s);
+    assert_eq!(get("k").run(&s).gen, 2);
+    assert_eq!(get("missing").run(&s).code, rc::KEY_NOT_FOUND);
+}
+
+#[test]
+fn generation_wraps_and_policies() {
+    let s = store();
+    put("k", &[("a", Value::Int(1))]).run(&s);
+    let d = digest::of_str(SET, "k");
+    let ns = s.namespace(b"test").expect("ns");
+    if let Some(r) = ns.partition(&d).records.get_mut(&d) {
+        r.generation = 65535;
+    }
+    assert_eq!(put("k", &[("a", Value::Int(2))]).run(&s).gen, 1);
+    let mut eq = put("k", &[("a", Value::Int(3))]);
+    eq.h.info2 |= info2::GENERATION;
+    eq.h.generation = 5;
+    assert_eq!(eq.run(&s).code, rc::GENERATION_ERROR);
+    eq.h.generation = 1;
+    assert_eq!(eq.run(&s).code, rc::OK);
+    let mut create = put("k", &[("a", Value::Int(4))]);
+    create.h.info2 |= info2::CREATE_ONLY;
+    assert_eq!(create.run(&s).code, rc::KEY_EXISTS);
+    let mut update = put("nope", &[("a", Value::Int(4))]);
+    update.h.info3 |= info3::UPDATE_ONLY;
+    assert_eq!(update.run(&s).code, rc::KEY_NOT_FOUND);
+    let mut replace = put("k", &[("z", Value::Int(9))]);
+    replace.h.info3 |= info3::REPLACE_ONLY;
+    assert_eq!(replace.run(&s).code, rc::OK);
+    assert_eq!(get("k").run(&s).bins, vec![("z".into(), Value::Int(9))]);
+    let mut bad = Req::new(0, info2::WRITE, "k").op(op::INCR, Value::Int(1), "z");
+    bad.h.info3 |= info3::REPLACE_ONLY;
+    assert_eq!(bad.run(&s).code, rc::PARAMETER_ERROR);
+}
+
+#[test]
+fn ttl_rules_and_expiry() {
+    let s = store();
+    let now = expiry::now_clepoch();
+    let r = put("d", &[("a", Value::Int(1))]).run(&s);
+    assert!(r.void_time >= now + 2_592_000 - 1);
+    let mut never = put("n", &[("a", Value::Int(1))]);
+    never.h.record_ttl = expiry::TTL_NEVER_EXPIRE;
+    assert_eq!(never.run(&s).void_time, 0);
+    let mut keep = put("n", &[("a", Value::Int(2))]);
+    keep.h.record_ttl = expiry::TTL_DONT_UPDATE;
+    assert_eq!(keep.run(&s).void_time, 0);
+    let mut too_long = put("t", &[("a", Value::Int(1))]);
+    too_long.h.record_ttl = 315_360_001;
+    assert_eq!(too_long.run(&s).code, rc::PARAMETER_ERROR);
+    // An expired record is gone for reads and recreated at generation 1.
+    let d = digest::of_str(SET, "d");
+    let ns = s.namespace(b"test").expect("ns");
+    if let Some(r) = ns.partition(&d).records.get_mut(&d) {
+        r.void_time = now.saturating_sub(1);
+        r.generation = 7;
+    }
+    assert_eq!(get("d").run(&s).code, rc::KEY_NOT_FOUND);
+    assert_eq!(put("d", &[("a", Value::Int(1))]).run(&s).gen, 1);
+}
+
+#[test]
+fn limits_and_enterprise_only() {
+    let s = store();
+    assert_eq!(put("k", &[("abcdefghijklmnop", Value::Int(1))]).run(&s).code, rc::BIN_NAME_TOO_LONG);
+    assert_eq!(put("k", &[("b", Value::Blob(particle::BLOB, vec![0; 1024 * 1024]))]).run(&s).code, rc::RECORD_TOO_BIG);
+    put("k", &[("a", Value::Int(1))]).run(&s);
+    let mut durable = Req::new(0, info2::WRITE | info2::DELETE | info2::DURABLE_DELETE, "k");
+    assert_eq!(durable.run(&s).code, rc::ENTERPRISE_ONLY);
+    durable.h.info2 &= !info2::DURABLE_DELETE;
+    assert_eq!(durable.run(&s).code, rc::OK);
+    assert_eq!(durable.run(&s).code, rc::KEY_NOT_FOUND);
+    // A put with no bins is a malformed request.
+    assert_eq!(Req::new(0, info2::WRITE, "k").run(&s).code, rc::PARAMETER_ERROR);
+    // String ops (8.2) are refused by 8.1.
+    put("k", &[("a", Value::Int(1))]).run(&s);
+    assert_eq!(Req::new(info1::READ, 0, "k").op(op::STRING, Value::Nil, "a").run(&s).code, rc::PARAMETER_ERROR);
+    assert_eq!(Req::new(info1::READ, 0, "gone").op(op::STRING, Value::Nil, "a").run(&s).code, rc::KEY_NOT_FOUND);
+}
+
+#[test]
+fn operate_rolls_back_and_reads_in_order() {
+    let s = store();
+    put("k", &[("i", Value::Int(1))]).run(&s);
+    let bad = Req::new(0, info2::WRITE, "k")
+        .op(op::INCR, Value::Int(10), "i")
+        .op(op::APPEND, Value::Str(b"x".to_vec()), "i");
+    assert_eq!(bad.run(&s).code, rc::INCOMPATIBLE_TYPE);
+    let r = get("k").run(&s);
+    assert_eq!((r.gen, r.bins.clone()), (1, vec![("i".into(), Value::Int(1))]));
+    let ok = Req::new(info1::READ, info2::WRITE, "k")
+        .op(op::READ, Value::Nil, "i")
+        .op(op::INCR, Value::Int(5), "i")
+        .op(op::READ, Value::Nil, "i");
+    let r = ok.run(&s);
+    assert_eq!(r.bins, vec![("i".into(), Value::Int(1)), ("i".into(), Value::Int(6))]);
+    assert_eq!(r.gen, 2);
+    // Read-all with a named read on the write path is refused.
+    let mixed = Req::new(info1::READ | info1::GET_ALL, info2::WRITE, "k")
+        .op(op::WRITE, Value::Int(1), "b")
+        .op(op::READ, Value::Nil, "")
+        .op(op::READ, Value::Nil, "i");
+    assert_eq!(mixed.run(&s).code, rc::PARAMETER_ERROR);
+    // Deleting inside operate answers gen 0 / never and removes the record.
+    let del = Req::new(info1::READ, info2::WRITE, "k").op(op::READ, Value::Nil, "i").op(op::DELETE, Value::Nil, "");
+    let r = del.run(&s);
+    assert_eq!((r.code, r.gen, r.void_time), (rc::OK, 0, 0));
+    assert_eq!(get("k").run(&s).code, rc::KEY_NOT_FOUND);
+}
+
+#[test]
+fn digest_keys_check_the_set() {
+    let s = store();
+    put("k", &[("a", Value::Int(1))]).run(&s);
+    // Same digest, other set: refused for reads and writes.
+    let mut other = get("k");
+    let body = {
+        other.set = Some(b"other");
+        let mut b = other.body();
+        // Keep the digest of the original set.
+        let d = digest::of_str(SET, "k");
+        let pos = b.windows(20).position(|w| w == digest::of_str(b"other", "k")).expect("digest present");
+        b[pos..pos + 20].copy_from_slice(&d);
+        b
+    };
+    let frame = handle(&s, &body);
+    assert_eq!(frame[8 + 5], rc::PARAMETER_ERROR);
+}
+
+/// Pseudo-random bytes, deterministic.
+fn noise(seed: &mut u64, n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            (*seed >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn garbage_messages_get_answers_not_panics() {
+    let s = store();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for n in 0..400 {
+        let body = noise(&mut seed, n % 97);
+        let frame = handle(&s, &body);
+        assert!(message::parse(&frame[8..]).is_ok());
+    }
+    // Valid messages with random bytes flipped, including op values (msgpack, geojson, ints).
+    let base = put("k", &[("l", Value::List(vec![0x93, 1, 2, 3])), ("g", Value::GeoJson(br#"{"type":"Point","coordinates":[1,2]}"#.to_vec())), ("i", Value::Int(5))]).body();
+    for _ in 0..3000 {
+        let mut b = base.clone();
+        let flips = noise(&mut seed, 6);
+        for pair in flips.chunks(2) {
+            let pos = usize::from(pair[0]) * b.len() / 256;
+            b[pos] = pair[1];
+        }
+        let frame = handle(&s, &b);
+        assert!(message::parse(&frame[8..]).is_ok());
+    }
+    // Every truncation of a valid message.
+    for n in 0..base.len() {
+        let frame = handle(&s, &base[..n]);
+        assert_eq!(frame[8 + 5], rc::PARAMETER_ERROR);
+    }
+}
