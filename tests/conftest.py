@@ -1,0 +1,211 @@
+"""Shared fixtures: one server per session, and a `client` fixture that runs each test body on
+both the sync `Client` and the `AsyncClient` (STYLE R13).
+
+The server is the real cluster named by ``AEROSPIKE_HOSTS`` ("host:port[,host:port]") when that
+variable is set, otherwise an embedded ``aerospike_py.LocalServer`` started for the session.
+Tests never assume an empty namespace: each test writes to its own random set and every key made
+through the ``keys`` fixture is removed afterwards, so the suite runs unchanged against a real
+server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import aerospike_py as aerospike
+
+NAMESPACE = os.environ.get("AEROSPIKE_NAMESPACE", "test")
+
+# Methods that are plain (not coroutines) on AsyncClient too (SPEC "Clients").
+PLAIN_METHODS = frozenset({"is_connected", "get_node_names"})
+
+
+def parse_hosts(text: str) -> list[tuple[str, int]]:
+    """``"host:port[,host:port]"`` -> ``[(host, port), ...]``."""
+    hosts = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        hosts.append((host, int(port)) if host else (item, 3000))
+    return hosts
+
+
+@pytest.fixture(scope="session")
+def server_hosts() -> Iterator[list[tuple[str, int]]]:
+    """``[(host, port)]`` of the server the session runs against."""
+    env = os.environ.get("AEROSPIKE_HOSTS")
+    if env:
+        yield parse_hosts(env)
+        return
+    with aerospike.LocalServer() as server:
+        yield [tuple(h) for h in server.hosts]
+
+
+@pytest.fixture(scope="session")
+def hosts_arg(server_hosts: list[tuple[str, int]]) -> str:
+    """The server as a ``--hosts`` argument: ``"host:port[,host:port]"``."""
+    return ",".join(f"{h}:{p}" for h, p in server_hosts)
+
+
+@pytest.fixture
+def config(server_hosts: list[tuple[str, int]]) -> dict[str, Any]:
+    """A fresh client config for the session server (tests may change it)."""
+    return {"hosts": list(server_hosts), "timeout": 5000}
+
+
+@pytest.fixture(scope="session")
+def cleaner(server_hosts: list[tuple[str, int]]) -> Iterator[aerospike.Client]:
+    """A sync client used only to remove what tests wrote."""
+    c = aerospike.client({"hosts": list(server_hosts)}).connect()
+    yield c
+    c.close()
+
+
+class AsyncAdapter:
+    """Runs an ``AsyncClient`` synchronously so that one test body serves both clients.
+
+    Each method is called inside a coroutine on the event loop the fixture owns (the awaitable is
+    created with that loop running), and the awaitable it returns is run to completion. Every
+    I/O method must return an awaitable: the adapter fails the test otherwise, so each test also
+    checks that the async client really is asynchronous. Plain methods and attributes pass
+    through.
+    """
+
+    is_async = True
+
+    def __init__(self, inner: aerospike.AsyncClient, runner: asyncio.Runner) -> None:
+        self._inner = inner
+        self._runner = runner
+
+    @property
+    def inner(self) -> aerospike.AsyncClient:
+        return self._inner
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr) or name.startswith("__"):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            async def run() -> Any:
+                result = attr(*args, **kwargs)
+                if name in PLAIN_METHODS:
+                    assert not inspect.isawaitable(result), f"AsyncClient.{name}() must be a plain method"
+                    return result
+                assert inspect.isawaitable(result), f"AsyncClient.{name}() returned {result!r}, not an awaitable"
+                return await result
+
+            result = self._runner.run(run())
+            return self if result is self._inner else result
+
+        return call
+
+    def __enter__(self) -> AsyncAdapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _make_async(config: dict[str, Any], runner: asyncio.Runner) -> AsyncAdapter:
+    async def build() -> aerospike.AsyncClient:
+        return aerospike.async_client(config)
+
+    return AsyncAdapter(runner.run(build()), runner)
+
+
+@pytest.fixture
+def make_client(client_kind: str) -> Iterator[Callable[[dict[str, Any]], Any]]:
+    """``make_client(config)`` -> an unconnected client of the kind under test (sync, or the async
+    one behind an `AsyncAdapter`); everything it made is closed after the test."""
+    is_async = client_kind == "async"
+    made: list[Any] = []
+    runner = asyncio.Runner() if is_async else None
+
+    def make(cfg: dict[str, Any]) -> Any:
+        c = _make_async(cfg, runner) if runner is not None else aerospike.client(cfg)
+        made.append(c)
+        return c
+
+    try:
+        yield make
+    finally:
+        try:
+            for c in made:
+                try:
+                    c.close()
+                except aerospike.AerospikeError:
+                    pass
+        finally:
+            if runner is not None:
+                runner.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """Which client a test runs on: "sync" (`Client`) or "async" (`AsyncClient` via `AsyncAdapter`)."""
+    return request.param
+
+
+@pytest.fixture
+def is_async(client_kind: str) -> bool:
+    return client_kind == "async"
+
+
+@pytest.fixture
+def client(client_kind: str, make_client: Callable[[dict[str, Any]], Any], config: dict[str, Any]) -> Any:
+    """A connected client, run once as `Client` and once as `AsyncClient` (through `AsyncAdapter`)."""
+    return make_client(config).connect()
+
+
+@pytest.fixture
+def ns() -> str:
+    return NAMESPACE
+
+
+@pytest.fixture
+def set_name() -> str:
+    """A set of this test's own, so it never meets another test's records."""
+    return f"t_{uuid.uuid4().hex[:8]}"
+
+
+class Keys:
+    """Makes keys in the test's set and remembers them, so that their records are removed after
+    the test: ``keys("pk")`` -> ``(namespace, set, "pk")``."""
+
+    def __init__(self, namespace: str, set_name: str) -> None:
+        self.namespace = namespace
+        self.set = set_name
+        self.made: list[tuple[Any, ...]] = []
+
+    def __call__(self, pk: str | int | bytes | None = None) -> tuple[str, str, Any]:
+        if pk is None:
+            pk = uuid.uuid4().hex[:12]
+        key = (self.namespace, self.set, pk)
+        self.made.append(key)
+        return key
+
+    def many(self, n: int, prefix: str = "k") -> list[tuple[str, str, Any]]:
+        return [self(f"{prefix}{i}") for i in range(n)]
+
+
+@pytest.fixture
+def keys(ns: str, set_name: str, cleaner: aerospike.Client) -> Iterator[Keys]:
+    made = Keys(ns, set_name)
+    yield made
+    for key in made.made:
+        try:
+            cleaner.remove(key)
+        except aerospike.AerospikeError:
+            pass
