@@ -93,15 +93,17 @@ pub fn sets(node: &Node, only_ns: Option<&str>, only_set: Option<&str>) -> Strin
 pub fn statistics(node: &Node) -> String {
     let objects: u64 = node.store.namespaces.iter().map(|n| n.object_count()).sum();
     let uptime = node.started.elapsed().as_secs();
+    let open = node.connections_open.load(Ordering::Relaxed);
+    let opened = node.connections_opened.load(Ordering::Relaxed);
     [
         "cluster_size=1".to_string(),
         "cluster_integrity=true".to_string(),
         "cluster_is_member=true".to_string(),
         format!("objects={objects}"),
         format!("uptime={uptime}"),
-        format!("client_connections={}", node.connections_open.load(Ordering::Relaxed)),
-        format!("client_connections_opened={}", node.connections_opened.load(Ordering::Relaxed)),
-        "client_connections_closed=0".to_string(),
+        format!("client_connections={open}"),
+        format!("client_connections_opened={opened}"),
+        format!("client_connections_closed={}", opened.saturating_sub(open)),
         "admin_connections=0".to_string(),
         "migrate_partitions_remaining=0".to_string(),
     ]
