@@ -1,0 +1,538 @@
+"""Client life cycle and configuration, info commands, the exception classes, asyncio behaviour
+and the GIL: what both clients share beyond the single-record commands."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import pickle
+import socket
+import threading
+
+import pytest
+import pytest_asyncio
+
+import aerospike_py as aerospike
+from aerospike_py import exception
+
+# --------------------------------------------------------------------------------------------
+# config validation (raised when the client is made, before any connection)
+
+
+def test_unknown_config_key_names_it(make_client, config):
+    config["hostz"] = [("127.0.0.1", 3000)]
+    with pytest.raises(exception.ParamError, match="hostz"):
+        make_client(config)
+
+
+def test_config_must_be_a_dict(make_client):
+    with pytest.raises(TypeError, match="dict"):
+        make_client([("127.0.0.1", 3000)])
+
+
+@pytest.mark.parametrize(
+    "hosts, exc",
+    [
+        ([], exception.ParamError),
+        ([("127.0.0.1", 70000)], exception.ParamError),
+        ([("127.0.0.1", -1)], exception.ParamError),
+        ([("127.0.0.1",)], exception.ParamError),
+        ([("127.0.0.1", 3000, "tls", "x")], exception.ParamError),
+        ([("127.0.0.1", "3000")], TypeError),
+        ([(3000, "127.0.0.1")], TypeError),
+        (["127.0.0.1:notaport"], exception.ParamError),
+        ("127.0.0.1:3000", TypeError),
+        ([None], TypeError),
+    ],
+    ids=["empty", "port_too_big", "port_negative", "no_port", "four_items", "port_str", "swapped", "bad_port_str", "bare_str", "none"],
+)
+def test_bad_hosts_rejected(make_client, hosts, exc):
+    with pytest.raises(exc):
+        make_client({"hosts": hosts})
+
+
+def test_missing_hosts_rejected(make_client):
+    with pytest.raises(exception.ParamError, match="hosts"):
+        make_client({"cluster_name": "x"})
+
+
+@pytest.mark.parametrize("form", ["tuple_list", "str_list", "tuple_of_tuples", "with_tls_name"])
+def test_host_formats_connect(make_client, server_hosts, form):
+    host, port = server_hosts[0]
+    hosts = {
+        "tuple_list": [(host, port)],
+        "str_list": [f"{host}:{port}"],
+        "tuple_of_tuples": ((host, port),),
+        "with_tls_name": [(host, port, None)],
+    }[form]
+    c = make_client({"hosts": hosts}).connect()
+    assert c.is_connected()
+
+
+@pytest.mark.parametrize(
+    "config_extra, name",
+    [
+        ({"timeout": "5s"}, "timeout"),
+        ({"timeout": -5}, "timeout"),
+        ({"cluster_name": 5}, "cluster_name"),
+        ({"policies": [1]}, "policies"),
+        ({"policies": {"wrtie": {}}}, "wrtie"),
+        ({"policies": {"write": {"bogus_key": 1}}}, "bogus_key"),
+        ({"policies": {"read": {"exists": 1}}}, "exists"),
+        ({"policies": {"write": {"exists": 42}}}, "exists"),
+    ],
+    ids=["timeout_str", "timeout_negative", "cluster_name_int", "policies_list", "policy_family", "policy_key", "read_exists", "exists_value"],
+)
+def test_bad_config_values_name_the_key(make_client, config, config_extra, name):
+    config.update(config_extra)
+    with pytest.raises((exception.ParamError, TypeError), match=name):
+        make_client(config)
+
+
+def test_user_without_password_rejected(make_client, config):
+    config["user"] = "admin"
+    with pytest.raises(exception.ParamError, match="password"):
+        make_client(config)
+
+
+def test_tls_is_refused_not_ignored(make_client, config):
+    config["tls"] = {"enable": True, "cafile": "/nonexistent"}
+    with pytest.raises(exception.ParamError, match="TLS"):
+        make_client(config)
+
+
+def test_write_default_ttl_applied(make_client, config, keys):
+    config["policies"] = {"write": {"ttl": 4321}}
+    c = make_client(config).connect()
+    k = keys()
+    c.put(k, {"a": 1})
+    assert 4311 <= c.get(k).meta.ttl <= 4321
+    c.put(k, {"a": 2}, meta={"ttl": 999})  # a call's meta wins over the default
+    assert 989 <= c.get(k).meta.ttl <= 999
+
+
+def test_write_default_exists_applied_and_overridable(make_client, config, keys):
+    config["policies"] = {"write": {"exists": aerospike.POLICY_EXISTS_CREATE_ONLY}}
+    c = make_client(config).connect()
+    k = keys()
+    c.put(k, {"a": 1})
+    with pytest.raises(exception.RecordExistsError):
+        c.put(k, {"a": 2})
+    c.put(k, {"a": 3}, policy={"exists": aerospike.POLICY_EXISTS_IGNORE})
+    assert c.get(k).bins == {"a": 3}
+
+
+def test_write_default_send_key_accepted(make_client, config, keys):
+    config["policies"] = {"write": {"key": aerospike.POLICY_KEY_SEND}, "read": {"key": aerospike.POLICY_KEY_SEND}}
+    c = make_client(config).connect()
+    k = keys("sent")
+    c.put(k, {"a": 1})
+    assert c.get(k).key.user_key == "sent"
+
+
+def test_operate_default_policy_applied(make_client, config, keys):
+    config["policies"] = {"operate": {"exists": aerospike.POLICY_EXISTS_UPDATE_ONLY}}
+    c = make_client(config).connect()
+    k = keys()
+    with pytest.raises(exception.RecordNotFound):
+        c.operate(k, [{"op": aerospike.OPERATOR_WRITE, "bin": "a", "val": 1}])
+    c.put(k, {"a": 1})  # the write family is not affected
+    c.operate(k, [{"op": aerospike.OPERATOR_WRITE, "bin": "a", "val": 2}])
+    assert c.get(k).bins == {"a": 2}
+
+
+def test_remove_default_policy_applied(make_client, config, keys):
+    config["policies"] = {"remove": {"gen": aerospike.POLICY_GEN_EQ}}
+    c = make_client(config).connect()
+    k = keys()
+    c.put(k, {"a": 1})
+    c.put(k, {"a": 2})
+    with pytest.raises(exception.RecordGenerationError):
+        c.remove(k, meta={"gen": 1})
+    c.remove(k, meta={"gen": 2})
+    assert c.exists(k).meta is None
+
+
+def test_wrong_cluster_name_fails_to_connect(make_client, config):
+    config["cluster_name"] = "definitely-not-this-cluster"
+    config["timeout"] = 1500
+    with pytest.raises(exception.AerospikeError):
+        make_client(config).connect()
+
+
+# --------------------------------------------------------------------------------------------
+# life cycle
+
+
+def test_connect_returns_self_and_is_connected(make_client, config):
+    c = make_client(config)
+    assert c.is_connected() is False
+    assert c.connect() is c
+    assert c.is_connected() is True
+    assert c.connect() is c  # connecting again is harmless
+    assert c.is_connected() is True
+
+
+def test_close(make_client, config):
+    c = make_client(config).connect()
+    c.close()
+    assert c.is_connected() is False
+    c.close()  # closing twice is harmless
+
+
+def test_unconnected_client_raises_client_error(make_client, config, ns):
+    c = make_client(config)
+    with pytest.raises(exception.ClientError, match="connect"):
+        c.get((ns, "s", "k"))
+    with pytest.raises(exception.ClientError):
+        c.put((ns, "s", "k"), {"a": 1})
+    with pytest.raises(exception.ClientError):
+        c.info_random_node("build")
+
+
+def test_closed_client_raises_client_error(make_client, config, keys):
+    c = make_client(config).connect()
+    k = keys()
+    c.put(k, {"a": 1})
+    c.close()
+    with pytest.raises(exception.ClientError):
+        c.get(k)
+    with pytest.raises(exception.ClientError):
+        c.operate(k, [{"op": aerospike.OPERATOR_READ, "bin": "a"}])
+    assert c.get_node_names() == []
+
+
+def test_reconnect_after_close(make_client, config, keys):
+    c = make_client(config).connect()
+    c.close()
+    c.connect()
+    k = keys()
+    c.put(k, {"a": 1})
+    assert c.get(k).bins == {"a": 1}
+
+
+def test_get_node_names(client):
+    names = client.get_node_names()
+    assert isinstance(names, list) and names
+    assert all(isinstance(n, str) and n for n in names)
+
+
+def test_info_random_node(client):
+    assert client.info_random_node("status").strip() == "ok"
+    build = client.info_random_node("build")
+    assert isinstance(build, str) and build.strip()
+
+
+def test_info_all(client, ns):
+    answers = client.info_all("namespaces")
+    assert isinstance(answers, dict)
+    assert set(answers) == set(client.get_node_names())
+    assert all(ns in value.split(";") for value in answers.values())
+
+
+def test_info_policy_checked(client):
+    with pytest.raises(exception.ParamError, match="bogus"):
+        client.info_random_node("status", policy={"bogus": 1})
+
+
+@pytest.fixture
+def dead_port():
+    """A local port on which nothing listens."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def silent_port():
+    """A local port that accepts connections and never answers."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    yield s.getsockname()[1]
+    s.close()
+
+
+def test_connect_to_dead_port_raises(make_client, dead_port):
+    c = make_client({"hosts": [("127.0.0.1", dead_port)], "timeout": 1000})
+    with pytest.raises(exception.AerospikeError) as info:
+        c.connect()
+    assert not isinstance(info.value, exception.ParamError)
+    assert c.is_connected() is False
+    with pytest.raises(exception.ClientError):
+        c.get(("test", "s", "k"))
+
+
+def test_connect_to_silent_server_times_out(make_client, silent_port):
+    c = make_client({"hosts": [("127.0.0.1", silent_port)], "timeout": 500})
+    with pytest.raises(exception.AerospikeError):
+        c.connect()
+    assert c.is_connected() is False
+
+
+def test_sync_context_manager(config, keys):
+    k = keys()
+    with aerospike.client(config).connect() as c:
+        assert c.is_connected()
+        c.put(k, {"a": 1})
+        assert c.get(k).bins == {"a": 1}
+    assert c.is_connected() is False
+    with pytest.raises(exception.ClientError):
+        c.get(k)
+
+
+def test_sync_context_manager_closes_on_error(config):
+    with pytest.raises(RuntimeError, match="boom"):
+        with aerospike.client(config).connect() as c:
+            raise RuntimeError("boom")
+    assert c.is_connected() is False
+
+
+# --------------------------------------------------------------------------------------------
+# exceptions
+
+
+def test_hierarchy():
+    assert issubclass(exception.RecordNotFound, exception.RecordError)
+    assert issubclass(exception.RecordError, exception.AerospikeError)
+    assert issubclass(exception.AerospikeError, Exception)
+    assert issubclass(exception.ParamError, ValueError)
+    assert issubclass(exception.ParamError, exception.ClientError)
+    for cls in (
+        exception.RecordExistsError,
+        exception.RecordGenerationError,
+        exception.RecordTooBig,
+        exception.BinTypeError,
+        exception.BinNameError,
+        exception.FilteredOut,
+    ):
+        assert issubclass(cls, exception.RecordError)
+    for cls in (exception.UDFError, exception.AdminError, exception.AerospikeIndexError, exception.InvalidRequest):
+        assert issubclass(cls, exception.ServerError)
+    assert issubclass(exception.IndexNotFound, exception.IndexError)
+    assert exception.TimeoutError is exception.AerospikeTimeoutError
+    assert aerospike.RecordNotFound is exception.RecordNotFound
+    # The aliases must not shadow builtins through a star import.
+    assert "TimeoutError" not in aerospike.__all__ and "IndexError" not in aerospike.__all__
+
+
+def _is_server_node(node, client, server_hosts):
+    """The node an error names: its node name, or its address (the aerospike crate's spelling)."""
+    return node in client.get_node_names() or node in {f"{h}:{p}" for h, p in server_hosts}
+
+
+def test_server_error_carries_code_node_and_message(client, keys, server_hosts):
+    k = keys("missing-one")
+    with pytest.raises(exception.RecordNotFound) as info:
+        client.get(k)
+    err = info.value
+    assert err.result_code == aerospike.AEROSPIKE_ERR_RECORD_NOT_FOUND == err.code
+    assert err.in_doubt is False
+    assert _is_server_node(err.node, client, server_hosts), err.node
+    assert err.message and str(err) == err.message
+
+
+def test_remove_missing_error_names_node(client, keys, server_hosts):
+    with pytest.raises(exception.RecordNotFound) as info:
+        client.remove(keys())
+    assert _is_server_node(info.value.node, client, server_hosts), info.value.node
+
+
+def test_write_error_carries_code(client, keys):
+    k = keys()
+    client.put(k, {"a": 1})
+    with pytest.raises(exception.RecordExistsError) as info:
+        client.put(k, {"a": 1}, policy={"exists": aerospike.POLICY_EXISTS_CREATE_ONLY})
+    assert info.value.result_code == 5
+    assert info.value.in_doubt is False
+
+
+def test_exceptions_pickle_with_their_facts(client, keys):
+    with pytest.raises(exception.RecordNotFound) as info:
+        client.get(keys())
+    err = info.value
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is exception.RecordNotFound
+    assert (back.message, back.result_code, back.in_doubt, back.node) == (err.message, err.result_code, err.in_doubt, err.node)
+    param = exception.ParamError("bad", -2)
+    back = pickle.loads(pickle.dumps(param))
+    assert isinstance(back, ValueError) and back.result_code == -2 and str(back) == "bad"
+
+
+def test_exception_defaults_and_repr():
+    err = exception.RecordGenerationError("gen mismatch", 3, True, "BB9")
+    assert (err.result_code, err.in_doubt, err.node) == (3, True, "BB9")
+    assert "RecordGenerationError" in repr(err) and "3" in repr(err)
+    bare = exception.AerospikeError()
+    assert bare.result_code == -1 and bare.in_doubt is False and bare.node is None
+
+
+# --------------------------------------------------------------------------------------------
+# asyncio
+
+
+@pytest_asyncio.fixture
+async def aclient(config):
+    c = await aerospike.async_client(config).connect()
+    yield c
+    await c.close()
+
+
+@pytest.mark.asyncio
+async def test_async_context_manager(config, keys):
+    k = keys()
+    async with aerospike.async_client(config) as c:
+        assert c.is_connected()
+        await c.put(k, {"a": 1})
+        assert (await c.get(k)).bins == {"a": 1}
+    assert c.is_connected() is False
+
+
+@pytest.mark.asyncio
+async def test_async_connect_resolves_to_client(config):
+    c = aerospike.async_client(config)
+    awaitable = c.connect()
+    assert inspect.isawaitable(awaitable)
+    assert await awaitable is c
+    await c.close()
+
+
+@pytest.mark.asyncio
+async def test_async_methods_return_awaitables(aclient, keys):
+    k = keys()
+    calls = {
+        "put": lambda: aclient.put(k, {"a": 1, "s": "x"}),
+        "get": lambda: aclient.get(k),
+        "select": lambda: aclient.select(k, ["a"]),
+        "exists": lambda: aclient.exists(k),
+        "touch": lambda: aclient.touch(k, 100),
+        "append": lambda: aclient.append(k, "s", "y"),
+        "prepend": lambda: aclient.prepend(k, "s", "w"),
+        "increment": lambda: aclient.increment(k, "a", 1),
+        "operate": lambda: aclient.operate(k, [{"op": aerospike.OPERATOR_READ, "bin": "a"}]),
+        "operate_ordered": lambda: aclient.operate_ordered(k, [{"op": aerospike.OPERATOR_READ, "bin": "a"}]),
+        "remove_bin": lambda: aclient.remove_bin(k, ["s"]),
+        "info_random_node": lambda: aclient.info_random_node("status"),
+        "info_all": lambda: aclient.info_all("status"),
+        "remove": lambda: aclient.remove(k),
+    }
+    for name, call in calls.items():
+        pending = call()
+        assert inspect.isawaitable(pending), name
+        await pending
+    assert not inspect.isawaitable(aclient.is_connected())
+    assert isinstance(aclient.get_node_names(), list)
+
+
+@pytest.mark.asyncio
+async def test_async_bad_arguments_raise_at_call_time(aclient):
+    with pytest.raises(exception.ParamError):
+        aclient.get(("test", "s"))  # no await: raised before an awaitable exists
+    with pytest.raises(TypeError):
+        aclient.put(("test", "s", "k"), [1])
+
+
+@pytest.mark.asyncio
+async def test_async_server_error_raised_on_await(aclient, keys):
+    pending = aclient.get(keys())
+    with pytest.raises(exception.RecordNotFound):
+        await pending
+
+
+@pytest.mark.asyncio
+async def test_async_gather_many(aclient, keys):
+    ks = keys.many(200, "item_")
+    await asyncio.gather(*(aclient.put(k, {"idx": i}) for i, k in enumerate(ks)))
+    records = await asyncio.gather(*(aclient.get(k) for k in ks))
+    assert [r.bins["idx"] for r in records] == list(range(200))
+    missing = keys("never-written")
+    results = await asyncio.gather(aclient.get(ks[0]), aclient.get(missing), return_exceptions=True)
+    assert results[0].bins == {"idx": 0}
+    assert isinstance(results[1], exception.RecordNotFound)
+
+
+@pytest.mark.asyncio
+async def test_async_concurrent_increments_are_atomic(aclient, keys):
+    k = keys()
+    await aclient.put(k, {"n": 0})
+    await asyncio.gather(*(aclient.increment(k, "n", 1) for _ in range(100)))
+    _, meta, bins = await aclient.get(k)
+    assert bins == {"n": 100} and meta.gen == 101
+
+
+@pytest.mark.asyncio
+async def test_async_client_does_not_block_the_loop(silent_port):
+    """While a connect waits on a peer that never answers, other tasks keep running."""
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    c = aerospike.async_client({"hosts": [("127.0.0.1", silent_port)], "timeout": 500})
+    with pytest.raises(exception.AerospikeError):
+        await c.connect()
+    stop.set()
+    await task
+    assert ticks > 100
+
+
+# --------------------------------------------------------------------------------------------
+# the GIL
+
+
+def _count_while(thread: threading.Thread) -> int:
+    """Pure-Python work done on this thread while `thread` runs."""
+    count = 0
+    thread.start()
+    while thread.is_alive():
+        count += 1
+    thread.join()
+    return count
+
+
+def test_gil_released_while_waiting_on_server(silent_port):
+    """A call blocked on the network must let other Python threads run (delta-rs test_threaded)."""
+    c = aerospike.client({"hosts": [("127.0.0.1", silent_port)], "timeout": 1000})
+    errors = []
+
+    def blocked():
+        try:
+            c.connect()
+        except exception.AerospikeError as e:
+            errors.append(e)
+
+    progress = _count_while(threading.Thread(target=blocked))
+    assert errors, "connect to a silent peer should fail"
+    # Holding the GIL for the whole wait would leave this thread a handful of iterations at most.
+    assert progress > 10_000
+
+
+def test_sync_client_shared_between_threads(config, keys):
+    ks = keys.many(8, "thr")
+    c = aerospike.client(config).connect()
+    failures = []
+
+    def work(k):
+        try:
+            for _ in range(50):
+                c.increment(k, "n", 1)
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in ks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert not failures
+        assert [c.get(k).bins["n"] for k in ks] == [50] * 8
+    finally:
+        c.close()
