@@ -1,5 +1,14 @@
 //! An Aerospike-wire-compatible server (CE 8.1 behaviour) for tests and local development.
 //! `lib.rs` only declares the parts and re-exports the public API.
+//!
+//! The parts follow the real server's: `net` (listener, connections, framing), `codec` (proto
+//! header, AS_MSG, particles, msgpack, JSON), `info`, `storage` (namespaces, 4096 partitions,
+//! records, digests), `transactions` (single-record command semantics), `expiry`. Later slices
+//! add siblings: `batch` (batch-index protocol, dispatched from `transactions::handle`), `cdt`
+//! (list/map/bit/HLL ops, reached from the op switch in `transactions::write`/`read`),
+//! `expressions`, `sindex` + `query` (scans and queries with partition filters), `udf`,
+//! `truncate`, `security` (admin messages, `net::dispatch`), and a multi-node mode where each
+//! `node::Node` owns a subset of partitions and announces its peers.
 
 pub mod codec;
 pub mod config;

@@ -8,6 +8,8 @@ use crate::storage::N_PARTITIONS;
 
 pub const BUILD: &str = "8.1.2.0";
 pub const EDITION: &str = "Aerospike Community Edition";
+/// Not the real server's commit: a marker that this is the local server.
+const BUILD_SHA: &str = "localsrv";
 
 const FEATURES: &str = "batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;float;geo;\
 sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;replicas-all;replicas-master;\
@@ -61,16 +63,17 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "build" => BUILD.to_string(),
         "version" => format!("{EDITION} build {BUILD}"),
         "edition" => EDITION.to_string(),
-        "release" => format!("edition={EDITION};version={BUILD};os=linux;arch=x86_64;sha=0000000"),
+        "release" => format!("edition={EDITION};version={BUILD};os=linux;arch=x86_64;sha={BUILD_SHA}"),
         "build_os" => "linux".to_string(),
         "build_arch" => "x86_64".to_string(),
         "build_time" => "Thu Jan 01 00:00:00 UTC 2026".to_string(),
-        "build_sha" | "build_ee_sha" => String::new(),
+        "build_sha" => BUILD_SHA.to_string(),
+        "build_ee_sha" => String::new(),
         "compatibility-id" => "1".to_string(),
         "features" => FEATURES.to_string(),
         "status" => "ok".to_string(),
         "cluster-name" => node.cluster_name.clone().unwrap_or_else(|| "null".to_string()),
-        "cluster-stable" => format!("{:X}", cluster_key(node)),
+        "cluster-stable" => cluster_stable(node, params.unwrap_or("")),
         "cluster-generation" => "1".to_string(),
         "partition-generation" => node.partition_generation().to_string(),
         "rebalance-generation" => "1".to_string(),
@@ -96,12 +99,47 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "user-agent-set" => "ok".to_string(),
         "health-outliers" | "health-stats" => String::new(),
         "best-practices" => "failed_best_practices=none".to_string(),
-        "sindex" | "sindex-list" | "udf-list" | "jobs" | "query-show" | "scan-show" => String::new(),
+        "query-show" | "scan-show" | "query-abort" | "scan-abort" => job_command(name, params.unwrap_or("")),
+        // `namespace:test` is the same as `namespace/test`.
+        "namespace" => namespace::path_command(node, "namespace", params.unwrap_or("")).unwrap_or_default(),
+        "sindex" | "sindex-list" | "udf-list" | "jobs" => String::new(),
         "log" | "logs" => "0:stderr".to_string(),
-        _ => {
-            let _ = params;
-            error(4, "unrecognized command")
+        _ => error(4, "unrecognized command"),
+    }
+}
+
+/// `key=value;key=value` parameters.
+pub fn params_map(params: &str) -> Vec<(&str, &str)> {
+    params.split(';').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect()
+}
+
+/// The cluster key once the cluster is stable; a one-node cluster always is.
+fn cluster_stable(node: &Node, params: &str) -> String {
+    for (k, v) in params_map(params) {
+        match k {
+            "size" => match v.parse::<u32>() {
+                Ok(1) => {}
+                Ok(_) => return error(7, "cluster not specified size"),
+                Err(_) => return error(4, "bad size"),
+            },
+            "ignore-migrations" if !matches!(v, "true" | "false") => return error(4, "bad ignore migrations"),
+            "namespace" if node.store.namespace(v.as_bytes()).is_none() => {
+                return error(20, "namespace not found on node")
+            }
+            _ => {}
         }
+    }
+    format!("{:X}", cluster_key(node))
+}
+
+/// Query/scan job monitoring: no background jobs run yet, so every id is unknown.
+fn job_command(name: &str, params: &str) -> String {
+    let id = params_map(params).into_iter().find(|(k, _)| matches!(*k, "trid" | "id")).map(|(_, v)| v);
+    match id {
+        None if !name.ends_with("abort") => String::new(),
+        Some(v) if v.parse::<u64>().is_err() => error(4, "bad id"),
+        _ if name.ends_with("abort") => error(2, "id not active"),
+        _ => error(2, "job not found"),
     }
 }
 
