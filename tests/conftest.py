@@ -47,6 +47,11 @@ def server_hosts() -> Iterator[list[tuple[str, int]]]:
     if env:
         yield parse_hosts(env)
         return
+    if not hasattr(aerospike, "LocalServer"):
+        raise RuntimeError(
+            "aerospike_py.LocalServer is not in this build of the extension; "
+            "set AEROSPIKE_HOSTS=host:port to run the suite against a running server"
+        )
     with aerospike.LocalServer() as server:
         yield [tuple(h) for h in server.hosts]
 

@@ -161,6 +161,35 @@ def test_wrong_cluster_name_fails_to_connect(make_client, config):
 
 
 # --------------------------------------------------------------------------------------------
+# LocalServer, the embedded test backend
+
+
+def test_local_server_lifecycle(keys):
+    server = aerospike.LocalServer()
+    assert server.is_running is False
+    with server as s:
+        assert s is server and s.is_running
+        ((host, port),) = s.hosts
+        assert port == s.port and port > 0
+        assert s.config["hosts"] == s.hosts
+        with aerospike.client(s.config).connect() as c:
+            c.put(("test", "demo", "x"), {"a": 1})
+            assert c.get(("test", "demo", "x")).bins == {"a": 1}
+    assert server.is_running is False
+    with pytest.raises(exception.ClientError):
+        server.port
+
+
+def test_two_local_servers_are_independent():
+    with aerospike.LocalServer() as a, aerospike.LocalServer() as b:
+        assert a.port != b.port
+        with aerospike.client(a.config).connect() as ca, aerospike.client(b.config).connect() as cb:
+            ca.put(("test", "s", "k"), {"v": "a"})
+            with pytest.raises(exception.RecordNotFound):
+                cb.get(("test", "s", "k"))
+
+
+# --------------------------------------------------------------------------------------------
 # life cycle
 
 

@@ -436,6 +436,17 @@ def test_invalid_map_key_is_type_error(client, keys, map_key):
         client.put(keys(), {"m": {map_key: 1}})
 
 
+def test_nesting_depth_64_ok_and_deeper_rejected(client, keys):
+    k = keys()
+    value: list = [1]
+    for _ in range(63):
+        value = [value]
+    client.put(k, {"l": value})
+    assert client.get(k).bins["l"] == value
+    with pytest.raises(exception.ParamError, match="nested"):
+        client.put(k, {"l": [[[[value]]]]})
+
+
 def test_self_containing_list_is_rejected_not_crash(client, keys):
     loop = [1]
     loop.append(loop)

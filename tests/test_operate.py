@@ -387,3 +387,19 @@ def test_bad_meta_and_policy_in_operate(client, keys):
         client.operate(k, [read("a")], meta={"bogus": 1})
     with pytest.raises(exception.ParamError, match="bogus"):
         client.operate_ordered(k, [read("a")], policy={"bogus": 1})
+
+
+def test_ops_count_limit_checked_before_sending(client, keys):
+    k = keys()
+    client.put(k, {"n": 0})
+    with pytest.raises(exception.ParamError, match="32768"):
+        client.operate(k, [{"op": INCR, "bin": "n", "val": 1}] * 32_769)
+    assert client.get(k).bins == {"n": 0}
+
+
+def test_many_ops_in_one_operate(client, keys):
+    k = keys()
+    client.put(k, {"n": 0})
+    _, meta, bins = client.operate(k, [{"op": INCR, "bin": "n", "val": 1}] * 1000 + [read("n")])
+    assert bins == {"n": 1000}
+    assert meta.gen == 2
