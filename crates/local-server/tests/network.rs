@@ -164,3 +164,22 @@ fn stop_is_idempotent_and_closes_connections() {
     assert!(closed(&mut c));
     assert!(TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn starts_and_stops_from_inside_another_runtime() {
+    // The extension starts the server from code that may itself run on a tokio runtime.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let s = Server::start(Config::default()).expect("start");
+        let mut c = connect(&s);
+        assert_eq!(info(&mut c, "status"), "status\tok\n");
+        drop(s);
+    });
+}
+
+#[test]
+fn port_in_use_is_an_error() {
+    let s = Server::start(Config::default()).expect("start");
+    let again = Server::start(Config { port: s.port(), ..Config::default() });
+    assert!(again.is_err());
+}
