@@ -8,6 +8,7 @@ import inspect
 import pickle
 import socket
 import threading
+import time
 
 import pytest
 import pytest_asyncio
@@ -565,3 +566,90 @@ def test_sync_client_shared_between_threads(config, keys):
         assert [c.get(k).bins["n"] for k in ks] == [50] * 8
     finally:
         c.close()
+
+
+class DelayProxy:
+    """A TCP proxy run by Python threads that holds each server answer for `delay` seconds.
+
+    A client that kept the GIL while waiting on the network would starve these threads: its
+    commands would then never complete (they time out), so every command that succeeds through
+    the proxy shows that the wait released the GIL."""
+
+    def __init__(self, target: tuple[str, int], delay: float) -> None:
+        self.target, self.delay = target, delay
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = [self.listener]
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                return
+            with self.lock:
+                self.sockets += [conn, upstream]
+            for src, dst, delay in ((conn, upstream, 0.0), (upstream, conn, self.delay)):
+                t = threading.Thread(target=self._pump, args=(src, dst, delay), daemon=True)
+                t.start()
+                self.threads.append(t)
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket, delay: float) -> None:
+        try:
+            while data := src.recv(65536):
+                if delay:
+                    time.sleep(delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        with self.lock:
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+        for t in self.threads:
+            t.join(5)
+
+
+def test_gil_released_during_commands(server_hosts, keys):
+    """While one thread runs puts/gets that wait on the network, other Python threads run."""
+    proxy = DelayProxy(server_hosts[0], delay=0.01)
+    try:
+        c = aerospike.client({"hosts": [("127.0.0.1", proxy.port)], "timeout": 5000}).connect()
+        k = keys()
+        done = []
+        failures = []
+
+        def work():
+            try:
+                for i in range(20):
+                    c.put(k, {"i": i}, policy={"timeout": 3000})
+                    assert c.get(k, policy={"timeout": 3000}).bins == {"i": i}
+                    done.append(i)
+            except Exception as e:  # noqa: BLE001 - reported below
+                failures.append(e)
+
+        progress = _count_while(threading.Thread(target=work))
+        c.close()
+    finally:
+        proxy.close()
+    assert not failures, failures
+    assert len(done) == 20
+    assert progress > 10_000
+
+
+def test_client_fixture_runs_both_clients(client, is_async):
+    if is_async:
+        assert isinstance(client.inner, aerospike.AsyncClient)
+    else:
+        assert isinstance(client, aerospike.Client)
+    assert client.is_connected()
