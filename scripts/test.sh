@@ -10,5 +10,7 @@ echo "== cargo test (pure crates)"
 cargo test -q -p local-server
 echo "== R1: the pure crates never depend on pyo3"
 if cargo tree -p local-server -e normal | grep -q pyo3; then echo "local-server depends on pyo3" >&2; exit 1; fi
+echo "== R15: the stubs match the compiled module"
+.venv/bin/python -m mypy.stubtest aerospike_py._native
 echo "== pytest"
 .venv/bin/python -m pytest -q "$@"

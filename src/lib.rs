@@ -6,7 +6,7 @@ mod client;
 mod connection;
 mod convert;
 mod errors;
-// mod local;
+mod local;
 mod operations;
 mod ops;
 mod policy;
@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<async_client::PyAsyncClient>()?;
-    // m.add_class::<local::PyLocalServer>()?;
+    m.add_class::<local::PyLocalServer>()?;
     m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
     Ok(())
 }
