@@ -875,3 +875,33 @@ def test_record_with_ttl_1_expires(client, keys):
         time.sleep(0.25)
     with pytest.raises(exception.RecordNotFound):
         client.get(k)
+
+
+def test_touch_default_val_resets_to_namespace_default(client, keys):
+    # seed: touch(key, val=0, ...): 0 is the namespace default TTL
+    k = keys()
+    client.put(k, {"a": 1}, meta={"ttl": 100})
+    client.touch(k)
+    _, meta, _ = client.get(k)
+    assert meta.gen == 2
+    assert meta.ttl > 100 or meta.ttl == -1
+
+
+def test_increment_wraps_at_int64(client, keys):
+    k = keys()
+    client.put(k, {"n": INT64_MAX})
+    client.increment(k, "n", 1)
+    assert client.get(k).bins["n"] == INT64_MIN
+
+
+def test_unknown_namespace_raises_namespace_not_found(client, set_name):
+    k = ("no_such_namespace_x", set_name, "k")
+    with pytest.raises(exception.NamespaceNotFound):
+        client.get(k)
+    with pytest.raises(exception.NamespaceNotFound):
+        client.put(k, {"a": 1})
+
+
+def test_namespace_longer_than_31_bytes_rejected(client, set_name):
+    with pytest.raises(exception.ParamError, match="namespace"):
+        client.get(("n" * 32, set_name, "k"))
