@@ -13,6 +13,7 @@ use pyo3::types::{
 };
 
 use crate::errors::param_error;
+use crate::operations::OpAnswer;
 
 /// Deeper nesting than this is refused rather than risking the stack (and self-containing lists).
 const MAX_DEPTH: usize = 64;
@@ -132,20 +133,20 @@ fn int_from_py(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 
 /// Map keys are limited to int, str and bytes: the server refuses any other type.
 fn map_key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    if obj.is_instance_of::<PyBool>() || obj.is_none() || obj.is_instance_of::<PyFloat>() {
-        return Err(PyTypeError::new_err(format!(
-            "map key {} ({}) is not allowed: Aerospike map keys are int, str or bytes",
-            obj.repr()?,
-            obj.get_type().name()?
-        )));
+    if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        return int_from_py(obj).map(Value::Int);
     }
-    match value_at_depth(obj, MAX_DEPTH)? {
-        key @ (Value::Int(_) | Value::String(_) | Value::Blob(_)) => Ok(key),
-        _ => Err(PyTypeError::new_err(format!(
-            "map key of type {} is not allowed: Aerospike map keys are int, str or bytes",
-            obj.get_type().name()?
-        ))),
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
     }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Value::Blob(b.as_bytes().to_vec()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "map key {} ({}) is not allowed: Aerospike map keys are int, str or bytes",
+        obj.repr()?,
+        obj.get_type().name()?
+    )))
 }
 
 /// A bin name: a str of at most 15 bytes (the server's limit).
@@ -340,10 +341,11 @@ fn bins_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAn
 pub(crate) enum Answer {
     None,
     Record(Key, Record),
-    /// An operate answer: bins keep the last value a bin was answered with.
-    Operated(Key, Record),
+    /// An operate answer: the bins the read operations asked for.
+    Operated(Key, Record, Vec<OpAnswer>),
     Exists(Key, Option<Record>),
-    Ordered(Key, Record, Vec<Option<String>>),
+    /// An `operate_ordered` answer: one (bin, value) per read, in operation order.
+    Ordered(Key, Record, Vec<OpAnswer>),
 }
 
 impl<'py> IntoPyObject<'py> for Answer {
@@ -359,14 +361,10 @@ impl<'py> IntoPyObject<'py> for Answer {
                 meta_to_py(py, &record)?,
                 bins_to_py(py, &record)?,
             )),
-            Answer::Operated(key, record) => {
+            Answer::Operated(key, record, answers) => {
                 let bins = PyDict::new(py);
-                for (name, value) in &record.bins {
-                    let last = match value {
-                        Value::MultiResult(items) => items.last().unwrap_or(&Value::Nil),
-                        other => other,
-                    };
-                    bins.set_item(name, value_to_py(py, last)?)?;
+                for (name, value) in operated_bins(&record, &answers) {
+                    bins.set_item(name, value_to_py(py, value)?)?;
                 }
                 record_class(py)?.call1((key_to_py(py, &key)?, meta_to_py(py, &record)?, bins))
             }
@@ -377,16 +375,48 @@ impl<'py> IntoPyObject<'py> for Answer {
                 };
                 exists_class(py)?.call1((key_to_py(py, &key)?, meta))
             }
-            Answer::Ordered(key, record, reads) => {
+            Answer::Ordered(key, record, answers) => {
                 let ordered = PyList::empty(py);
-                let results = record.results.as_deref().unwrap_or_default();
-                for (index, bin) in reads.iter().enumerate() {
-                    let Some(bin) = bin else { continue };
-                    let value = results.get(index).unwrap_or(&Value::Nil);
-                    ordered.append(bin_tuple_class(py)?.call1((bin, value_to_py(py, value)?))?)?;
+                for (name, value) in ordered_bins(&record, &answers) {
+                    ordered.append(bin_tuple_class(py)?.call1((name, value_to_py(py, value)?))?)?;
                 }
                 ordered_class(py)?.call1((key_to_py(py, &key)?, meta_to_py(py, &record)?, ordered))
             }
         }
+    }
+}
+
+/// The (bin, value) pairs the read operations of an operate asked for, in operation order. The
+/// crate asks the server to answer every op, so `results` lines up with the ops; a read of every
+/// bin answers with the record's bins.
+fn ordered_bins<'a>(record: &'a Record, answers: &'a [OpAnswer]) -> Vec<(&'a str, &'a Value)> {
+    let results = record.results.as_deref().unwrap_or_default();
+    let mut out = Vec::new();
+    for (index, answer) in answers.iter().enumerate() {
+        match answer {
+            OpAnswer::Nothing => {}
+            // A bin holds no nil: a nil answer to a plain read is a bin that does not exist.
+            OpAnswer::Bin(name) => match results.get(index) {
+                None | Some(Value::Nil) => {}
+                Some(value) => out.push((name.as_str(), value)),
+            },
+            OpAnswer::AllBins => out.extend(record.bins.iter().map(|(name, value)| (name.as_str(), last_answer(value)))),
+        }
+    }
+    out
+}
+
+/// The bins of an operate answer: the last value each read bin was answered with.
+fn operated_bins<'a>(record: &'a Record, answers: &'a [OpAnswer]) -> Vec<(&'a str, &'a Value)> {
+    if answers.contains(&OpAnswer::AllBins) {
+        return record.bins.iter().map(|(name, value)| (name.as_str(), last_answer(value))).collect();
+    }
+    ordered_bins(record, answers)
+}
+
+fn last_answer(value: &Value) -> &Value {
+    match value {
+        Value::MultiResult(items) => items.last().unwrap_or(&Value::Nil),
+        other => other,
     }
 }

@@ -28,9 +28,6 @@ pub(crate) enum AsError {
     Aerospike(aerospike::Error),
     /// The client cannot run the command (closed, used after fork, internal failure).
     Client(String),
-    /// A server outcome the crate reports as a value rather than an error (e.g. a delete of a
-    /// missing record), raised as the server's result code.
-    Server(i32, String),
 }
 
 impl From<aerospike::Error> for AsError {
@@ -55,7 +52,6 @@ pub(crate) fn client_error(message: impl Into<String>) -> PyErr {
 pub(crate) fn to_py(err: AsError) -> PyErr {
     match err {
         AsError::Client(message) => client_error(message),
-        AsError::Server(code, message) => for_server_code(code, (message, code, false, None)),
         AsError::Aerospike(err) => from_aerospike(&err),
     }
 }

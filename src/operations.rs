@@ -23,11 +23,21 @@ const OPERATOR_DELETE: i64 = 12;
 /// The most operations the server accepts in one message.
 const MAX_OPS: usize = 32_768;
 
-/// Decoded operations, with the bin each one answers for (None when it answers nothing), so
-/// that `operate_ordered` can pair results with bins.
+/// What an operation answers with, so that results can be paired with bins.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum OpAnswer {
+    /// A write: answers nothing the caller asked for.
+    Nothing,
+    /// A read of one bin.
+    Bin(String),
+    /// A read of every bin.
+    AllBins,
+}
+
+/// Decoded operations, each with what it answers.
 pub(crate) struct ParsedOps {
     pub ops: Vec<Operation>,
-    pub answers: Vec<Option<String>>,
+    pub answers: Vec<OpAnswer>,
 }
 
 pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
@@ -60,7 +70,7 @@ fn prefix(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
     err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
 }
 
-fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, Option<String>)> {
+fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, OpAnswer)> {
     let dict = item.cast::<PyDict>().map_err(|_| PyTypeError::new_err("an operation is a dict {\"op\": OPERATOR_*, \"bin\": ..., \"val\": ...}"))?;
     let mut code = None;
     let mut bin = None;
@@ -84,13 +94,13 @@ fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, Option<String>)> 
     };
     Ok(match code {
         OPERATOR_READ => match bin {
-            Some(name) => (op::get_bin(name.clone()), Some(name)),
-            None => (op::get(), None),
+            Some(name) => (op::get_bin(name.clone()), OpAnswer::Bin(name)),
+            None => (op::get(), OpAnswer::AllBins),
         },
         OPERATOR_WRITE => {
             let name = need_bin(bin)?;
             let v = match val { Some(v) => value_from_py(&v)?, None => Value::Nil };
-            (op::put(&Bin::new(name, v)), None)
+            (op::put(&Bin::new(name, v)), OpAnswer::Nothing)
         }
         OPERATOR_INCR => {
             let name = need_bin(bin)?;
@@ -98,7 +108,7 @@ fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, Option<String>)> 
             if !matches!(v, Value::Int(_) | Value::Float(_)) {
                 return Err(PyTypeError::new_err(format!("increment of bin {name:?} needs an int or float \"val\"")));
             }
-            (op::add(&Bin::new(name, v)), None)
+            (op::add(&Bin::new(name, v)), OpAnswer::Nothing)
         }
         OPERATOR_APPEND | OPERATOR_PREPEND => {
             let name = need_bin(bin)?;
@@ -107,10 +117,10 @@ fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, Option<String>)> 
                 return Err(PyTypeError::new_err(format!("append/prepend to bin {name:?} needs a str or bytes \"val\"")));
             }
             let bin = Bin::new(name, v);
-            (if code == OPERATOR_APPEND { op::append(&bin) } else { op::prepend(&bin) }, None)
+            (if code == OPERATOR_APPEND { op::append(&bin) } else { op::prepend(&bin) }, OpAnswer::Nothing)
         }
-        OPERATOR_TOUCH => (op::touch(), None),
-        OPERATOR_DELETE => (op::delete(), None),
+        OPERATOR_TOUCH => (op::touch(), OpAnswer::Nothing),
+        OPERATOR_DELETE => (op::delete(), OpAnswer::Nothing),
         other => return Err(param_error(format!("unknown operator {other}"))),
     })
 }

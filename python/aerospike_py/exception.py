@@ -40,7 +40,7 @@ class AerospikeError(Exception):
         message: what failed, naming the key or node where known.
         result_code: the Aerospike result code (server codes are >= 0, client-side codes < 0).
         in_doubt: True when a write may have been applied even though the command failed.
-        node: the name of the node that answered, or None.
+        node: the node (name or address) that answered, or None.
     """
 
     def __init__(

@@ -16,8 +16,6 @@ use crate::policy::{apply_meta, expiration, optional_dict, read_policy, write_po
 
 type Client = Arc<aerospike::Client>;
 
-/// The server's result code for a missing record.
-const RECORD_NOT_FOUND: i32 = 2;
 
 /// get / select / exists.
 pub(crate) struct ReadRequest {
@@ -165,12 +163,11 @@ impl KeyRequest {
     }
 }
 
+/// A delete sent as an operate, so that a missing record fails with the server's own error
+/// (naming the node) instead of the crate's `Ok(false)`.
 pub(crate) async fn remove(client: Client, req: KeyRequest) -> Result<Answer, AsError> {
-    if client.delete(&req.policy, &req.key).await? {
-        Ok(Answer::None)
-    } else {
-        Err(AsError::Server(RECORD_NOT_FOUND, format!("record not found: {}", req.key)))
-    }
+    client.operate(&req.policy, &req.key, &[aerospike::operations::delete()]).await?;
+    Ok(Answer::None)
 }
 
 pub(crate) async fn touch(client: Client, req: KeyRequest) -> Result<Answer, AsError> {
@@ -197,5 +194,5 @@ impl OperateRequest {
 pub(crate) async fn operate(client: Client, req: OperateRequest) -> Result<Answer, AsError> {
     let OperateRequest { key, ops, policy, ordered } = req;
     let record = client.operate(&policy, &key, &ops.ops).await?;
-    Ok(if ordered { Answer::Ordered(key, record, ops.answers) } else { Answer::Operated(key, record) })
+    Ok(if ordered { Answer::Ordered(key, record, ops.answers) } else { Answer::Operated(key, record, ops.answers) })
 }
