@@ -4,12 +4,13 @@
 //! The parts follow the real server's: `net` (listener, connections, framing), `codec` (proto
 //! header, AS_MSG, particles, msgpack, JSON), `info`, `storage` (namespaces, 4096 partitions,
 //! records, digests), `transactions` (single-record command semantics), `expiry`. Later slices
-//! add siblings: `batch` (batch-index protocol, dispatched from `transactions::handle`), `cdt`
+//! add siblings: `batch` (batch-index protocol, streamed from `net`), `cdt`
 //! (list/map/bit/HLL ops, reached from the op switch in `transactions::write`/`read`),
 //! `expressions`, `sindex` + `query` (scans and queries with partition filters), `udf`,
 //! `truncate`, `security` (admin messages, `net::dispatch`), and a multi-node mode where each
 //! `node::Node` owns a subset of partitions and announces its peers.
 
+pub mod batch;
 pub mod codec;
 pub mod config;
 pub mod expiry;

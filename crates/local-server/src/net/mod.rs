@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::codec::proto::{self, ProtoHeader};
 use crate::node::Node;
-use crate::{info, result_code, transactions};
+use crate::{batch, info, result_code, transactions};
 
 pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -44,9 +44,30 @@ async fn connection(mut stream: TcpStream, node: &Node, mut shutdown: watch::Rec
             _ = shutdown.changed() => return,
         };
         let Some((header, body)) = frame else { return };
-        let Some(response) = dispatch(node, header, &body) else { return };
-        if stream.write_all(&response).await.is_err() {
+        let sent = match dispatch(node, header, body) {
+            Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
+            Some(Reply::Batch(body)) => stream_batch(&mut stream, node, &body).await,
+            None => false,
+        };
+        if !sent {
             return;
+        }
+    }
+}
+
+/// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
+async fn stream_batch(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
+    // One node owns every partition; the multi-node mode passes its ownership map here.
+    let owns = |_partition: usize| true;
+    let mut run = batch::Batch::new(&node.store, body, &owns);
+    let mut out = Vec::with_capacity(batch::BLOCK_SIZE + 4096);
+    loop {
+        let progress = run.fill(&mut out);
+        if !out.is_empty() && stream.write_all(&out).await.is_err() {
+            return false;
+        }
+        if progress == batch::Progress::Done {
+            return true;
         }
     }
 }
@@ -66,24 +87,41 @@ async fn read_frame(stream: &mut TcpStream) -> Option<(ProtoHeader, Vec<u8>)> {
     Some((header, body))
 }
 
-/// The response frame for one request frame, or `None` to close the connection.
-pub fn dispatch(node: &Node, header: ProtoHeader, body: &[u8]) -> Option<Vec<u8>> {
+/// What answers one request frame.
+pub enum Reply {
+    /// One complete response frame.
+    Frame(Vec<u8>),
+    /// A batch's AS_MSG body (decompressed if it came compressed), answered as a stream.
+    Batch(Vec<u8>),
+}
+
+/// The reply to one request frame, or `None` to close the connection.
+pub fn dispatch(node: &Node, header: ProtoHeader, body: Vec<u8>) -> Option<Reply> {
     match header.kind {
-        proto::TYPE_INFO => Some(proto::frame(proto::TYPE_INFO, &info::handle(node, body))),
-        proto::TYPE_MSG => Some(transactions::handle(&node.store, body)),
+        proto::TYPE_INFO => Some(Reply::Frame(proto::frame(proto::TYPE_INFO, &info::handle(node, &body)))),
+        proto::TYPE_MSG => Some(msg_reply(node, body)),
         proto::TYPE_COMPRESSED => {
-            let inner = decompress(body)?;
+            let mut inner = decompress(&body)?;
             let hb: [u8; proto::HEADER_SIZE] = inner.get(..proto::HEADER_SIZE)?.try_into().ok()?;
             let inner_header = ProtoHeader::parse(&hb);
             inner_header.validate().ok()?;
-            let inner_body = &inner[proto::HEADER_SIZE..];
-            if inner_header.kind != proto::TYPE_MSG || inner_body.len() as u64 != inner_header.size {
+            let inner_len = (inner.len() - proto::HEADER_SIZE) as u64;
+            if inner_header.kind != proto::TYPE_MSG || inner_len != inner_header.size {
                 return None;
             }
-            Some(transactions::handle(&node.store, inner_body))
+            inner.drain(..proto::HEADER_SIZE);
+            Some(msg_reply(node, inner))
         }
-        proto::TYPE_ADMIN => Some(admin_not_enabled()),
+        proto::TYPE_ADMIN => Some(Reply::Frame(admin_not_enabled())),
         _ => None,
+    }
+}
+
+fn msg_reply(node: &Node, body: Vec<u8>) -> Reply {
+    if batch::is_batch(&body) {
+        Reply::Batch(body)
+    } else {
+        Reply::Frame(transactions::handle(&node.store, &body))
     }
 }
 

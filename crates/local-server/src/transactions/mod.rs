@@ -42,21 +42,28 @@ pub fn handle(store: &Store, body: &[u8]) -> Vec<u8> {
         r.set_info(0, 0, message::info3::LAST);
         return r.finish();
     }
+    run(store, &msg)
+}
+
+/// Runs one decoded single-record message (a client's command, or one row of a batch with
+/// its digest as a field) and returns the full response frame.
+pub fn run(store: &Store, msg: &Message<'_>) -> Vec<u8> {
+    let h = msg.header;
     if msg.field(field::UDF_FUNCTION).is_some() {
         return message::error_response(rc::UNSUPPORTED_FEATURE);
     }
-    let target = match resolve(store, &msg) {
+    let target = match resolve(store, msg) {
         Ok(t) => t,
         Err(code) => return message::error_response(code),
     };
     if h.info2 & info2::WRITE != 0 {
         if h.info2 & info2::DELETE != 0 && msg.ops.is_empty() {
-            delete::delete(&target, &msg)
+            delete::delete(&target, msg)
         } else {
-            write::write(&target, &msg)
+            write::write(&target, msg)
         }
     } else if h.info1 & info1::READ != 0 {
-        read::read(&target, &msg)
+        read::read(&target, msg)
     } else {
         message::error_response(rc::PARAMETER_ERROR)
     }

@@ -1,0 +1,235 @@
+//! The batch-index protocol: one AS_MSG whose BATCH_INDEX field holds many single-record
+//! commands ("rows"), answered as a stream of AS_MSG frames, one per row with the row's index
+//! in the transaction-ttl slot, packed into blocks of about 128 KiB per proto message, and
+//! ended by a LAST frame carrying the batch's result.
+//!
+//! Rows run in request order through the same record path as single-record commands
+//! (`transactions::run`), so sub-transactions on one key see each other's effects, and a
+//! one-key batch behaves like the single command the official client sends instead. Each row
+//! locks only its own record's partition; a node answers only rows of partitions it owns.
+//!
+//! With respond-all-keys off (the client's REPORT_ALL_ERRORS flag clear) a row error other
+//! than not-found or filtered-out ends what is sent: the block holding it still goes out when
+//! the client asked for the error record (REPORT_ERROR_REC), later blocks don't, and the LAST
+//! frame carries the error. Every row still runs, as on the real server.
+
+pub mod row;
+
+use std::io::Write;
+
+use crate::codec::message::{self, field, info1, info3, ResponseBuilder};
+use crate::codec::proto;
+use crate::result_code as rc;
+use crate::storage::{digest, Store};
+use crate::transactions;
+use row::RowReader;
+
+/// About what the real server packs into one proto message before sending it.
+pub const BLOCK_SIZE: usize = 128 * 1024;
+
+/// The batch message's parent flags (the byte after the row count).
+pub mod parent_flags {
+    pub const INLINE_DATA_IN_MEMORY: u8 = 0x1;
+    pub const INLINE_DATA_ON_DEVICE: u8 = 0x2;
+    /// respond-all-keys: row errors never end the batch.
+    pub const REPORT_ALL_ERRORS: u8 = 0x4;
+    /// Send the block holding the first error before ending the batch with it.
+    pub const REPORT_ERROR_REC: u8 = 0x8;
+}
+
+/// Partition 11: this node does not own the row's partition (multi-node mode).
+const PARTITION_UNAVAILABLE: u8 = 11;
+
+/// Whether an AS_MSG body is a batch (and so is answered by `Batch`, not `transactions`).
+pub fn is_batch(body: &[u8]) -> bool {
+    body.get(1).is_some_and(|i1| i1 & info1::BATCH != 0)
+}
+
+/// Whether `fill` has more to give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    More,
+    Done,
+}
+
+/// A batch being answered. `fill` runs rows until a block is full and hands back the bytes to
+/// send, so a batch of any size needs one block of memory, not one buffer for all its rows.
+pub struct Batch<'a> {
+    store: &'a Store,
+    owns: &'a (dyn Fn(usize) -> bool + Sync),
+    rows: RowReader<'a>,
+    /// Rows the client announced and we have not run yet.
+    left: u32,
+    report_all_errors: bool,
+    report_error_rec: bool,
+    compress: bool,
+    /// Once set, nothing more is sent but the LAST frame, which carries this code.
+    stop_code: Option<u8>,
+    finished: bool,
+}
+
+impl<'a> Batch<'a> {
+    /// `owns(partition_id)` says whether this node answers for a partition.
+    pub fn new(store: &'a Store, body: &'a [u8], owns: &'a (dyn Fn(usize) -> bool + Sync)) -> Self {
+        let failed = |code| Batch {
+            store,
+            owns,
+            rows: RowReader::new(&[], &message::MsgHeader::default(), None),
+            left: 0,
+            report_all_errors: false,
+            report_error_rec: false,
+            compress: false,
+            stop_code: Some(code),
+            finished: false,
+        };
+        let Ok(msg) = message::parse(body) else { return failed(rc::PARAMETER_ERROR) };
+        let Some(data) = msg.field(field::BATCH_INDEX).or_else(|| msg.field(field::BATCH_INDEX_WITH_SET)) else {
+            return failed(rc::PARAMETER_ERROR);
+        };
+        let mut r = crate::codec::Reader::new(data);
+        let (Ok(count), Ok(flags)) = (r.u32(), r.u8()) else { return failed(rc::PARAMETER_ERROR) };
+        if count == 0 {
+            return failed(rc::PARAMETER_ERROR);
+        }
+        let rows = &data[5..];
+        Batch {
+            store,
+            owns,
+            rows: RowReader::new(rows, &msg.header, msg.field(field::FILTER_EXP)),
+            left: count,
+            report_all_errors: flags & parent_flags::REPORT_ALL_ERRORS != 0,
+            report_error_rec: flags & parent_flags::REPORT_ERROR_REC != 0,
+            compress: msg.header.info1 & info1::COMPRESS_RESPONSE != 0,
+            stop_code: None,
+            finished: false,
+        }
+    }
+
+    /// Replaces `out` with the next bytes to send (whole proto messages, possibly none) and
+    /// says whether more follow.
+    pub fn fill(&mut self, out: &mut Vec<u8>) -> Progress {
+        out.clear();
+        if self.finished {
+            return Progress::Done;
+        }
+        out.extend_from_slice(&[0; proto::HEADER_SIZE]);
+        let mut block_error = None;
+        while self.stop_code.is_none() && self.left > 0 && out.len() < BLOCK_SIZE {
+            let code = match self.run_next(Some(out)) {
+                Some(code) => code,
+                None => {
+                    // A malformed row: what this block holds is dropped, as the server drops
+                    // the buffer it was filling.
+                    out.truncate(proto::HEADER_SIZE);
+                    break;
+                }
+            };
+            if self.ends_batch(code) {
+                if self.report_error_rec {
+                    block_error.get_or_insert(code);
+                } else {
+                    self.stop_code = Some(code);
+                    out.truncate(proto::HEADER_SIZE);
+                }
+            }
+        }
+        if let Some(code) = block_error {
+            self.stop_code.get_or_insert(code);
+        }
+        if self.stop_code.is_some() {
+            // Later rows still run; their answers are not sent.
+            while self.left > 0 && self.run_next(None).is_some() {}
+        }
+        self.seal_block(out);
+        if self.left > 0 {
+            return Progress::More;
+        }
+        let mut last = ResponseBuilder::new(self.stop_code.unwrap_or(rc::OK), 0, 0);
+        last.set_info(0, 0, info3::LAST);
+        out.extend_from_slice(&last.finish());
+        self.finished = true;
+        Progress::Done
+    }
+
+    /// Whether a row's result code ends what is sent (respond-all-keys off).
+    fn ends_batch(&self, code: u8) -> bool {
+        !self.report_all_errors && !matches!(code, rc::OK | rc::KEY_NOT_FOUND | rc::FILTERED_OUT)
+    }
+
+    /// Runs the next row, appending its answer to `out` when given; returns its result code,
+    /// or `None` when the row was malformed (which ends the batch with a parameter error).
+    fn run_next(&mut self, out: Option<&mut Vec<u8>>) -> Option<u8> {
+        self.left = self.left.saturating_sub(1);
+        let (store, owns) = (self.store, self.owns);
+        let answer = match self.rows.next_row() {
+            Err(_) => None,
+            Ok(row) => {
+                let ns = row.msg.field(field::NAMESPACE).unwrap_or_default();
+                if store.namespace(ns).is_none() {
+                    // The server stops reading rows at an unknown namespace.
+                    None
+                } else if owns(digest::partition_id(&row.digest)) {
+                    Some((row.index, transactions::run(store, row.msg)))
+                } else {
+                    // The real server would proxy to the owner; the client retries on its map.
+                    Some((row.index, message::error_response(PARTITION_UNAVAILABLE)))
+                }
+            }
+        };
+        let Some((index, frame)) = answer else { return self.terminate() };
+        let body = frame.get(proto::HEADER_SIZE..).unwrap_or_default();
+        let code = body.get(5).copied().unwrap_or(rc::SERVER_ERROR);
+        if let Some(out) = out {
+            append_row(out, body, index);
+        }
+        Some(code)
+    }
+
+    fn terminate(&mut self) -> Option<u8> {
+        self.left = 0;
+        self.stop_code = Some(rc::PARAMETER_ERROR);
+        None
+    }
+
+    /// Turns the rows gathered after the placeholder header into one proto message, or into
+    /// nothing when there are none.
+    fn seal_block(&self, out: &mut Vec<u8>) {
+        let body_len = out.len() - proto::HEADER_SIZE;
+        if body_len == 0 {
+            out.clear();
+            return;
+        }
+        proto::write_header(out, proto::TYPE_MSG, body_len);
+        if self.compress {
+            if let Some(packed) = compress(out) {
+                *out = packed;
+            }
+        }
+    }
+}
+
+/// One row's answer: the record path's response message with the row's index in the
+/// transaction-ttl slot (bytes 14..18 of the message header).
+fn append_row(out: &mut Vec<u8>, body: &[u8], index: u32) {
+    let at = out.len();
+    out.extend_from_slice(body);
+    if let Some(slot) = out.get_mut(at + 14..at + 18) {
+        slot.copy_from_slice(&index.to_be_bytes());
+    }
+}
+
+/// A compressed proto message (type 4): the whole frame's size, then the frame, zlib'd.
+fn compress(frame: &[u8]) -> Option<Vec<u8>> {
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::with_capacity(frame.len() / 2 + 64), flate2::Compression::fast());
+    enc.write_all(frame).ok()?;
+    let packed = enc.finish().ok()?;
+    let mut out = vec![0u8; proto::HEADER_SIZE];
+    out.extend_from_slice(&(frame.len() as u64).to_be_bytes());
+    out.extend_from_slice(&packed);
+    let body_len = out.len() - proto::HEADER_SIZE;
+    proto::write_header(&mut out, proto::TYPE_COMPRESSED, body_len);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;
