@@ -11,9 +11,12 @@
 //! `node::Node` owns a subset of partitions and announces its peers.
 
 pub mod batch;
+pub mod bits;
 pub mod codec;
 pub mod config;
 pub mod expiry;
+pub mod expressions;
+pub mod hll;
 pub mod info;
 pub mod net;
 pub mod node;

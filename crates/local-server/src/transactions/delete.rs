@@ -1,8 +1,9 @@
 //! The delete path: a write with the DELETE flag and no ops (client `remove`).
 
 use super::{write::check_generation, Target};
-use crate::codec::message::{self, info2, Message, ResponseBuilder};
+use crate::codec::message::{self, field, info2, Message, ResponseBuilder};
 use crate::expiry;
+use crate::expressions;
 use crate::result_code as rc;
 
 pub fn delete(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
@@ -21,6 +22,13 @@ pub fn delete(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     }
     if let Err(code) = check_generation(h.info2, h.generation, rec.generation) {
         return message::error_response(code);
+    }
+    if let Some(filter) = msg.field(field::FILTER_EXP) {
+        match expressions::filter_matches(filter, &expressions::RecordView { record: rec, digest: &t.digest }) {
+            Ok(true) => {}
+            Ok(false) => return message::error_response(rc::FILTERED_OUT),
+            Err(code) => return message::error_response(code),
+        }
     }
     part.records.remove(&t.digest);
     ResponseBuilder::new(rc::OK, 0, 0).finish()

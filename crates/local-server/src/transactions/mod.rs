@@ -2,6 +2,7 @@
 //! a write/operate or a delete with the real server's checks and result codes.
 
 mod delete;
+mod ext_ops;
 mod ops;
 mod read;
 mod write;

@@ -1,8 +1,9 @@
 //! The read path: get, select, exists (header only), read-only operate, and read-touch.
 
-use super::ops;
+use super::{ext_ops, ops};
 use super::Target;
-use crate::codec::message::{self, info1, info2, op, Message, ResponseBuilder};
+use crate::codec::message::{self, field, info1, info2, op, Message, ResponseBuilder};
+use crate::expressions;
 use crate::expiry;
 use crate::result_code as rc;
 use crate::storage::Record;
@@ -27,13 +28,20 @@ pub fn read(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     if t.set.is_some_and(|s| s != rec.set.as_slice()) {
         return message::error_response(rc::PARAMETER_ERROR);
     }
+    if let Some(filter) = msg.field(field::FILTER_EXP) {
+        match expressions::filter_matches(filter, &expressions::RecordView { record: rec, digest: &t.digest }) {
+            Ok(true) => {}
+            Ok(false) => return message::error_response(rc::FILTERED_OUT),
+            Err(code) => return message::error_response(code),
+        }
+    }
     if let Err(code) = read_touch(rec, h.record_ttl, now) {
         return message::error_response(code);
     }
     if !no_bin_data && !get_all {
-        // Only plain bin reads exist on this path for now; string ops (8.2) and the CDT, bit,
-        // HLL and expression reads of later slices are refused.
-        if msg.ops.iter().any(|o| o.op != op::READ) {
+        // Plain bin reads and the bit, HLL and expression reads; string ops (8.2) and the
+        // reads of later slices are refused.
+        if msg.ops.iter().any(|o| o.op != op::READ && !ext_ops::handles(o.op)) {
             return message::error_response(rc::PARAMETER_ERROR);
         }
     }
@@ -47,8 +55,20 @@ pub fn read(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
         }
         return resp.finish();
     }
+    let mut values = Vec::with_capacity(msg.ops.len());
     for o in &msg.ops {
-        match rec.bin(o.name) {
+        let value = if o.op == op::READ {
+            rec.bin(o.name).cloned()
+        } else {
+            match ext_ops::read(rec, &t.digest, o.op, o.name, o.value) {
+                Ok(v) => v,
+                Err(code) => return message::error_response(code),
+            }
+        };
+        values.push(value);
+    }
+    for (o, value) in msg.ops.iter().zip(&values) {
+        match value {
             Some(v) => ops::put_bin(&mut resp, o.op, o.name, v),
             None if respond_all => ops::put_nil(&mut resp, o.op, o.name),
             None => {}

@@ -2,10 +2,11 @@
 //! copy of the record, so an error part-way leaves the stored record untouched.
 
 use super::ops::{self, MAX_BINS, MAX_BIN_NAME, MAX_OPS};
-use super::Target;
-use crate::codec::message::{self, info1, info2, info3, op, Message, ResponseBuilder};
+use super::{ext_ops, Target};
+use crate::codec::message::{self, field, info1, info2, info3, op, Message, ResponseBuilder};
 use crate::codec::particle::Value;
 use crate::expiry;
+use crate::expressions;
 use crate::result_code as rc;
 use crate::storage::record::next_generation;
 use crate::storage::Record;
@@ -30,6 +31,8 @@ struct PreparedOp<'a> {
     value: Value,
     /// A read of every bin (empty name with the GET_ALL flag).
     read_all: bool,
+    /// The op's value as sent (the argument list of bit, HLL and expression ops).
+    raw: &'a [u8],
 }
 
 fn prepare<'a>(msg: &Message<'a>) -> Result<Vec<PreparedOp<'a>>, u8> {
@@ -55,7 +58,12 @@ fn prepare<'a>(msg: &Message<'a>) -> Result<Vec<PreparedOp<'a>>, u8> {
                     return Err(rc::BIN_NAME_TOO_LONG);
                 }
             }
-            op::TOUCH | op::DELETE => {}
+            op::TOUCH | op::DELETE | op::BIT_READ | op::HLL_READ | op::EXP_READ => {}
+            op::BIT_MODIFY | op::HLL_MODIFY | op::EXP_MODIFY => {
+                if o.name.len() > MAX_BIN_NAME {
+                    return Err(rc::BIN_NAME_TOO_LONG);
+                }
+            }
             // String ops are a server 8.2 feature; CDT, bit, HLL and expression ops arrive in
             // later slices.
             _ => return Err(rc::PARAMETER_ERROR),
@@ -71,7 +79,7 @@ fn prepare<'a>(msg: &Message<'a>) -> Result<Vec<PreparedOp<'a>>, u8> {
         if replace && modifies_existing {
             return Err(rc::PARAMETER_ERROR);
         }
-        out.push(PreparedOp { op: o.op, name: o.name, value, read_all });
+        out.push(PreparedOp { op: o.op, name: o.name, value, read_all, raw: o.value });
     }
     if read_alls > 1 || (read_alls == 1 && named_reads > 0) {
         return Err(rc::PARAMETER_ERROR);
@@ -111,6 +119,12 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
         }
     }
     check_generation(h.info2, h.generation, existing.as_ref().map_or(0, |r| r.generation))?;
+    // A filter only judges an existing record; a write that creates one ignores it.
+    if let (Some(filter), Some(rec)) = (msg.field(field::FILTER_EXP), &existing) {
+        if !expressions::filter_matches(filter, &expressions::RecordView { record: rec, digest: &t.digest })? {
+            return Err(rc::FILTERED_OUT);
+        }
+    }
 
     let old_gen = existing.as_ref().map_or(0, |r| r.generation);
     let old_void = existing.as_ref().map(|r| r.void_time);
@@ -120,6 +134,12 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
     };
     if existed && h.info3 & (info3::REPLACE_ONLY | info3::CREATE_OR_REPLACE) != 0 {
         work.bins.clear();
+    }
+
+    // Expressions inside the ops already see the new void time and the sent key.
+    work.void_time = ops::void_time_for(h.record_ttl, ns, old_void, now);
+    if let Some(k) = &t.key {
+        work.key = Some(k.clone());
     }
 
     // Read results, in op order, are collected as (op, name, value) and written at the end,
@@ -148,9 +168,15 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
             op::APPEND => ops::concat(&mut work, p.name, &p.value, true)?,
             op::PREPEND => ops::concat(&mut work, p.name, &p.value, false)?,
             op::DELETE => work.bins.clear(),
+            o if ext_ops::handles(o) => match ext_ops::apply(&mut work, &t.digest, o, p.name, p.raw)? {
+                Some(v) => results.push((o, p.name.to_vec(), Some(v))),
+                None if respond_all => results.push((o, p.name.to_vec(), None)),
+                None => {}
+            },
             _ => {} // TOUCH: the record is rewritten below with a new void time.
         }
-        if respond_all && p.op != op::READ {
+        // A touch never answers, even with respond-all-ops (as the server's op loop skips it).
+        if respond_all && !matches!(p.op, op::READ | op::TOUCH) && !ext_ops::handles(p.op) {
             results.push((p.op, p.name.to_vec(), None));
         }
     }

@@ -1,0 +1,46 @@
+//! Unit tests of the HLL operations and estimates.
+
+use super::*;
+
+fn op(items: Vec<MpValue>) -> Vec<u8> {
+    msgpack::to_bytes(&MpValue::Array(items))
+}
+
+fn s(t: &str) -> MpValue {
+    let mut d = vec![3u8];
+    d.extend_from_slice(t.as_bytes());
+    MpValue::Raw { bin: false, data: d }
+}
+
+#[test]
+fn init_add_count() {
+    let m = modify(None, &op(vec![MpValue::Int(0), MpValue::Int(8), MpValue::Int(-1), MpValue::Int(0)])).expect("init");
+    let v = m.value.expect("value");
+    assert_eq!(read(Some(&v), &op(vec![MpValue::Int(50)])), Ok(Some(Value::Int(0))));
+    let items = (0..1000).map(|i| s(&format!("item{i}"))).collect();
+    let m = modify(Some(&v), &op(vec![MpValue::Int(1), MpValue::Array(items), MpValue::Int(-1), MpValue::Int(-1), MpValue::Int(0)])).expect("add");
+    let v = m.value.expect("value");
+    let Ok(Some(Value::Int(c))) = read(Some(&v), &op(vec![MpValue::Int(50)])) else { panic!("count") };
+    assert!((900..1100).contains(&c), "{c}");
+}
+
+#[test]
+fn bad_arguments() {
+    assert_eq!(modify(None, &op(vec![MpValue::Int(0), MpValue::Int(3)])).err(), Some(rc::PARAMETER_ERROR));
+    assert_eq!(modify(None, &op(vec![MpValue::Int(1), MpValue::Array(vec![s("a")])])).err(), Some(rc::OP_NOT_APPLICABLE));
+    assert_eq!(modify(Some(&Value::Int(1)), &op(vec![MpValue::Int(0), MpValue::Int(8)])).err(), Some(rc::INCOMPATIBLE_TYPE));
+    assert_eq!(modify(None, &op(vec![MpValue::Int(1), MpValue::Array(vec![MpValue::Array(vec![])]), MpValue::Int(8)])).err(), Some(rc::PARAMETER_ERROR));
+}
+
+#[test]
+fn garbage_never_panics() {
+    let v = modify(None, &op(vec![MpValue::Int(0), MpValue::Int(4)])).expect("init").value.expect("v");
+    let mut x: u32 = 9;
+    for len in 0..24 {
+        for _ in 0..300 {
+            let buf: Vec<u8> = (0..len).map(|_| { x = x.wrapping_mul(1103515245).wrapping_add(12345); (x >> 16) as u8 }).collect();
+            let _ = modify(Some(&v), &buf);
+            let _ = read(Some(&v), &buf);
+        }
+    }
+}
