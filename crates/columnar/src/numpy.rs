@@ -1,0 +1,194 @@
+//! NumPy layouts filled from Arrow columns without Python: a structured dtype (one field per
+//! bin, sub-arrays for fixed-length numeric lists such as embeddings) or a plain 2-D dtype (the
+//! same thing with k equal fields). The binding parses the dtype into a `Layout`, this module
+//! fills one interleaved buffer and a mask, and NumPy takes the buffer without a second copy.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+
+use crate::error::ColumnarError;
+
+/// The element type of a field, as NumPy spells it (little-endian).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    Bool,
+    Int { bytes: usize, signed: bool },
+    Float { bytes: usize },
+    /// `U<n>`: n UCS-4 code points.
+    Unicode { chars: usize },
+    /// `S<n>`: n bytes.
+    Bytes { len: usize },
+}
+
+impl Scalar {
+    pub fn size(self) -> usize {
+        match self {
+            Scalar::Bool => 1,
+            Scalar::Int { bytes, .. } | Scalar::Float { bytes } => bytes,
+            Scalar::Unicode { chars } => chars * 4,
+            Scalar::Bytes { len } => len,
+        }
+    }
+}
+
+/// One field of the record layout: `count` consecutive scalars at `offset` (count 1: a scalar
+/// field; more: a sub-array such as `("emb", "f4", (16,))`).
+#[derive(Clone, Debug)]
+pub struct FieldLayout {
+    pub name: String,
+    /// The column that fills it.
+    pub column: String,
+    pub offset: usize,
+    pub scalar: Scalar,
+    pub count: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub itemsize: usize,
+    pub fields: Vec<FieldLayout>,
+}
+
+/// The filled buffer (rows x itemsize bytes) and one mask flag per row and field, true where
+/// there was no value (missing record, missing bin, nil).
+pub struct Filled {
+    pub data: Vec<u8>,
+    pub mask: Vec<bool>,
+    pub masked: usize,
+}
+
+pub fn fill(batch: &RecordBatch, layout: &Layout) -> Result<Filled, ColumnarError> {
+    let rows = batch.num_rows();
+    let fields = layout.fields.len();
+    let mut data = vec![0u8; rows.saturating_mul(layout.itemsize)];
+    let mut mask = vec![false; rows.saturating_mul(fields)];
+    for (field_index, field) in layout.fields.iter().enumerate() {
+        if field.offset + field.scalar.size() * field.count > layout.itemsize {
+            return Err(layout_error(field, "does not fit in the dtype's itemsize"));
+        }
+        let column = batch.column_by_name(&field.column);
+        for row in 0..rows {
+            let start = row * layout.itemsize + field.offset;
+            let slot = &mut data[start..start + field.scalar.size() * field.count];
+            let present = match column {
+                None => false,
+                Some(column) => write_cell(column, row, field, slot)?,
+            };
+            if !present {
+                mask[row * fields + field_index] = true;
+            }
+        }
+    }
+    let masked = mask.iter().filter(|m| **m).count();
+    Ok(Filled { data, mask, masked })
+}
+
+fn layout_error(field: &FieldLayout, message: impl Into<String>) -> ColumnarError {
+    ColumnarError::Layout { field: field.name.clone(), message: message.into() }
+}
+
+/// Writes row `row` of `column` into `slot`; false when the cell is null.
+fn write_cell(column: &ArrayRef, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<bool, ColumnarError> {
+    if column.is_null(row) {
+        return Ok(false);
+    }
+    if field.count > 1 || matches!(column.data_type(), DataType::List(_)) {
+        let DataType::List(_) = column.data_type() else {
+            return Err(layout_error(field, format!("is a sub-array but the column is {}", column.data_type())));
+        };
+        let list = column.as_list::<i32>();
+        let items = list.value(row);
+        if items.len() != field.count {
+            return Err(layout_error(
+                field,
+                format!("wants {} elements per row, but row {row} has a list of {}", field.count, items.len()),
+            ));
+        }
+        let size = field.scalar.size();
+        for i in 0..items.len() {
+            if items.is_null(i) {
+                return Err(layout_error(field, format!("row {row} has a nil inside its list")));
+            }
+            write_scalar(&items, i, field, &mut slot[i * size..(i + 1) * size])?;
+        }
+        return Ok(true);
+    }
+    write_scalar(column, row, field, slot)?;
+    Ok(true)
+}
+
+fn write_scalar(column: &ArrayRef, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<(), ColumnarError> {
+    match (field.scalar, column.data_type()) {
+        (Scalar::Float { bytes }, DataType::Float64 | DataType::Int64) => {
+            let v = if let DataType::Int64 = column.data_type() {
+                let i = column.as_primitive::<Int64Type>().value(row);
+                if i.unsigned_abs() > (1u64 << 53) {
+                    return Err(layout_error(field, format!("int {i} has no exact float form")));
+                }
+                #[allow(clippy::cast_precision_loss)] // exact below 2^53, checked above
+                let f = i as f64;
+                f
+            } else {
+                column.as_primitive::<Float64Type>().value(row)
+            };
+            if bytes == 8 {
+                slot.copy_from_slice(&v.to_le_bytes());
+            } else {
+                #[allow(clippy::cast_possible_truncation)] // the caller asked for float32
+                slot.copy_from_slice(&(v as f32).to_le_bytes());
+            }
+        }
+        (Scalar::Int { bytes, signed }, DataType::Int64) => {
+            let v = column.as_primitive::<Int64Type>().value(row);
+            write_int(v, bytes, signed, slot).ok_or_else(|| {
+                let kind = if signed { "int" } else { "uint" };
+                layout_error(field, format!("value {v} does not fit {kind}{}", bytes * 8))
+            })?;
+        }
+        (Scalar::Int { .. } | Scalar::Bool, DataType::Boolean) => {
+            slot[0] = u8::from(column.as_boolean().value(row));
+        }
+        (Scalar::Unicode { chars }, DataType::Utf8) => {
+            let text = column.as_string::<i32>().value(row);
+            let count = text.chars().count();
+            if count > chars {
+                return Err(layout_error(field, format!("row {row} holds {count} characters, more than U{chars}; widen the dtype")));
+            }
+            for (i, c) in text.chars().enumerate() {
+                slot[i * 4..i * 4 + 4].copy_from_slice(&u32::from(c).to_le_bytes());
+            }
+        }
+        (Scalar::Bytes { len }, DataType::Binary | DataType::Utf8) => {
+            let bytes: &[u8] = if let DataType::Binary = column.data_type() {
+                column.as_binary::<i32>().value(row)
+            } else {
+                column.as_string::<i32>().value(row).as_bytes()
+            };
+            if bytes.len() > len {
+                return Err(layout_error(field, format!("row {row} holds {} bytes, more than S{len}; widen the dtype", bytes.len())));
+            }
+            slot[..bytes.len()].copy_from_slice(bytes);
+        }
+        (scalar, data_type) => {
+            return Err(layout_error(field, format!("a {data_type} column cannot fill a {scalar:?} field")));
+        }
+    }
+    Ok(())
+}
+
+/// Little-endian bytes of `v` in an integer of `bytes` bytes, or None when it doesn't fit.
+fn write_int(v: i64, bytes: usize, signed: bool, slot: &mut [u8]) -> Option<()> {
+    let bits = bytes * 8;
+    let fits = if signed {
+        bits >= 64 || (v >= -(1i64 << (bits - 1)) && v < (1i64 << (bits - 1)))
+    } else {
+        v >= 0 && (bits >= 64 || v < (1i64 << bits))
+    };
+    if !fits {
+        return None;
+    }
+    slot.copy_from_slice(&v.to_le_bytes()[..bytes]);
+    Some(())
+}

@@ -1,0 +1,143 @@
+//! Unit tests of `build` and `numpy::fill`, on hand-made rows.
+
+use super::*;
+use crate::numpy::{fill, FieldLayout, Layout, Scalar};
+use aerospike::IndexMap;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::Array;
+
+fn bins(pairs: &[(&str, Value)]) -> IndexMap<String, Value> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+}
+
+fn row<'a>(key: &'a Value, bins: Option<&'a IndexMap<String, Value>>) -> Row<'a> {
+    Row { key: Some(key), result_code: if bins.is_some() { 0 } else { 2 }, generation: 1, ttl: -1, bins }
+}
+
+#[test]
+fn infers_types_and_masks_missing_records_and_bins() -> Result<(), ColumnarError> {
+    let (k1, k2, k3) = (Value::Int(1), Value::Int(2), Value::Int(3));
+    let b1 = bins(&[("a", Value::Int(1)), ("s", Value::String("x".into()))]);
+    let b3 = bins(&[("a", Value::from(2.5)), ("f", Value::Bool(true))]);
+    let rows = [row(&k1, Some(&b1)), row(&k2, None), row(&k3, Some(&b3))];
+    let batch = build(&rows, &Options::default())?;
+    let names: Vec<_> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["_key", "_result_code", "_gen", "_ttl", "a", "s", "f"]);
+    let a = batch.column_by_name("a").ok_or(ColumnarError::Arrow("no a".into()))?;
+    assert_eq!(a.data_type(), &DataType::Float64, "int + float promotes to float64");
+    let a = a.as_primitive::<Float64Type>();
+    assert_eq!((a.value(0), a.is_null(1), a.value(2)), (1.0, true, 2.5));
+    let s = batch.column_by_name("s").ok_or(ColumnarError::Arrow("no s".into()))?;
+    assert_eq!((s.null_count(), s.as_string::<i32>().value(0)), (2, "x"));
+    let gen = batch.column_by_name("_gen").ok_or(ColumnarError::Arrow("no gen".into()))?;
+    assert!(gen.is_null(1), "a missing record has no generation");
+    Ok(())
+}
+
+#[test]
+fn conflicting_types_name_the_bin_unless_the_caller_chose_nulls() {
+    let (k1, k2) = (Value::Int(1), Value::Int(2));
+    let b1 = bins(&[("x", Value::Int(1))]);
+    let b2 = bins(&[("x", Value::String("one".into()))]);
+    let rows = [row(&k1, Some(&b1)), row(&k2, Some(&b2))];
+    let err = build(&rows, &Options::default()).err();
+    assert!(matches!(&err, Some(ColumnarError::TypeConflict { bin, .. }) if bin == "x"), "{err:?}");
+    let lenient = Options { on_conflict: OnMismatch::Null, ..Options::default() };
+    let batch = build(&rows, &lenient).ok();
+    let x = batch.as_ref().and_then(|b| b.column_by_name("x")).map(|c| (c.data_type().clone(), c.null_count()));
+    assert_eq!(x, Some((DataType::Int64, 1)));
+}
+
+#[test]
+fn big_ints_are_not_silently_rounded_into_floats() {
+    let (k1, k2) = (Value::Int(1), Value::Int(2));
+    let b1 = bins(&[("x", Value::Int((1 << 53) + 1))]);
+    let b2 = bins(&[("x", Value::from(0.5))]);
+    let err = build(&[row(&k1, Some(&b1)), row(&k2, Some(&b2))], &Options::default()).err();
+    assert!(matches!(err, Some(ColumnarError::LossyPromotion { value, .. }) if value == (1 << 53) + 1));
+}
+
+#[test]
+fn lists_and_maps_nest() -> Result<(), ColumnarError> {
+    let k = Value::Int(1);
+    let mut map = IndexMap::new();
+    map.insert(Value::String("a".into()), Value::Int(1));
+    let b = bins(&[("l", Value::List(vec![Value::Int(1), Value::Nil, Value::Int(3)])), ("m", Value::OrderedMap(map))]);
+    let batch = build(&[row(&k, Some(&b))], &Options::default())?;
+    let l = batch.column_by_name("l").ok_or(ColumnarError::Arrow("no l".into()))?;
+    let items = l.as_list::<i32>().value(0);
+    assert_eq!((items.len(), items.null_count()), (3, 1));
+    let m = batch.column_by_name("m").ok_or(ColumnarError::Arrow("no m".into()))?;
+    assert!(matches!(m.data_type(), DataType::Map(..)));
+    assert_eq!(m.as_map().value(0).len(), 1);
+    Ok(())
+}
+
+#[test]
+fn a_schema_fixes_types_and_refuses_overflow() {
+    let (k1, k2) = (Value::Int(1), Value::Int(2));
+    let b1 = bins(&[("x", Value::Int(7))]);
+    let b2 = bins(&[("x", Value::Int(300))]);
+    let schema = |t| Some(Arc::new(Schema::new(vec![Field::new("x", t, true)])));
+    let narrow = Options { schema: schema(DataType::Int16), ..Options::default() };
+    let batch = build(&[row(&k1, Some(&b1)), row(&k2, Some(&b2))], &narrow).ok();
+    assert_eq!(batch.and_then(|b| b.column_by_name("x").map(|c| c.data_type().clone())), Some(DataType::Int16));
+    let too_narrow = Options { schema: schema(DataType::Int8), ..Options::default() };
+    assert!(matches!(build(&[row(&k1, Some(&b1)), row(&k2, Some(&b2))], &too_narrow), Err(ColumnarError::Cast { .. })));
+}
+
+#[test]
+fn selected_bins_keep_their_order_and_exist_when_absent() -> Result<(), ColumnarError> {
+    let k = Value::Int(1);
+    let b = bins(&[("a", Value::Int(1)), ("b", Value::Int(2))]);
+    let options = Options { bins: Some(vec!["b".into(), "zz".into()]), meta_columns: false, ..Options::default() };
+    let batch = build(&[row(&k, Some(&b))], &options)?;
+    let names: Vec<_> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["b", "zz"]);
+    assert_eq!(batch.column(1).logical_null_count(), 1, "a bin no record has is a null column");
+    Ok(())
+}
+
+#[test]
+fn a_bin_named_like_a_meta_column_is_refused() {
+    let k = Value::Int(1);
+    let b = bins(&[("_gen", Value::Int(1))]);
+    assert!(matches!(build(&[row(&k, Some(&b))], &Options::default()), Err(ColumnarError::NameClash { .. })));
+}
+
+#[test]
+fn empty_batches_have_meta_columns_and_no_rows() -> Result<(), ColumnarError> {
+    let batch = build(&[], &Options::default())?;
+    assert_eq!((batch.num_rows(), batch.num_columns()), (0, 3));
+    Ok(())
+}
+
+#[test]
+fn numpy_fill_interleaves_masks_and_checks_widths() -> Result<(), ColumnarError> {
+    let (k1, k2) = (Value::Int(1), Value::Int(2));
+    let b1 = bins(&[("i", Value::Int(-2)), ("s", Value::String("héllo".into())), ("v", Value::List(vec![Value::from(1.0), Value::from(2.0)]))]);
+    let batch = build(&[row(&k1, Some(&b1)), row(&k2, None)], &Options::default())?;
+    let layout = Layout {
+        itemsize: 4 + 20 + 8,
+        fields: vec![
+            FieldLayout { name: "i".into(), column: "i".into(), offset: 0, scalar: Scalar::Int { bytes: 4, signed: true }, count: 1 },
+            FieldLayout { name: "s".into(), column: "s".into(), offset: 4, scalar: Scalar::Unicode { chars: 5 }, count: 1 },
+            FieldLayout { name: "v".into(), column: "v".into(), offset: 24, scalar: Scalar::Float { bytes: 4 }, count: 2 },
+        ],
+    };
+    let filled = fill(&batch, &layout)?;
+    assert_eq!(&filled.data[0..4], &(-2i32).to_le_bytes());
+    assert_eq!(&filled.data[4..8], &u32::from('h').to_le_bytes());
+    assert_eq!(&filled.data[28..32], &2.0f32.to_le_bytes());
+    assert_eq!(filled.mask, [false, false, false, true, true, true]);
+    let mut narrow = layout.clone();
+    narrow.fields[1].scalar = Scalar::Unicode { chars: 4 };
+    assert!(matches!(fill(&batch, &narrow), Err(ColumnarError::Layout { .. })), "never truncate strings");
+    let mut tiny = layout;
+    tiny.fields[0].scalar = Scalar::Int { bytes: 1, signed: false };
+    assert!(matches!(fill(&batch, &tiny), Err(ColumnarError::Layout { .. })), "-2 does not fit uint8");
+    let i = batch.column_by_name("i").map(|c| c.as_primitive::<Int64Type>().value(0));
+    assert_eq!(i, Some(-2));
+    Ok(())
+}
