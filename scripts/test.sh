@@ -7,9 +7,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MATURIN_ARGS="--extras test" source "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
 echo "== cargo test (pure crates)"
-cargo test -q -p local-server
+cargo test -q -p local-server -p columnar
 echo "== R1: the pure crates never depend on pyo3"
-if cargo tree -p local-server -e normal | grep -q pyo3; then echo "local-server depends on pyo3" >&2; exit 1; fi
+for crate in local-server columnar; do
+    if cargo tree -p "$crate" -e normal | grep -q pyo3; then echo "$crate depends on pyo3" >&2; exit 1; fi
+done
 echo "== R15: the stubs match the compiled module"
 .venv/bin/python -m mypy.stubtest aerospike_py._native
 echo "== pytest"

@@ -102,7 +102,7 @@ class LocalServer:
     def __new__(
         cls,
         port: int = 0,
-        host: str = "127.0.0.1",
+        host: str = ...,
         namespaces: Sequence[str] | None = None,
         cluster_name: str | None = None,
         default_ttl: int = 2592000,
