@@ -117,13 +117,15 @@ fn batch_body(rows: &[RowSpec], parent: u8, outer_info1: u8) -> Vec<u8> {
     b
 }
 
+type Bins = Vec<(Vec<u8>, Value)>;
+
 /// One answered row: (index or LAST marker, result code, generation, bins).
 #[derive(Debug, PartialEq)]
 struct Answer {
     index: u32,
     code: u8,
     last: bool,
-    bins: Vec<(Vec<u8>, Value)>,
+    bins: Bins,
 }
 
 /// Runs a batch to the end, returning every chunk `fill` produced.
@@ -325,7 +327,7 @@ fn same_key_rows_run_in_request_order() {
     let s = store();
     let k = key(1);
     let a = run(&s, &[read_n(k), incr(k, 10), read_n(k), incr(k, 100), read_n(k), remove(k), read_n(k), incr(k, 1)], RESPOND_ALL);
-    let got: Vec<(u32, u8, Vec<(Vec<u8>, Value)>)> = a.into_iter().map(|x| (x.index, x.code, x.bins)).collect();
+    let got: Vec<(u32, u8, Bins)> = a.into_iter().map(|x| (x.index, x.code, x.bins)).collect();
     let n = |v: i64| vec![(b"n".to_vec(), Value::Int(v))];
     let nil = vec![(b"n".to_vec(), Value::Nil)];
     assert_eq!(
@@ -388,14 +390,14 @@ fn rows_of_partitions_owned_elsewhere_get_partition_unavailable() {
     let s = store();
     let keys: Vec<Digest> = (0..40).map(key).collect();
     let rows: Vec<RowSpec> = keys.iter().map(|k| incr(*k, 1)).collect();
-    let even = |pid: usize| pid % 2 == 0;
+    let even = |pid: usize| pid.is_multiple_of(2);
     let (_, a) = answers(&run_chunks(&s, &batch_body(&rows, RESPOND_ALL, 0), &even));
     for x in a.iter().filter(|x| !x.last) {
         let pid = digest::partition_id(&keys[x.index as usize]);
-        assert_eq!(x.code, if pid % 2 == 0 { rc::OK } else { 11 }, "row {}", x.index);
+        assert_eq!(x.code, if pid.is_multiple_of(2) { rc::OK } else { 11 }, "row {}", x.index);
     }
     let stored = s.namespace(b"test").expect("ns").object_count();
-    assert_eq!(stored as usize, keys.iter().filter(|k| digest::partition_id(k) % 2 == 0).count());
+    assert_eq!(stored as usize, keys.iter().filter(|k| digest::partition_id(k).is_multiple_of(2)).count());
 }
 
 #[test]
