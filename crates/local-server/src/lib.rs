@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod bits;
+pub mod cdt;
 pub mod codec;
 pub mod config;
 pub mod expiry;

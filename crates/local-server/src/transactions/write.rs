@@ -58,8 +58,8 @@ fn prepare<'a>(msg: &Message<'a>) -> Result<Vec<PreparedOp<'a>>, u8> {
                     return Err(rc::BIN_NAME_TOO_LONG);
                 }
             }
-            op::TOUCH | op::DELETE | op::BIT_READ | op::HLL_READ | op::EXP_READ => {}
-            op::BIT_MODIFY | op::HLL_MODIFY | op::EXP_MODIFY => {
+            op::TOUCH | op::DELETE | op::CDT_READ | op::BIT_READ | op::HLL_READ | op::EXP_READ => {}
+            op::CDT_MODIFY | op::BIT_MODIFY | op::HLL_MODIFY | op::EXP_MODIFY => {
                 if o.name.len() > MAX_BIN_NAME {
                     return Err(rc::BIN_NAME_TOO_LONG);
                 }
