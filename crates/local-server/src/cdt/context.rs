@@ -122,11 +122,11 @@ fn child(node: &MpValue, pos: usize) -> Option<&MpValue> {
 fn child_mut(node: &mut MpValue, pos: usize) -> Option<&mut MpValue> {
     match node {
         MpValue::Array(items) => {
-            let skip = usize::from(matches!(items.first(), Some(MpValue::Ext(..))));
+            let skip = usize::from(items.first().is_some_and(order::is_header));
             items.get_mut(pos + skip)
         }
         MpValue::Map(pairs) => {
-            let skip = usize::from(matches!(pairs.first(), Some((MpValue::Ext(..), _))));
+            let skip = usize::from(pairs.first().is_some_and(|(k, _)| order::is_header(k)));
             pairs.get_mut(pos + skip).map(|(_, v)| v)
         }
         _ => None,
@@ -173,8 +173,8 @@ pub fn resolve_mut<'a>(root: &'a mut MpValue, ctx: &[CtxItem], leaf: &MpValue) -
 fn create_at(node: &mut MpValue, item: &CtxItem, fresh: MpValue, created_parent: bool) -> Result<usize, u8> {
     match node {
         MpValue::Array(items) if item.kind == LIST_INDEX && item.create != 0 => {
-            let ordered = matches!(items.first(), Some(MpValue::Ext(f, _)) if f & 1 != 0);
-            let skip = usize::from(matches!(items.first(), Some(MpValue::Ext(..))));
+            let ordered = matches!(items.first(), Some(h @ MpValue::Ext(f, _)) if f & 1 != 0 && order::is_header(h));
+            let skip = usize::from(items.first().is_some_and(order::is_header));
             let n = items.len() - skip;
             if ordered {
                 let body = &items[skip..];
@@ -206,7 +206,7 @@ fn create_at(node: &mut MpValue, item: &CtxItem, fresh: MpValue, created_parent:
             if !order::valid_map_key(&item.value) {
                 return Err(rc::PARAMETER_ERROR);
             }
-            let skip = usize::from(matches!(pairs.first(), Some((MpValue::Ext(..), _))));
+            let skip = usize::from(pairs.first().is_some_and(|(k, _)| order::is_header(k)));
             let p = pairs[skip..].iter().position(|(k, _)| order::compare(k, &item.value).is_gt()).unwrap_or(pairs.len() - skip);
             pairs.insert(p + skip, (item.value.clone(), fresh));
             Ok(p)

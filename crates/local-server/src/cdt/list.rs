@@ -54,7 +54,7 @@ impl List {
     pub fn from_mp(v: MpValue) -> Result<List, u8> {
         let MpValue::Array(mut items) = v else { return Err(rc::INCOMPATIBLE_TYPE) };
         let flags = match items.first() {
-            Some(MpValue::Ext(f, _)) => {
+            Some(MpValue::Ext(f, _)) if order::is_header(&items[0]) => {
                 let f = *f;
                 items.remove(0);
                 f
@@ -126,7 +126,7 @@ pub fn new_container(op: &CdtOp) -> MpValue {
 pub fn read(target: Option<&MpValue>, op: &CdtOp) -> Result<Option<MpValue>, u8> {
     let Some(target) = target else { return Ok(None) };
     let MpValue::Array(items) = target else { return Err(rc::INCOMPATIBLE_TYPE) };
-    let ordered = matches!(items.first(), Some(MpValue::Ext(f, _)) if f & ORDERED != 0);
+    let ordered = matches!(items.first(), Some(h @ MpValue::Ext(f, _)) if f & ORDERED != 0 && order::is_header(h));
     let body = order::list_body(items);
     match op.code {
         SIZE => Ok(Some(MpValue::Int(body.len() as i64))),

@@ -42,7 +42,7 @@ impl Map {
     pub fn from_mp(v: MpValue) -> Result<Map, u8> {
         let MpValue::Map(mut pairs) = v else { return Err(rc::INCOMPATIBLE_TYPE) };
         let flags = match pairs.first() {
-            Some((MpValue::Ext(f, _), _)) => {
+            Some((MpValue::Ext(f, _), _)) if order::is_header(&pairs[0].0) => {
                 let f = *f;
                 pairs.remove(0);
                 f & ORDER_MASK as u8

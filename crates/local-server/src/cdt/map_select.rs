@@ -70,6 +70,8 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
     let n = map.pairs.len();
     let keys = || map.pairs.iter().map(|(k, _)| k);
     let mut index_order = None;
+    // A rank range's [start, end): its inversion keeps rank order when it is one run.
+    let mut rank_span = None;
     let (class, positions, single_op) = match code {
         BY_KEY => {
             let k = arg(op, 1)?;
@@ -107,6 +109,7 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
         }
         BY_RANK_RANGE => {
             let (s, e) = range(int_arg(op, 1)?, opt_int(op, 2)?, n);
+            rank_span = Some((s, e));
             (Class::Rank, rank_order(map)[s..e].to_vec(), false)
         }
         BY_KEY_LIST => {
@@ -135,6 +138,7 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
             let v = arg(op, 1)?;
             let base = map.pairs.iter().filter(|(_, x)| compare(x, v) == Ordering::Less).count() as i64;
             let (s, e) = clip(base.saturating_add(int_arg(op, 2)?), opt_int(op, 3)?, n);
+            rank_span = Some((s, e));
             (Class::Rank, rank_order(map)[s..e].to_vec(), false)
         }
         _ => return Err(rc::PARAMETER_ERROR),
@@ -147,7 +151,11 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
         for &p in &sel.positions {
             chosen[p] = true;
         }
-        sel.positions = (0..n).filter(|&i| !chosen[i]).collect();
+        sel.positions = match rank_span {
+            Some((0, e)) => rank_order(map)[e..].to_vec(),
+            Some((s, e)) if e == n => rank_order(map)[..s].to_vec(),
+            _ => (0..n).filter(|&i| !chosen[i]).collect(),
+        };
     }
     Ok((sel, rt))
 }

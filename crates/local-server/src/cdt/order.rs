@@ -44,10 +44,15 @@ fn type_rank(v: &MpValue) -> u8 {
     }
 }
 
+/// Whether a value is a list/map order header (an ext that is not a search value).
+pub fn is_header(v: &MpValue) -> bool {
+    matches!(v, MpValue::Ext(t, _) if *t != EXT_CMP)
+}
+
 /// List items without the leading order header.
 pub fn list_body(items: &[MpValue]) -> &[MpValue] {
     match items.first() {
-        Some(MpValue::Ext(..)) => &items[1..],
+        Some(h) if is_header(h) => &items[1..],
         _ => items,
     }
 }
@@ -55,7 +60,7 @@ pub fn list_body(items: &[MpValue]) -> &[MpValue] {
 /// Map pairs without the leading order header.
 pub fn map_body(pairs: &[(MpValue, MpValue)]) -> &[(MpValue, MpValue)] {
     match pairs.first() {
-        Some((MpValue::Ext(..), _)) => &pairs[1..],
+        Some((h, _)) if is_header(h) => &pairs[1..],
         _ => pairs,
     }
 }
