@@ -85,7 +85,7 @@ pub fn select(body: &[MpValue], ordered: bool, op: &CdtOp, code: u8) -> Result<(
             let begin = arg(op, 1)?;
             let end = op.args.get(2);
             let inside = |x: &MpValue| {
-                compare(x, begin) != Ordering::Less && end.map_or(true, |e| compare(x, e) == Ordering::Less)
+                compare(x, begin) != Ordering::Less && end.is_none_or(|e| compare(x, e) == Ordering::Less)
             };
             (Class::Value, (0..n).filter(|&i| inside(&body[i])).collect(), false)
         }

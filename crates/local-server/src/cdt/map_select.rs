@@ -62,7 +62,7 @@ fn clip(start: i64, count: Option<i64>, n: usize) -> (usize, usize) {
 }
 
 fn in_interval(x: &MpValue, begin: &MpValue, end: Option<&MpValue>) -> bool {
-    compare(x, begin) != Ordering::Less && end.map_or(true, |e| compare(x, e) == Ordering::Less)
+    compare(x, begin) != Ordering::Less && end.is_none_or(|e| compare(x, e) == Ordering::Less)
 }
 
 fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
