@@ -8,6 +8,8 @@
 //!   division by zero). `Err(4)` means the filter does not build (malformed, not boolean, type
 //!   mismatch, bad regex...). Filters never run on missing records: the caller answers 2 for
 //!   reads/deletes, and a write that creates the record ignores the filter.
+//! - [`check_filter`]`(expr_bytes) -> Result<(), u8>`: only the build checks, for a batch to
+//!   refuse a bad filter up front (the whole batch answers 4).
 //! - [`read_op`] / [`write_op`]: the EXP_READ / EXP_MODIFY ops (`[expr, flags]`).
 //!
 //! Modules: `build` (wire msgpack → typed node tree, the build-time checks), `eval` (three-valued
@@ -36,6 +38,15 @@ pub struct RecordView<'a> {
 fn evaluate(built: &build::Built, view: &RecordView<'_>) -> Val {
     let mut rt = eval::Runtime { view, vars: vec![Val::Unknown; built.n_vars], now_ms: crate::expiry::now_unix_ms() };
     rt.eval(&built.node)
+}
+
+/// Checks that a filter builds (and is boolean) without running it: a batch whose filter
+/// doesn't build fails as a whole with 4, before any record.
+pub fn check_filter(expr: &[u8]) -> Result<(), u8> {
+    match build::build_bytes(expr)?.ty {
+        Type::Bool => Ok(()),
+        _ => Err(rc::PARAMETER_ERROR),
+    }
 }
 
 /// Runs a filter expression on an existing record (see the module docs).
