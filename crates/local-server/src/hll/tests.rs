@@ -44,3 +44,16 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// Estimates the real server gave (golden hll.count_ints, hll.count_10000_strings).
+#[test]
+fn estimates_match_the_server() {
+    let count = |ib: i64, items: Vec<MpValue>| {
+        let init = modify(None, &op(vec![MpValue::Int(0), MpValue::Int(ib)])).expect("init").value.expect("v");
+        let v = modify(Some(&init), &op(vec![MpValue::Int(1), MpValue::Array(items)])).expect("add").value.expect("v");
+        read(Some(&v), &op(vec![MpValue::Int(50)])).expect("count")
+    };
+    assert_eq!(count(10, (0..1000).map(MpValue::Int).collect()), Some(Value::Int(994)));
+    assert_eq!(count(10, (0..5000).map(MpValue::Int).collect()), Some(Value::Int(4893)));
+    assert_eq!(count(8, (0..10000).map(|i| s(&format!("item{i}"))).collect()), Some(Value::Int(9851)));
+}
