@@ -1,7 +1,7 @@
 //! Contexts: the `[ctx_type, value, ...]` path from a bin to the nested list or map an op works
 //! on, including the create flags that build missing levels on the way.
 
-use crate::codec::msgpack::MpValue;
+use crate::codec::msgpack::{self, MpValue};
 use crate::result_code as rc;
 
 use super::order::{self, list_body, map_body};
@@ -33,7 +33,8 @@ impl CtxItem {
 
 pub fn parse(v: MpValue) -> Result<Vec<CtxItem>, u8> {
     let MpValue::Array(items) = v else { return Err(rc::PARAMETER_ERROR) };
-    if items.is_empty() || items.len() % 2 != 0 {
+    // Deeper than a stored value can nest is refused before anything is built.
+    if items.is_empty() || items.len() % 2 != 0 || items.len() / 2 > msgpack::MAX_DEPTH {
         return Err(rc::PARAMETER_ERROR);
     }
     let mut out = Vec::with_capacity(items.len() / 2);
@@ -147,8 +148,9 @@ pub fn resolve<'a>(root: &'a MpValue, ctx: &[CtxItem]) -> Result<&'a MpValue, u8
 }
 
 /// Follows a context for a write, creating missing levels where the context allows it.
-/// `leaf` is the container the op itself would create under the last level.
-pub fn resolve_mut<'a>(root: &'a mut MpValue, ctx: &[CtxItem], leaf: &MpValue) -> Result<&'a mut MpValue, u8> {
+/// `leaf` is the container the op itself would create under the last level; `path` receives
+/// the position taken at each level (for [`resort_path`]).
+pub fn resolve_mut<'a>(root: &'a mut MpValue, ctx: &[CtxItem], leaf: &MpValue, path: &mut Vec<usize>) -> Result<&'a mut MpValue, u8> {
     let mut cur = root;
     let mut created_parent = false;
     for (i, item) in ctx.iter().enumerate() {
@@ -164,9 +166,25 @@ pub fn resolve_mut<'a>(root: &'a mut MpValue, ctx: &[CtxItem], leaf: &MpValue) -
                 p
             }
         };
+        path.push(pos);
         cur = child_mut(cur, pos).ok_or(rc::OP_NOT_APPLICABLE)?;
     }
     Ok(cur)
+}
+
+/// After a nested write, puts the changed element back in order in every ordered list on the
+/// way down (innermost first), as the server does when it unwinds a context.
+pub fn resort_path(node: &mut MpValue, path: &[usize]) {
+    if let Some((&p, rest)) = path.split_first() {
+        if let Some(c) = child_mut(node, p) {
+            resort_path(c, rest);
+        }
+    }
+    if let MpValue::Array(items) = node {
+        if matches!(items.first(), Some(h @ MpValue::Ext(f, _)) if f & 1 != 0 && order::is_header(h)) {
+            items[1..].sort_by(order::compare);
+        }
+    }
 }
 
 /// Inserts a new element where a create context names a missing one; returns its position.

@@ -148,10 +148,12 @@ pub fn modify(bin: Option<&Value>, op: &CdtOp) -> Result<Applied, u8> {
                 root.insert(context::container_for(first))
             }
         };
-        let target = context::resolve_mut(top, &op.ctx, &leaf)?;
+        let mut path = Vec::with_capacity(op.ctx.len());
+        let target = context::resolve_mut(top, &op.ctx, &leaf, &mut path)?;
         let mut slot = Some(std::mem::replace(target, MpValue::Nil));
         let r = if is_map { map::modify(&mut slot, op) } else { list::modify(&mut slot, op) };
         *target = slot.unwrap_or(MpValue::Nil);
+        context::resort_path(top, &path);
         r?
     };
     let bin = match root {

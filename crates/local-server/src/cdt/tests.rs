@@ -196,6 +196,17 @@ fn contexts() {
 }
 
 #[test]
+fn nested_writes_keep_ordered_parents_sorted() {
+    let parent = list(arr(vec![M::Ext(1, vec![]), ints(&[1]), ints(&[2])]));
+    let (_, after) = w(Some(&parent), &ctx_op(vec![i(0x10), i(0)], 1, vec![i(5)])).expect("append");
+    assert_eq!(after, Some(arr(vec![M::Ext(1, vec![]), ints(&[1, 5]), ints(&[2])])));
+    let (_, after) = w(Some(&parent), &ctx_op(vec![i(0x10), i(0)], 9, vec![i(0), i(3)])).expect("set");
+    assert_eq!(after, Some(arr(vec![M::Ext(1, vec![]), ints(&[2]), ints(&[3])])));
+    let deep: Vec<M> = (0..600).flat_map(|_| [i(0x10), i(0)]).collect();
+    assert_eq!(r(Some(&parent), &ctx_op(deep, 16, vec![])), Err(rc::PARAMETER_ERROR));
+}
+
+#[test]
 fn map_writes() {
     let b = map(vec![(s("a"), i(1)), (s("c"), i(3))]);
     let (res, after) = w(Some(&b), &op(67, vec![s("b"), i(2)])).expect("put");
