@@ -15,12 +15,12 @@ pub fn set_bit(buf: &mut [u8], i: u64, v: bool) {
 /// `size` bits from `offset`, left-aligned in ceil(size/8) bytes.
 pub fn get_range(buf: &[u8], offset: u64, size: u64) -> Vec<u8> {
     let mut out = vec![0u8; size.div_ceil(8) as usize];
-    if offset % 8 == 0 {
+    if offset.is_multiple_of(8) {
         let start = (offset / 8) as usize;
         let n = out.len();
         if let Some(src) = buf.get(start..start + n) {
             out.copy_from_slice(src);
-            if size % 8 != 0 {
+            if !size.is_multiple_of(8) {
                 if let Some(last) = out.last_mut() {
                     *last &= 0xffu8 << (8 - size % 8);
                 }
@@ -114,20 +114,20 @@ pub enum Overflow {
 
 /// Adds (or subtracts) `operand` to the `size`-bit field value `load` with the server's overflow
 /// rules: signed overflow is judged on sign-extended values (so -128 + -128 in 8 bits gives 0
-/// without overflow). `Err(())` means overflow under `Fail`.
-pub fn add(load: u64, operand: u64, size: u64, signed: bool, subtract: bool, action: Overflow) -> Result<u64, ()> {
+/// without overflow). `None` means overflow under `Fail`.
+pub fn add(load: u64, operand: u64, size: u64, signed: bool, subtract: bool, action: Overflow) -> Option<u64> {
     let m = mask(size);
     let v = operand & m;
     if !signed {
         let r = if subtract { load.wrapping_sub(v) & m } else { load.wrapping_add(v) & m };
         let overflow = if subtract { r > load } else { r < load };
         if !overflow {
-            return Ok(r);
+            return Some(r);
         }
         return match action {
-            Overflow::Fail => Err(()),
-            Overflow::Saturate => Ok(if subtract { 0 } else { m }),
-            Overflow::Wrap => Ok(r),
+            Overflow::Fail => None,
+            Overflow::Saturate => Some(if subtract { 0 } else { m }),
+            Overflow::Wrap => Some(r),
         };
     }
     let l = sign_extend(load, size);
@@ -136,14 +136,14 @@ pub fn add(load: u64, operand: u64, size: u64, signed: bool, subtract: bool, act
     let r = sign_extend(raw, size);
     let overflow = (l < 0 && vv < 0 && r > 0) || (l > 0 && vv > 0 && r < 0);
     if !overflow {
-        return Ok(raw);
+        return Some(raw);
     }
     match action {
-        Overflow::Fail => Err(()),
-        Overflow::Wrap => Ok(raw),
+        Overflow::Fail => None,
+        Overflow::Wrap => Some(raw),
         Overflow::Saturate => {
             let max = m >> 1;
-            Ok(if l < 0 { (max + 1) & m } else { max })
+            Some(if l < 0 { (max + 1) & m } else { max })
         }
     }
 }
@@ -175,14 +175,14 @@ mod tests {
     #[test]
     fn signed_overflow_quirks() {
         let s = |l: i64, v: i64, sub: bool, a| add(l as u64 & 0xff, v as u64, 8, true, sub, a).map(|r| sign_extend(r, 8));
-        assert_eq!(s(-128, -128, false, Overflow::Fail), Ok(0));
-        assert_eq!(s(0, -128, true, Overflow::Fail), Ok(-128));
-        assert_eq!(s(1, -128, true, Overflow::Fail), Ok(-127));
-        assert_eq!(s(-127, -128, true, Overflow::Fail), Err(()));
-        assert_eq!(s(-127, -128, true, Overflow::Saturate), Ok(-128));
-        assert_eq!(add(250, 10, 8, false, false, Overflow::Saturate), Ok(255));
-        assert_eq!(add(5, 10, 8, false, true, Overflow::Saturate), Ok(0));
-        assert_eq!(add(5, 10, 8, false, true, Overflow::Fail), Err(()));
-        assert_eq!(add(u64::MAX, 1, 64, false, false, Overflow::Wrap), Ok(0));
+        assert_eq!(s(-128, -128, false, Overflow::Fail), Some(0));
+        assert_eq!(s(0, -128, true, Overflow::Fail), Some(-128));
+        assert_eq!(s(1, -128, true, Overflow::Fail), Some(-127));
+        assert_eq!(s(-127, -128, true, Overflow::Fail), None);
+        assert_eq!(s(-127, -128, true, Overflow::Saturate), Some(-128));
+        assert_eq!(add(250, 10, 8, false, false, Overflow::Saturate), Some(255));
+        assert_eq!(add(5, 10, 8, false, true, Overflow::Saturate), Some(0));
+        assert_eq!(add(5, 10, 8, false, true, Overflow::Fail), None);
+        assert_eq!(add(u64::MAX, 1, 64, false, false, Overflow::Wrap), Some(0));
     }
 }

@@ -281,7 +281,7 @@ impl<'a> Prepared<'a> {
             Prepared::Add { subtract, offset, size, value, signed, action } => {
                 let (off, size) = write_range(offset, size, bits, false)?;
                 let load = field::get_uint(data, off, size);
-                let r = field::add(load, value, size, signed, subtract, action).map_err(|()| rc::OP_NOT_APPLICABLE)?;
+                let r = field::add(load, value, size, signed, subtract, action).ok_or(rc::OP_NOT_APPLICABLE)?;
                 let mut out = data.to_vec();
                 field::set_uint(&mut out, off, size, r);
                 Ok(out)

@@ -438,7 +438,7 @@ impl Builder {
     }
 
     fn cond(&mut self, args: &[MpValue], d: usize) -> Result<(Node, Type), u8> {
-        if args.len() < 3 || args.len() % 2 == 0 {
+        if args.len() < 3 || args.len().is_multiple_of(2) {
             return err();
         }
         let mut ty: Option<Type> = None;
@@ -471,7 +471,7 @@ impl Builder {
     }
 
     fn let_(&mut self, args: &[MpValue], d: usize) -> Result<(Node, Type), u8> {
-        if args.len() < 3 || args.len() % 2 == 0 {
+        if args.len() < 3 || args.len().is_multiple_of(2) {
             return err();
         }
         self.scopes.push(Vec::new());

@@ -24,7 +24,7 @@ fn b(v: bool) -> Val {
 
 /// C's float-to-int conversion on x86: NaN and out-of-range values become INT64_MIN.
 fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_808e18 || f < -9.223_372_036_854_775_808e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
