@@ -152,6 +152,7 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
             chosen[p] = true;
         }
         sel.positions = match rank_span {
+            Some((s, e)) if s == e => rank_order(map),
             Some((0, e)) => rank_order(map)[e..].to_vec(),
             Some((s, e)) if e == n => rank_order(map)[..s].to_vec(),
             _ => (0..n).filter(|&i| !chosen[i]).collect(),
