@@ -386,21 +386,57 @@ impl<'py> IntoPyObject<'py> for Answer {
     }
 }
 
-/// The (bin, value) pairs the read operations of an operate asked for, in operation order. The
-/// crate asks the server to answer every op, so `results` lines up with the ops; a read of every
-/// bin answers with the record's bins.
+/// The (bin, value) pairs the read operations of an operate asked for, in operation order. With
+/// RESPOND_ALL_OPS (which the crate asks for whenever there is a write or a map, bit, HLL or
+/// expression op) `results` lines up with the ops; a read of every bin answers with the record's
+/// bins.
 fn ordered_bins<'a>(record: &'a Record, answers: &'a [OpAnswer]) -> Vec<(&'a str, &'a Value)> {
     let results = record.results.as_deref().unwrap_or_default();
+    // A write (`Nothing`) always makes the crate ask for RESPOND_ALL_OPS.
+    let positional = results.len() == answers.len() || answers.iter().any(|a| matches!(a, OpAnswer::Nothing | OpAnswer::AllBins));
+    if !positional {
+        return ordered_by_bin(record, answers);
+    }
     let mut out = Vec::new();
     for (index, answer) in answers.iter().enumerate() {
         match answer {
-            OpAnswer::Nothing => {}
+            OpAnswer::Nothing | OpAnswer::Unanswered => {}
             // A bin holds no nil: a nil answer to a plain read is a bin that does not exist.
             OpAnswer::Bin(name) => match results.get(index) {
                 None | Some(Value::Nil) => {}
                 Some(value) => out.push((name.as_str(), value)),
             },
+            // A CDT (bit, HLL, expression) result: nil is an answer too.
+            OpAnswer::Value(name) => {
+                if let Some(value) = results.get(index) {
+                    out.push((name.as_str(), value));
+                }
+            }
             OpAnswer::AllBins => out.extend(record.bins.iter().map(|(name, value)| (name.as_str(), last_answer(value)))),
+        }
+    }
+    out
+}
+
+/// Without RESPOND_ALL_OPS (an operate of list and plain reads only) the server leaves out the
+/// ops on a missing bin and the reads that answer nothing, so `results` is shorter than the ops: pair each op with the next answer
+/// its own bin got instead, since each bin's answers come in op order.
+fn ordered_by_bin<'a>(record: &'a Record, answers: &'a [OpAnswer]) -> Vec<(&'a str, &'a Value)> {
+    let mut taken: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for answer in answers {
+        let (OpAnswer::Bin(name) | OpAnswer::Value(name)) = answer else { continue };
+        let Some(value) = record.bins.get(name) else { continue };
+        let next = taken.entry(name.as_str()).or_insert(0);
+        let item = match value {
+            Value::MultiResult(items) => items.get(*next),
+            single if *next == 0 => Some(single),
+            _ => None,
+        };
+        *next += 1;
+        match (answer, item) {
+            (_, None) | (OpAnswer::Bin(_), Some(Value::Nil)) => {}
+            (_, Some(value)) => out.push((name.as_str(), value)),
         }
     }
     out

@@ -6,6 +6,7 @@ mod client;
 mod connection;
 mod convert;
 mod errors;
+mod expressions;
 mod local;
 mod operations;
 mod ops;

@@ -83,11 +83,14 @@ fn apply_base(base: &mut BasePolicy, key: &str, value: &Bound<'_, PyAny>) -> PyR
         "sleep_between_retries" => base.sleep_between_retries = u32_value(value, key)?,
         "compress" => base.use_compression = bool_value(value, key)?,
         "filter_expression" => {
-            if !value.is_none() {
-                return Err(param_error(
-                    "filter_expression is not supported yet by this build of aerospike-py",
-                ));
-            }
+            base.filter_expression = if value.is_none() {
+                None
+            } else {
+                Some(
+                    crate::expressions::expression_from_py(value)
+                        .map_err(|e| crate::operations::prefix(value.py(), e, "filter_expression"))?,
+                )
+            };
         }
         _ => return Ok(false),
     }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import exception
+from . import bit_operations, cdt_ctx, exception, hll_operations, list_operations, map_operations
 from ._native import AsyncClient, Client, LocalServer, build_profile
 from .constants import *  # noqa: F403 - the constants are part of the top-level API
 from .constants import __all__ as _constants
@@ -55,7 +55,12 @@ __all__ = [
     "RecordMetadata",
     "async_client",
     "client",
+    "bit_operations",
+    "cdt_ctx",
     "exception",
+    "hll_operations",
+    "list_operations",
+    "map_operations",
     *_constants,
     *_exceptions,
 ]

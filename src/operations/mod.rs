@@ -1,6 +1,15 @@
-//! Operation dicts (`{"op": OPERATOR_*, "bin": name, "val": value}`) -> `aerospike` operations,
-//! checked before anything is sent. The CDT, bit and HLL helper modules produce dicts that land
-//! here too, so each operator code has exactly one decoder.
+//! Operation dicts (`{"op": OPERATOR_*, "bin": name, "val": value, ...}`) -> `aerospike`
+//! operations, checked before anything is sent. The scalar operators are decoded here; the CDT
+//! list and map, bit, HLL and expression helper modules produce dicts with their own operator
+//! codes, decoded in the sibling modules, so each operator code has exactly one decoder.
+
+mod bit;
+mod context;
+mod exp;
+mod fields;
+mod hll;
+mod list;
+mod map;
 
 use aerospike::operations::{self as op, Operation};
 use aerospike::{Bin, Value};
@@ -8,8 +17,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::convert::{bin_name_from_py, value_from_py};
 use crate::errors::param_error;
+use fields::Fields;
 
 // The operator codes of `aerospike_py.constants`.
 const OPERATOR_READ: i64 = 1;
@@ -28,10 +37,15 @@ const MAX_OPS: usize = 32_768;
 pub(crate) enum OpAnswer {
     /// A write: answers nothing the caller asked for.
     Nothing,
-    /// A read of one bin.
+    /// A read that answers nothing (a selection with return type NONE).
+    Unanswered,
+    /// A read of one bin: a nil answer means the bin does not exist.
     Bin(String),
     /// A read of every bin.
     AllBins,
+    /// A CDT, bit, HLL or expression op that answers a value for its bin; nil is a real answer
+    /// (an empty selection, a missing map key), not a missing bin.
+    Value(String),
 }
 
 /// Decoded operations, each with what it answers.
@@ -65,46 +79,47 @@ pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
 }
 
 /// Re-raises `err` with `where_` in front of its message, keeping its class.
-fn prefix(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
+pub(crate) fn prefix(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
     let message = format!("{where_}: {}", err.value(py));
     err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
 }
 
 fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, OpAnswer)> {
     let dict = item.cast::<PyDict>().map_err(|_| PyTypeError::new_err("an operation is a dict {\"op\": OPERATOR_*, \"bin\": ..., \"val\": ...}"))?;
-    let mut code = None;
-    let mut bin = None;
-    let mut val = None;
-    for (key, value) in dict.iter() {
-        let key: String = key.extract().map_err(|_| PyTypeError::new_err("operation keys are str"))?;
-        match key.as_str() {
-            "op" => code = Some(value.extract::<i64>().map_err(|_| PyTypeError::new_err("\"op\" must be an OPERATOR_* int"))?),
-            "bin" => bin = if value.is_none() { None } else { Some(bin_name_from_py(&value)?) },
-            "val" => val = Some(value),
-            _ => return Err(param_error(format!("unknown operation key {key:?}"))),
-        }
-    }
-    let code = code.ok_or_else(|| param_error("an operation needs \"op\""))?;
-    let need_bin = |bin: Option<String>| bin.ok_or_else(|| param_error("this operation needs a \"bin\""));
-    let value = |val: Option<Bound<'_, PyAny>>| -> PyResult<Value> {
-        match val {
-            Some(v) => value_from_py(&v),
-            None => Err(param_error("this operation needs a \"val\"")),
-        }
+    let fields = Fields::new(dict)?;
+    let code = fields.code()?;
+    let decoded = match code {
+        1001..=1999 => list::decode(code, &fields)?,
+        2001..=2999 => map::decode(code, &fields)?,
+        3001..=3999 => hll::decode(code, &fields)?,
+        4001..=4999 => bit::decode(code, &fields)?,
+        5001..=5999 => exp::decode(code, &fields)?,
+        _ => scalar(code, &fields)?,
     };
+    fields.finish()?;
+    Ok(decoded)
+}
+
+/// The basic operators: read, write, increment, append/prepend, touch, delete.
+fn scalar(code: i64, fields: &Fields<'_>) -> PyResult<(Operation, OpAnswer)> {
+    let bin = fields.opt_bin()?;
+    let need_bin = |bin: Option<String>| bin.ok_or_else(|| param_error("this operation needs a \"bin\""));
     Ok(match code {
-        OPERATOR_READ => match bin {
-            Some(name) => (op::get_bin(name.clone()), OpAnswer::Bin(name)),
-            None => (op::get(), OpAnswer::AllBins),
-        },
+        OPERATOR_READ => {
+            fields.ignore("val");
+            match bin {
+                Some(name) => (op::get_bin(name.clone()), OpAnswer::Bin(name)),
+                None => (op::get(), OpAnswer::AllBins),
+            }
+        }
         OPERATOR_WRITE => {
             let name = need_bin(bin)?;
-            let v = match val { Some(v) => value_from_py(&v)?, None => Value::Nil };
+            let v = fields.opt_value("val")?.unwrap_or(Value::Nil);
             (op::put(&Bin::new(name, v)), OpAnswer::Nothing)
         }
         OPERATOR_INCR => {
             let name = need_bin(bin)?;
-            let v = value(val)?;
+            let v = fields.value("val")?;
             if !matches!(v, Value::Int(_) | Value::Float(_)) {
                 return Err(PyTypeError::new_err(format!("increment of bin {name:?} needs an int or float \"val\"")));
             }
@@ -112,15 +127,17 @@ fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, OpAnswer)> {
         }
         OPERATOR_APPEND | OPERATOR_PREPEND => {
             let name = need_bin(bin)?;
-            let v = value(val)?;
+            let v = fields.value("val")?;
             if !matches!(v, Value::String(_) | Value::Blob(_)) {
                 return Err(PyTypeError::new_err(format!("append/prepend to bin {name:?} needs a str or bytes \"val\"")));
             }
             let bin = Bin::new(name, v);
             (if code == OPERATOR_APPEND { op::append(&bin) } else { op::prepend(&bin) }, OpAnswer::Nothing)
         }
-        OPERATOR_TOUCH => (op::touch(), OpAnswer::Nothing),
-        OPERATOR_DELETE => (op::delete(), OpAnswer::Nothing),
+        OPERATOR_TOUCH | OPERATOR_DELETE => {
+            fields.ignore("val");
+            (if code == OPERATOR_TOUCH { op::touch() } else { op::delete() }, OpAnswer::Nothing)
+        }
         other => return Err(param_error(format!("unknown operator {other}"))),
     })
 }
