@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 
 use crate::connection::{self, Connection};
 use crate::ops::kv::WriteKind;
-use crate::ops::{info, kv};
+use crate::ops::{batch, info, kv};
 use crate::policy::client_config;
 use crate::runtime::spawn;
 
@@ -176,5 +176,38 @@ impl PyAsyncClient {
     fn operate_ordered<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
         spawn(py, kv::operate(self.conn.client()?, req))
+    }
+
+    /// Reads many records in one call: a `LazyBatchRecords` (Mapping of user key -> bins over
+    /// the records found, `batch_records`, and columnar views: `to_numpy`, `to_arrow`,
+    /// `to_pandas`, `to_polars`, `__arrow_c_stream__`). `bins=None` reads every bin, a list
+    /// those bins, `[]` only whether each record exists.
+    ///
+    #[pyo3(signature = (keys, bins=None, policy=None))]
+    fn batch_read<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
+        spawn(py, batch::read(self.conn.client()?, req))
+    }
+
+    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (keys, ops, policy=None))]
+    fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+
+    /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
+    #[pyo3(signature = (keys, policy=None))]
+    fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+
+    /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
+    /// `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (records, policy=None))]
+    fn batch_write<'py>(&self, py: Python<'py>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::write(&self.conn, records, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
     }
 }

@@ -8,7 +8,7 @@ use pyo3::types::PyDict;
 use pyo3::IntoPyObjectExt;
 
 use crate::connection::{self, Connection};
-use crate::ops::{info, kv};
+use crate::ops::{batch, info, kv};
 use crate::ops::kv::WriteKind;
 use crate::policy::client_config;
 use crate::runtime::wait;
@@ -215,5 +215,48 @@ impl PyClient {
     fn operate_ordered(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
         wait(py, kv::operate(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Reads many records in one call: a `LazyBatchRecords` (Mapping of user key -> bins over
+    /// the records found, `batch_records`, and columnar views: `to_numpy`, `to_arrow`,
+    /// `to_pandas`, `to_polars`, `__arrow_c_stream__`). `bins=None` reads every bin, a list
+    /// those bins, `[]` only whether each record exists.
+    ///
+    /// >>> keys = [("test", "doc", f"b{i}") for i in range(3)]
+    /// >>> for i, k in enumerate(keys[:2]):
+    /// ...     client.put(k, {"x": i})
+    /// >>> batch = client.batch_read(keys)
+    /// >>> batch.to_dict()
+    /// {'b0': {'x': 0}, 'b1': {'x': 1}}
+    /// >>> [br.result for br in batch.batch_records]
+    /// [0, 0, 2]
+    /// >>> for k in keys[:2]:
+    /// ...     client.remove(k)
+    #[pyo3(signature = (keys, bins=None, policy=None))]
+    fn batch_read(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
+        wait(py, batch::read(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (keys, ops, policy=None))]
+    fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
+    #[pyo3(signature = (keys, policy=None))]
+    fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
+    /// `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (records, policy=None))]
+    fn batch_write(&self, py: Python<'_>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::write(&self.conn, records, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
     }
 }

@@ -329,10 +329,12 @@ pub(crate) fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Boun
     meta_class(py)?.call1((record.generation, ttl))
 }
 
+/// A record's bins; a bin answered more than once (an operate in a batch) keeps its last answer,
+/// as a dict keeps the last of repeated keys.
 fn bins_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
     let dict = PyDict::new(py);
     for (name, value) in &record.bins {
-        dict.set_item(name, value_to_py(py, value)?)?;
+        dict.set_item(name, value_to_py(py, last_answer(value))?)?;
     }
     Ok(dict.into_any())
 }
@@ -455,4 +457,42 @@ fn last_answer(value: &Value) -> &Value {
         Value::MultiResult(items) => items.last().unwrap_or(&Value::Nil),
         other => other,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches
+
+types_class!(batch_record_class, "BatchRecord");
+types_class!(batch_write_result_class, "BatchWriteResult");
+
+/// `BatchRecord(key, result, record, in_doubt)` for one row of a batch.
+pub(crate) fn batch_row_to_py<'py>(py: Python<'py>, row: &crate::ops::batch::BatchRow) -> PyResult<Bound<'py, PyAny>> {
+    let key = key_to_py(py, &row.key)?;
+    let record = match &row.record {
+        Some(record) => record_class(py)?.call1((key.clone(), meta_to_py(py, record)?, bins_to_py(py, record)?))?,
+        None => py.None().into_bound(py),
+    };
+    batch_record_class(py)?.call1((key, row.result_code, record, row.in_doubt))
+}
+
+/// The rows of a batch write, operate or remove: `BatchWriteResult(batch_records)`.
+pub(crate) struct BatchWriteAnswer(pub Vec<crate::ops::batch::BatchRow>);
+
+impl<'py> IntoPyObject<'py> for BatchWriteAnswer {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let records = PyList::empty(py);
+        for row in &self.0 {
+            records.append(batch_row_to_py(py, row)?)?;
+        }
+        batch_write_result_class(py)?.call1((records,))
+    }
+}
+
+/// The bins of a record as a dict (for the batch Mapping views).
+pub(crate) fn record_bins_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
+    bins_to_py(py, record)
 }

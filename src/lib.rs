@@ -1,13 +1,16 @@
 //! `aerospike_py._native`: the compiled core of aerospike-py. This file only registers classes;
 //! each concern lives in its own module.
 
+mod arrow_export;
 mod async_client;
+mod batch;
 mod client;
 mod connection;
 mod convert;
 mod errors;
 mod expressions;
 mod local;
+mod numpy_export;
 mod operations;
 mod ops;
 mod policy;
@@ -20,6 +23,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<async_client::PyAsyncClient>()?;
     m.add_class::<local::PyLocalServer>()?;
+    m.add_class::<batch::PyLazyBatchRecords>()?;
     m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
     Ok(())
 }

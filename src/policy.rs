@@ -23,6 +23,7 @@ pub(crate) struct Defaults {
     pub write: WritePolicy,
     pub operate: WritePolicy,
     pub remove: WritePolicy,
+    pub batch: aerospike::BatchPolicy,
 }
 
 /// Everything `client(config)` needs to connect.
@@ -147,27 +148,14 @@ pub(crate) fn write_policy(
         }
         match key.as_str() {
             "key" => {
-                policy.send_key = match int_value(&value, &key)? {
-                    0 => false,
-                    1 => true,
-                    n => return Err(param_error(format!("key must be POLICY_KEY_DIGEST or POLICY_KEY_SEND, not {n}"))),
-                };
+                policy.send_key = send_key(int_value(&value, &key)?)?;
             }
             "exists" => policy.record_exists_action = exists_action(int_value(&value, &key)?)?,
             "gen" => {
-                policy.generation_policy = match int_value(&value, &key)? {
-                    0 => GenerationPolicy::None,
-                    1 => GenerationPolicy::ExpectGenEqual,
-                    2 => GenerationPolicy::ExpectGenGreater,
-                    n => return Err(param_error(format!("gen must be a POLICY_GEN_* value, not {n}"))),
-                };
+                policy.generation_policy = generation_policy(int_value(&value, &key)?)?;
             }
             "commit_level" => {
-                policy.commit_level = match int_value(&value, &key)? {
-                    0 => CommitLevel::CommitAll,
-                    1 => CommitLevel::CommitMaster,
-                    n => return Err(param_error(format!("commit_level must be a POLICY_COMMIT_LEVEL_* value, not {n}"))),
-                };
+                policy.commit_level = commit_level(int_value(&value, &key)?)?;
             }
             "durable_delete" => policy.durable_delete = bool_value(&value, &key)?,
             "ttl" => policy.expiration = expiration(&value, base.expiration)?,
@@ -293,6 +281,7 @@ fn apply_default_policies(defaults: &mut Defaults, policies: &Bound<'_, PyDict>)
             "write" => defaults.write = write_policy(&defaults.write, dict, "write")?,
             "operate" => defaults.operate = write_policy(&defaults.operate, dict, "operate")?,
             "remove" => defaults.remove = write_policy(&defaults.remove, dict, "remove")?,
+            "batch" => defaults.batch = batch_policy(defaults, dict)?.batch,
             _ => return Err(param_error(format!("unknown policy family {family:?} in config[\"policies\"]"))),
         }
     }
@@ -354,4 +343,106 @@ pub(crate) fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerosp
         }
     }
     Ok(out)
+}
+
+/// A batch's policies: the batch-wide one and the per-record ones each kind of row uses.
+pub(crate) struct BatchPolicies {
+    pub batch: aerospike::BatchPolicy,
+    pub read: aerospike::BatchReadPolicy,
+    pub write: aerospike::BatchWritePolicy,
+    pub delete: aerospike::BatchDeletePolicy,
+}
+
+/// A batch policy dict: batch-wide keys (timeouts, `respond_all_keys`, `allow_inline`,
+/// `concurrent`) and per-record keys (`key`, `exists`, `gen`, `ttl`, `commit_level`,
+/// `durable_delete`, `read_touch_ttl_percent`) in one dict.
+pub(crate) fn batch_policy(defaults: &Defaults, dict: Option<&Bound<'_, PyDict>>) -> PyResult<BatchPolicies> {
+    let mut out = BatchPolicies {
+        batch: defaults.batch.clone(),
+        read: aerospike::BatchReadPolicy::default(),
+        write: aerospike::BatchWritePolicy::default(),
+        delete: aerospike::BatchDeletePolicy::default(),
+    };
+    let Some(dict) = dict else { return Ok(out) };
+    for (key, value) in dict.iter() {
+        let key = policy_key(&key, "batch")?;
+        if apply_base(&mut out.batch.base_policy, &key, &value)? {
+            continue;
+        }
+        match key.as_str() {
+            "respond_all_keys" => out.batch.respond_all_keys = bool_value(&value, &key)?,
+            "allow_inline" => out.batch.allow_inline = bool_value(&value, &key)?,
+            "allow_inline_ssd" => out.batch.allow_inline_ssd = bool_value(&value, &key)?,
+            "concurrent" => {
+                out.batch.concurrency = if bool_value(&value, &key)? {
+                    aerospike::Concurrency::Parallel
+                } else {
+                    aerospike::Concurrency::Sequential
+                };
+            }
+            "read_touch_ttl_percent" => out.read.read_touch_ttl = read_touch_ttl(int_value(&value, &key)?)?,
+            "key" => {
+                let send = send_key(int_value(&value, &key)?)?;
+                out.write.send_key = send;
+                out.delete.send_key = send;
+            }
+            "exists" => out.write.record_exists_action = exists_action(int_value(&value, &key)?)?,
+            "gen" => {
+                let gen = generation_policy(int_value(&value, &key)?)?;
+                out.write.generation_policy = gen;
+                out.delete.generation_policy = gen;
+            }
+            "commit_level" => {
+                let level = commit_level(int_value(&value, &key)?)?;
+                out.write.commit_level = level;
+                out.delete.commit_level = level;
+            }
+            "durable_delete" => {
+                let durable = bool_value(&value, &key)?;
+                out.write.durable_delete = durable;
+                out.delete.durable_delete = durable;
+            }
+            "ttl" => out.write.expiration = expiration(&value, out.write.expiration)?,
+            _ => return Err(unknown_key("batch", &key)),
+        }
+    }
+    Ok(out)
+}
+
+/// `(key, bins, meta)` in `batch_write`: meta's `ttl` and `gen` for that record.
+pub(crate) fn apply_batch_write_meta(policy: &mut aerospike::BatchWritePolicy, meta: &Bound<'_, PyDict>) -> PyResult<()> {
+    for (key, value) in meta.iter() {
+        let key = policy_key(&key, "meta")?;
+        match key.as_str() {
+            "ttl" => policy.expiration = expiration(&value, policy.expiration)?,
+            "gen" => policy.generation = u32_value(&value, "gen")?,
+            _ => return Err(param_error(format!("unknown meta key {key:?}: meta takes \"ttl\" and \"gen\""))),
+        }
+    }
+    Ok(())
+}
+
+fn send_key(value: i64) -> PyResult<bool> {
+    match value {
+        0 => Ok(false),
+        1 => Ok(true),
+        n => Err(param_error(format!("key must be POLICY_KEY_DIGEST or POLICY_KEY_SEND, not {n}"))),
+    }
+}
+
+fn generation_policy(value: i64) -> PyResult<GenerationPolicy> {
+    Ok(match value {
+        0 => GenerationPolicy::None,
+        1 => GenerationPolicy::ExpectGenEqual,
+        2 => GenerationPolicy::ExpectGenGreater,
+        n => return Err(param_error(format!("gen must be a POLICY_GEN_* value, not {n}"))),
+    })
+}
+
+fn commit_level(value: i64) -> PyResult<CommitLevel> {
+    Ok(match value {
+        0 => CommitLevel::CommitAll,
+        1 => CommitLevel::CommitMaster,
+        n => return Err(param_error(format!("commit_level must be a POLICY_COMMIT_LEVEL_* value, not {n}"))),
+    })
 }

@@ -66,6 +66,23 @@ class OperateOrderedResult(NamedTuple):
 
 
 
+class BatchRecord(NamedTuple):
+    """One key's outcome in a batch: ``result`` is its result code (0: ok, 2: not found, 27:
+    filtered out, ...), ``record`` the record when there is one, ``in_doubt`` True when a write
+    may have been applied although it failed."""
+
+    key: Key
+    result: int
+    record: Record | None
+    in_doubt: bool
+
+
+class BatchWriteResult(NamedTuple):
+    """The answer of ``batch_operate``, ``batch_remove``, ``batch_write`` and friends."""
+
+    batch_records: list[BatchRecord]
+
+
 class GeoJSON:
     """A GeoJSON value, stored in the GeoJSON particle type that geo indexes and queries use.
 
@@ -112,4 +129,15 @@ class HyperLogLog(bytes):
     def __repr__(self) -> str:
         return f"HyperLogLog({bytes(self)!r})"
 
-__all__ = ["Key", "RecordMetadata", "Record", "ExistsResult", "BinTuple", "OperateOrderedResult", "GeoJSON", "HyperLogLog"]
+__all__ = [
+    "Key",
+    "RecordMetadata",
+    "Record",
+    "ExistsResult",
+    "BinTuple",
+    "OperateOrderedResult",
+    "BatchRecord",
+    "BatchWriteResult",
+    "GeoJSON",
+    "HyperLogLog",
+]

@@ -1,5 +1,6 @@
 //! The I/O of each command, written once as an `async fn` and awaited by both clients:
 //! `Client` through `runtime::wait`, `AsyncClient` through `runtime::spawn`.
 
+pub(crate) mod batch;
 pub(crate) mod info;
 pub(crate) mod kv;

@@ -1,0 +1,38 @@
+//! Arrow leaves through the PyCapsule interface (pyo3-arrow), with no runtime dependency on
+//! pyarrow: anything that reads `__arrow_c_stream__` (pyarrow, Polars, pandas via pyarrow,
+//! DuckDB) takes the buffers as they are. pyarrow and Polars are imported only when a caller asks
+//! for their objects.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StructArray};
+use arrow_schema::Field;
+use pyo3::exceptions::PyImportError;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
+
+/// The batch as an Arrow C stream capsule, cast to `requested_schema` when the caller asks and
+/// the cast is possible.
+pub(crate) fn stream_capsule<'py>(py: Python<'py>, batch: &RecordBatch, requested_schema: Option<Bound<'py, PyCapsule>>) -> PyResult<Bound<'py, PyCapsule>> {
+    let schema = batch.schema();
+    let field = Arc::new(Field::new_struct("", schema.fields().clone(), false).with_metadata(schema.metadata().clone()));
+    let array: ArrayRef = Arc::new(StructArray::from(batch.clone()));
+    let reader = Box::new(ArrayIterator::new(std::iter::once(Ok(array)), field));
+    Ok(to_stream_pycapsule(py, reader, requested_schema)?)
+}
+
+pub(crate) fn schema_capsule<'py>(py: Python<'py>, batch: &RecordBatch) -> PyResult<Bound<'py, PyCapsule>> {
+    Ok(to_schema_pycapsule(py, batch.schema().as_ref())?)
+}
+
+/// A Python module an optional extra provides, or an ImportError naming the extra.
+pub(crate) fn import_extra<'py>(py: Python<'py>, module: &str, extra: &str) -> PyResult<Bound<'py, PyModule>> {
+    py.import(module).map_err(|_| PyImportError::new_err(format!("{module} is needed for this: install aerospike-py[{extra}]")))
+}
+
+/// An object with `__arrow_c_stream__` over `batch`, for `pyarrow.table(...)` and `polars.DataFrame(...)`.
+pub(crate) fn exporter(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> {
+    let schema = batch.schema();
+    Ok(Bound::new(py, pyo3_arrow::PyTable::try_new(vec![batch], schema)?)?.into_any())
+}

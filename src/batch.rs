@@ -1,0 +1,308 @@
+//! `LazyBatchRecords`: the answer of `batch_read`. It holds the decoded rows and builds Arrow
+//! columns only when a columnar view is asked for (once, cached, without the GIL); Python
+//! objects are made only for what the caller touches. It is a read-only Mapping of user key ->
+//! bins over the records found, and exports Arrow through `__arrow_c_stream__`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use aerospike::Value;
+use arrow_array::RecordBatch;
+use columnar::{OnMismatch, Options, Row};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict, PyList};
+
+use crate::arrow_export::{exporter, import_extra, schema_capsule, stream_capsule};
+use crate::convert::{batch_row_to_py, record_bins_to_py, value_from_py, value_to_py};
+use crate::numpy_export::{column_view, to_numpy};
+use crate::ops::batch::BatchRow;
+
+/// A user key as a hashable map key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum UserKey {
+    Int(i64),
+    Str(String),
+    Bytes(Vec<u8>),
+}
+
+impl UserKey {
+    fn of(value: &Value) -> Option<Self> {
+        match value {
+            Value::Int(i) => Some(Self::Int(*i)),
+            Value::String(s) => Some(Self::Str(s.clone())),
+            Value::Blob(b) => Some(Self::Bytes(b.clone())),
+            _ => None,
+        }
+    }
+}
+
+#[pyclass(name = "LazyBatchRecords", module = "aerospike_py", frozen, mapping)]
+pub(crate) struct PyLazyBatchRecords {
+    rows: Arc<Vec<BatchRow>>,
+    /// The bins the read selected, in the caller's order (column order of the Arrow view).
+    bins: Option<Vec<String>>,
+    columns: OnceLock<RecordBatch>,
+    index: OnceLock<HashMap<UserKey, usize>>,
+}
+
+impl PyLazyBatchRecords {
+    pub(crate) fn new(rows: Vec<BatchRow>, bins: Option<Vec<String>>) -> Self {
+        Self { rows: Arc::new(rows), bins, columns: OnceLock::new(), index: OnceLock::new() }
+    }
+
+    fn is_found(row: &BatchRow) -> bool {
+        row.result_code == 0 && row.record.is_some()
+    }
+
+    /// Row index of each found record by user key (the first, when a key repeats).
+    fn index(&self) -> &HashMap<UserKey, usize> {
+        self.index.get_or_init(|| {
+            let mut index = HashMap::new();
+            for (i, row) in self.rows.iter().enumerate().filter(|(_, r)| Self::is_found(r)) {
+                if let Some(key) = row.key.user_key().and_then(UserKey::of) {
+                    index.entry(key).or_insert(i);
+                }
+            }
+            index
+        })
+    }
+
+    fn lookup(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<&BatchRow>> {
+        let value = value_from_py(key)?;
+        let key = UserKey::of(&value).ok_or_else(|| PyTypeError::new_err("batch records are looked up by str, int or bytes user key"))?;
+        Ok(self.index().get(&key).and_then(|i| self.rows.get(*i)))
+    }
+
+    fn options(&self, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Options> {
+        let on_conflict = match on_type_conflict {
+            "error" => OnMismatch::Error,
+            "null" => OnMismatch::Null,
+            other => return Err(PyValueError::new_err(format!("on_type_conflict must be \"error\" or \"null\", not {other:?}"))),
+        };
+        let schema = match schema.filter(|s| !s.is_none()) {
+            None => None,
+            Some(s) => Some(pyo3_arrow::PySchema::extract(s.as_borrowed())?.into_inner()),
+        };
+        Ok(Options { meta_columns, bins: self.bins.clone(), schema, on_conflict })
+    }
+
+    /// Builds the columns with the GIL released.
+    fn build(&self, py: Python<'_>, options: &Options) -> PyResult<RecordBatch> {
+        let rows = self.rows.clone();
+        py.detach(move || {
+            let view: Vec<Row<'_>> = rows.iter().map(columnar_row).collect();
+            columnar::build(&view, options)
+        })
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The default columns (inferred types, metadata first), built once.
+    fn columns(&self, py: Python<'_>) -> PyResult<&RecordBatch> {
+        if let Some(columns) = self.columns.get() {
+            return Ok(columns);
+        }
+        let built = self.build(py, &Options { bins: self.bins.clone(), ..Options::default() })?;
+        Ok(self.columns.get_or_init(|| built))
+    }
+
+    fn columns_for(&self, py: Python<'_>, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<RecordBatch> {
+        if schema.is_none_or(|s| s.is_none()) && on_type_conflict == "error" && meta_columns {
+            return self.columns(py).cloned();
+        }
+        let options = self.options(schema, on_type_conflict, meta_columns)?;
+        self.build(py, &options)
+    }
+}
+
+fn columnar_row(row: &BatchRow) -> Row<'_> {
+    let record = row.record.as_ref();
+    Row {
+        key: row.key.user_key(),
+        result_code: row.result_code,
+        generation: record.map_or(0, |r| r.generation),
+        ttl: record.and_then(aerospike::Record::time_to_live).map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        bins: record.map(|r| &r.bins),
+    }
+}
+
+#[pymethods]
+impl PyLazyBatchRecords {
+    /// Every key's outcome in request order: `BatchRecord(key, result, record, in_doubt)`.
+    #[getter]
+    fn batch_records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for row in self.rows.iter() {
+            out.append(batch_row_to_py(py, row)?)?;
+        }
+        Ok(out)
+    }
+
+    /// The number of records found (the Mapping's size); `len(batch_records)` counts every key.
+    fn __len__(&self) -> usize {
+        self.rows.iter().filter(|r| Self::is_found(r)).count()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        match self.lookup(key)?.and_then(|row| row.record.as_ref()) {
+            Some(record) => record_bins_to_py(py, record),
+            None => Err(PyKeyError::new_err(key.clone().unbind())),
+        }
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.lookup(key)?.is_some())
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.keys(py)?.call_method0("__iter__")
+    }
+
+    /// User keys of the records found, in request order.
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for (key, _) in self.found_rows() {
+            out.append(value_to_py(py, key)?)?;
+        }
+        Ok(out)
+    }
+
+    /// Bins of the records found, in request order.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for (_, record) in self.found_rows() {
+            out.append(record_bins_to_py(py, record)?)?;
+        }
+        Ok(out)
+    }
+
+    /// `(user_key, bins)` of the records found, in request order.
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for (key, record) in self.found_rows() {
+            out.append((value_to_py(py, key)?, record_bins_to_py(py, record)?))?;
+        }
+        Ok(out)
+    }
+
+    #[pyo3(signature = (key, default=None))]
+    fn get<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, default: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        match self.lookup(key)?.and_then(|row| row.record.as_ref()) {
+            Some(record) => record_bins_to_py(py, record),
+            None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
+        }
+    }
+
+    /// `{user_key: bins}` of the records found.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for (key, record) in self.found_rows() {
+            let key = value_to_py(py, key)?;
+            if !out.contains(&key)? {
+                out.set_item(key, record_bins_to_py(py, record)?)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each key's result code as an int32 NumPy array (0: found).
+    #[getter]
+    fn result_codes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::numpy_export::numpy(py)?;
+        let codes: Vec<i32> = self.rows.iter().map(|r| r.result_code).collect();
+        Ok(numpy::PyArray1::from_vec(py, codes).into_any())
+    }
+
+    /// A bool NumPy array: True where the record was found.
+    #[getter]
+    fn found<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::numpy_export::numpy(py)?;
+        let found: Vec<bool> = self.rows.iter().map(Self::is_found).collect();
+        Ok(numpy::PyArray1::from_vec(py, found).into_any())
+    }
+
+    /// One bin as a NumPy array. Fixed-width columns are read-only views of the Arrow buffer
+    /// (no copy), masked where a record or bin is missing; other types are object arrays, which
+    /// need `allow_copy=True` (the default).
+    #[pyo3(signature = (name, allow_copy=true))]
+    fn column<'py>(&self, py: Python<'py>, name: &str, allow_copy: bool) -> PyResult<Bound<'py, PyAny>> {
+        let columns = self.columns(py)?;
+        let column = columns.column_by_name(name).ok_or_else(|| PyKeyError::new_err(format!("no bin {name:?} in this batch")))?;
+        if let Some(view) = column_view(py, column)? {
+            return Ok(view);
+        }
+        if !allow_copy {
+            return Err(PyValueError::new_err(format!("bin {name:?} ({}) cannot reach NumPy without a copy; pass allow_copy=True", column.data_type())));
+        }
+        let np = crate::numpy_export::numpy(py)?;
+        let values = PyList::empty(py);
+        for row in self.rows.iter() {
+            let value = row.record.as_ref().and_then(|r| r.bins.get(name));
+            values.append(match value {
+                Some(v) => value_to_py(py, v)?,
+                None => py.None().into_bound(py),
+            })?;
+        }
+        let out = np.call_method1("empty", (self.rows.len(), "object"))?;
+        out.call_method1("__setitem__", (pyo3::types::PySlice::full(py), values))?;
+        Ok(out)
+    }
+
+    /// The batch as a NumPy array: a structured `dtype` (fields named after bins; a sub-array
+    /// field such as `("emb", "f4", (16,))` takes a list bin of that length) or a plain dtype
+    /// for an (n, k) array of the selected bins. Missing records and bins are masked (a
+    /// `numpy.ma.MaskedArray`) unless `fill_value` is given; values are never silently
+    /// truncated or zero-filled.
+    #[pyo3(signature = (dtype, fill_value=None, bins=None))]
+    fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>) -> PyResult<Bound<'py, PyAny>> {
+        let columns = self.columns(py)?;
+        let bins = bins.or_else(|| self.bins.clone()).unwrap_or_default();
+        to_numpy(py, columns, &bins, dtype, fill_value)
+    }
+
+    /// The batch as a pyarrow Table: metadata columns (`_key`, `_result_code`, `_gen`, `_ttl`)
+    /// then one column per bin. `schema` (any Arrow schema exporter) fixes bin types;
+    /// `on_type_conflict="null"` turns values that don't fit their column into nulls.
+    #[pyo3(signature = (schema=None, on_type_conflict="error", meta_columns=true))]
+    fn to_arrow<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+        let batch = self.columns_for(py, schema, on_type_conflict, meta_columns)?;
+        import_extra(py, "pyarrow", "arrow")?.call_method1("table", (exporter(py, batch)?,))
+    }
+
+    /// The batch as a Polars DataFrame (zero-copy through the Arrow C stream).
+    #[pyo3(signature = (schema=None, on_type_conflict="error", meta_columns=true))]
+    fn to_polars<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+        let batch = self.columns_for(py, schema, on_type_conflict, meta_columns)?;
+        import_extra(py, "polars", "polars")?.call_method1("DataFrame", (exporter(py, batch)?,))
+    }
+
+    /// The batch as a pandas DataFrame, through pyarrow (fixed-width columns without nulls are
+    /// not copied).
+    #[pyo3(signature = (schema=None, on_type_conflict="error", meta_columns=true))]
+    fn to_pandas<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+        import_extra(py, "pandas", "pandas")?;
+        let table = self.to_arrow(py, schema, on_type_conflict, meta_columns)?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("split_blocks", true)?;
+        table.call_method("to_pandas", (), Some(&kwargs))
+    }
+
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyCapsule>>) -> PyResult<Bound<'py, PyCapsule>> {
+        stream_capsule(py, self.columns(py)?, requested_schema)
+    }
+
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        schema_capsule(py, self.columns(py)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("LazyBatchRecords({} keys, {} found)", self.rows.len(), self.__len__())
+    }
+}
+
+impl PyLazyBatchRecords {
+    fn found_rows(&self) -> impl Iterator<Item = (&Value, &aerospike::Record)> {
+        self.rows.iter().filter(|r| Self::is_found(r)).filter_map(|r| Some((r.key.user_key()?, r.record.as_ref()?)))
+    }
+}

@@ -1,0 +1,206 @@
+//! Batch commands: read, operate, remove and write of many records in one call. The request is
+//! parsed with the GIL held; the batch runs on the shared runtime, split into concurrent
+//! sub-batches when it is big (the server works one batch request per thread, so concurrent
+//! sub-batches use more of it), and answers one `BatchRow` per key, in request order.
+
+use std::sync::Arc;
+
+use aerospike::{
+    BatchOperation, BatchPolicy, BatchWritePolicy, Bins, Key, Record,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::connection::Connection;
+use crate::convert::{bins_from_py, key_from_py};
+use crate::errors::{param_error, AsError};
+use crate::operations::ops_from_py;
+use crate::ops::kv::bin_names;
+use crate::policy::{batch_policy, optional_dict, BatchPolicies};
+
+/// The result code of a row the server never answered (the crate leaves it unset).
+const NO_RESPONSE: i32 = -15;
+/// Batches at least this big are split into concurrent sub-batches.
+const SPLIT_MIN_KEYS: usize = 8192;
+/// How many sub-batches a big batch is split into.
+const SPLIT_WAYS: usize = 8;
+
+/// One key's outcome.
+pub(crate) struct BatchRow {
+    pub key: Key,
+    pub result_code: i32,
+    pub record: Option<Record>,
+    pub in_doubt: bool,
+}
+
+pub(crate) struct BatchRequest {
+    policy: BatchPolicy,
+    ops: Vec<BatchOperation>,
+    /// The bins a read selected, in the caller's order.
+    selected: Option<Vec<String>>,
+}
+
+fn sequence<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if let Ok(list) = obj.cast::<PyList>() {
+        Ok(list.iter().collect())
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        Ok(tuple.iter().collect())
+    } else {
+        Err(PyTypeError::new_err(format!("{what} must be a list")))
+    }
+}
+
+/// Keys of a batch, with the index of a bad one in the error.
+fn keys_from_py(keys: &Bound<'_, PyAny>) -> PyResult<Vec<Key>> {
+    sequence(keys, "keys")?
+        .iter()
+        .enumerate()
+        .map(|(i, k)| key_from_py(k).map_err(|e| prefixed(keys.py(), e, &format!("keys[{i}]"))))
+        .collect()
+}
+
+fn prefixed(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
+    let message = format!("{where_}: {}", err.value(py));
+    err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
+}
+
+impl BatchRequest {
+    /// `bins`: None reads every bin, a list those bins, `[]` only whether each record exists.
+    pub(crate) fn read(conn: &Connection, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let keys = keys_from_py(keys)?;
+        let selected = bins.filter(|b| !b.is_none()).map(bin_names).transpose()?;
+        let bins = match &selected {
+            None => Bins::All,
+            Some(names) if names.is_empty() => Bins::None,
+            Some(names) => Bins::Some(names.clone()),
+        };
+        let BatchPolicies { batch, read, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let ops = keys.into_iter().map(|key| BatchOperation::read(&read, key, bins.clone())).collect();
+        Ok(Self { policy: batch, ops, selected })
+    }
+
+    /// The same operations on every key, each row sent as an operate.
+    pub(crate) fn operate(conn: &Connection, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let keys = keys_from_py(keys)?;
+        let parsed = ops_from_py(ops)?;
+        let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let ops = keys.into_iter().map(|key| BatchOperation::write(&write, key, parsed.ops.clone())).collect();
+        Ok(Self { policy: batch, ops, selected: None })
+    }
+
+    pub(crate) fn remove(conn: &Connection, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let keys = keys_from_py(keys)?;
+        let BatchPolicies { batch, delete, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let ops = keys.into_iter().map(|key| BatchOperation::delete(&delete, key)).collect();
+        Ok(Self { policy: batch, ops, selected: None })
+    }
+
+    /// `records`: `[(key, bins), (key, bins, meta), ...]`, each written as one put.
+    pub(crate) fn write(conn: &Connection, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let mut ops = Vec::new();
+        for (i, item) in sequence(records, "records")?.iter().enumerate() {
+            let op = write_row(item, &write).map_err(|e| prefixed(records.py(), e, &format!("records[{i}]")))?;
+            ops.push(op);
+        }
+        Ok(Self { policy: batch, ops, selected: None })
+    }
+
+    /// Rows from already-decoded keys and bins (the Arrow and NumPy writers).
+    pub(crate) fn puts(conn: &Connection, rows: Vec<(Key, Vec<aerospike::Bin>)>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let ops = rows
+            .into_iter()
+            .map(|(key, bins)| {
+                let puts: Vec<_> = bins.iter().map(aerospike::operations::put).collect();
+                BatchOperation::write(&write, key, puts)
+            })
+            .collect();
+        Ok(Self { policy: batch, ops, selected: None })
+    }
+
+    pub(crate) fn selected(&self) -> Option<Vec<String>> {
+        self.selected.clone()
+    }
+}
+
+fn write_row(item: &Bound<'_, PyAny>, base: &BatchWritePolicy) -> PyResult<BatchOperation> {
+    let parts = item.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("a record to write is a tuple (key, bins) or (key, bins, meta)"))?;
+    if !(2..=3).contains(&parts.len()) {
+        return Err(param_error("a record to write is (key, bins) or (key, bins, meta)"));
+    }
+    let key = key_from_py(&parts.get_item(0)?)?;
+    let bins = bins_from_py(&parts.get_item(1)?)?;
+    if bins.is_empty() {
+        return Err(param_error("bins is empty: a write needs at least one bin"));
+    }
+    let mut policy = base.clone();
+    if parts.len() == 3 {
+        let meta = parts.get_item(2)?;
+        if let Some(meta) = optional_dict(Some(&meta), "meta")? {
+            crate::policy::apply_batch_write_meta(&mut policy, &meta)?;
+        }
+    }
+    let puts: Vec<_> = bins.iter().map(aerospike::operations::put).collect();
+    Ok(BatchOperation::write(&policy, key, puts))
+}
+
+/// Runs the batch and answers one row per key, in request order.
+pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<Vec<BatchRow>, AsError> {
+    let BatchRequest { policy, mut ops, .. } = req;
+    if ops.is_empty() {
+        return Ok(Vec::new());
+    }
+    if ops.len() < SPLIT_MIN_KEYS {
+        client.batch(&policy, &mut ops).await?;
+        return Ok(ops.into_iter().map(row).collect());
+    }
+    let chunk = ops.len().div_ceil(SPLIT_WAYS);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut part = 0;
+    while !ops.is_empty() {
+        let rest = ops.split_off(chunk.min(ops.len()));
+        let mut mine = std::mem::replace(&mut ops, rest);
+        let (client, policy) = (client.clone(), policy.clone());
+        tasks.spawn(async move {
+            let outcome = client.batch(&policy, &mut mine).await;
+            (part, outcome, mine)
+        });
+        part += 1;
+    }
+    let mut parts: Vec<(usize, Vec<BatchOperation>)> = Vec::with_capacity(part);
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        let (index, outcome, done) = joined.map_err(|e| AsError::Client(format!("a batch task failed: {e}")))?;
+        if let Err(e) = outcome {
+            first_error.get_or_insert(e);
+        }
+        parts.push((index, done));
+    }
+    if let Some(e) = first_error {
+        return Err(e.into());
+    }
+    parts.sort_by_key(|(index, _)| *index);
+    Ok(parts.into_iter().flat_map(|(_, done)| done).map(row).collect())
+}
+
+fn row(mut op: BatchOperation) -> BatchRow {
+    // The result code is read before the record is taken: without a record it reads as unset.
+    let result_code = op.result_code().map_or(NO_RESPONSE, |rc| i32::from(u8::from(rc)));
+    let record = op.take_record();
+    let in_doubt = op.in_doubt();
+    let key = op.into_batch_record().key;
+    BatchRow { key, result_code, record, in_doubt }
+}
+
+/// `batch_read`: the rows, kept for `LazyBatchRecords`.
+pub(crate) async fn read(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<crate::batch::PyLazyBatchRecords, AsError> {
+    let selected = req.selected();
+    Ok(crate::batch::PyLazyBatchRecords::new(run(client, req).await?, selected))
+}
+
+/// The batch writers: `BatchWriteResult(batch_records)`.
+pub(crate) async fn write(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<crate::convert::BatchWriteAnswer, AsError> {
+    Ok(crate::convert::BatchWriteAnswer(run(client, req).await?))
+}
