@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import bit_operations, cdt_ctx, exception, hll_operations, list_operations, map_operations
+from . import bit_operations, cdt_ctx, exception, exp, hll_operations, list_operations, map_operations
 from ._native import AsyncClient, Client, LocalServer, build_profile
 from .constants import *  # noqa: F403 - the constants are part of the top-level API
 from .constants import __all__ as _constants
@@ -58,6 +58,7 @@ __all__ = [
     "bit_operations",
     "cdt_ctx",
     "exception",
+    "exp",
     "hll_operations",
     "list_operations",
     "map_operations",
