@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod expressions;
 mod local;
+mod methods;
 mod numpy_export;
 mod operations;
 mod ops;

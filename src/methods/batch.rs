@@ -1,0 +1,91 @@
+//! Batch methods: batch_read (-> LazyBatchRecords), batch_operate, batch_remove, batch_write.
+
+use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
+
+use crate::async_client::PyAsyncClient;
+use crate::client::PyClient;
+use crate::runtime::{spawn, wait};
+use crate::ops::batch;
+
+#[pymethods]
+impl PyClient {
+    /// Reads many records in one call: a `LazyBatchRecords` (Mapping of user key -> bins over
+    /// the records found, `batch_records`, and columnar views: `to_numpy`, `to_arrow`,
+    /// `to_pandas`, `to_polars`, `__arrow_c_stream__`). `bins=None` reads every bin, a list
+    /// those bins, `[]` only whether each record exists.
+    ///
+    /// >>> keys = [("test", "doc", f"b{i}") for i in range(3)]
+    /// >>> for i, k in enumerate(keys[:2]):
+    /// ...     client.put(k, {"x": i})
+    /// >>> batch = client.batch_read(keys)
+    /// >>> batch.to_dict()
+    /// {'b0': {'x': 0}, 'b1': {'x': 1}}
+    /// >>> [br.result for br in batch.batch_records]
+    /// [0, 0, 2]
+    /// >>> for k in keys[:2]:
+    /// ...     client.remove(k)
+    #[pyo3(signature = (keys, bins=None, policy=None))]
+    fn batch_read(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
+        wait(py, batch::read(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (keys, ops, policy=None))]
+    fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
+    #[pyo3(signature = (keys, policy=None))]
+    fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
+    /// `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (records, policy=None))]
+    fn batch_write(&self, py: Python<'_>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::write(&self.conn, records, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
+}
+
+#[pymethods]
+impl PyAsyncClient {
+    /// Reads many records in one call: a `LazyBatchRecords` (Mapping of user key -> bins over
+    /// the records found, `batch_records`, and columnar views: `to_numpy`, `to_arrow`,
+    /// `to_pandas`, `to_polars`, `__arrow_c_stream__`). `bins=None` reads every bin, a list
+    /// those bins, `[]` only whether each record exists.
+    ///
+    #[pyo3(signature = (keys, bins=None, policy=None))]
+    fn batch_read<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
+        spawn(py, batch::read(self.conn.client()?, req))
+    }
+
+    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (keys, ops, policy=None))]
+    fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+
+    /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
+    #[pyo3(signature = (keys, policy=None))]
+    fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+
+    /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
+    /// `BatchWriteResult(batch_records)`.
+    #[pyo3(signature = (records, policy=None))]
+    fn batch_write<'py>(&self, py: Python<'py>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::write(&self.conn, records, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+}
