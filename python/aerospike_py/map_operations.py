@@ -134,7 +134,7 @@ def map_get_by_key(bin: str, key: Any, return_type: int, ctx: Ctx = None) -> Ope
     >>> key = ("test", "demo", "mo3")
     >>> client.put(key, {"m": {"a": 1, "b": 2}})
     >>> client.operate(key, [map_get_by_key("m", "b", aerospike.MAP_RETURN_KEY_VALUE)]).bins
-    {'m': {'b': 2}}
+    {'m': ['b', 2]}
     """
     return op(bin, OP_MAP_GET_BY_KEY, map_key=key, return_type=return_type, ctx=ctx)
 
