@@ -163,3 +163,163 @@ def test_compiles_to_the_official_clients_bytes(official_compile):
         if ours.compile() != want:
             diffs.append(f"{name}:\n  ours   {ours.compile().hex()}\n  theirs {want.hex()}")
     assert not diffs, "\n".join(diffs)
+
+
+@pytest.fixture
+def rk(client, keys):
+    k = keys()
+    client.put(k, {"a": 10, "f": 2.5, "s": "hello", "t": True, "b": b"\x0f", "l": [5, 1, 9], "m": {"x": 1, "y": 2}})
+    return k
+
+
+def passes(client, k, expr):
+    try:
+        client.get(k, policy={"filter_expression": expr})
+        return True
+    except exception.FilteredOut:
+        return False
+
+
+def test_filter_on_get_put_operate_remove(client, rk):
+    yes, no = exp.eq(exp.int_bin("a"), 10), exp.eq(exp.int_bin("a"), 11)
+    assert client.get(rk, policy={"filter_expression": yes}).bins["a"] == 10
+    with pytest.raises(exception.FilteredOut):
+        client.get(rk, policy={"filter_expression": no})
+    with pytest.raises(exception.FilteredOut):
+        client.put(rk, {"a": 1}, policy={"filter_expression": no})
+    client.put(rk, {"z": 1}, policy={"filter_expression": yes})
+    with pytest.raises(exception.FilteredOut):
+        client.operate(rk, [{"op": aerospike.OPERATOR_READ, "bin": "a"}], policy={"filter_expression": no})
+    with pytest.raises(exception.FilteredOut):
+        client.remove(rk, policy={"filter_expression": no})
+    client.remove(rk, policy={"filter_expression": yes})
+    assert client.exists(rk).meta is None
+
+
+def test_filter_values_bins_and_logic(client, rk):
+    assert passes(client, rk, exp.and_(exp.eq(exp.float_bin("f"), 2.5), exp.eq(exp.string_bin("s"), "hello"), exp.eq(exp.bool_bin("t"), True),
+                                       exp.eq(exp.blob_bin("b"), b"\x0f"), exp.eq(exp.list_bin("l"), [5, 1, 9]), exp.bin_exists("m"), exp.not_(exp.bin_exists("zz"))))
+    assert passes(client, rk, exp.or_(exp.eq(exp.int_bin("a"), 0), exp.xor_(exp.eq(1, 1), exp.eq(1, 2))))
+    assert not passes(client, rk, exp.eq(exp.int_bin("nope"), 1))  # unknown filters out
+    assert passes(client, rk, exp.regex_compare("^hel+o$", aerospike.REGEX_EXTENDED, exp.string_bin("s")))
+    assert passes(client, rk, exp.eq(exp.bin_type("s"), 3))
+
+
+def test_metadata(client, keys):
+    k = keys("metakey")
+    client.put(k, {"a": 1}, policy={"key": aerospike.POLICY_KEY_SEND})
+    assert passes(client, k, exp.and_(exp.key_exists(), exp.eq(exp.key_str(), "metakey"), exp.eq(exp.set_name(), k[1]), exp.gt(exp.record_size(), 0),
+                                      exp.gt(exp.last_update(), 0), exp.ge(exp.since_update(), 0), exp.gt(exp.ttl(), 0), exp.gt(exp.void_time(), 0),
+                                      exp.not_(exp.is_tombstone()), exp.lt(exp.digest_modulo(3), 3)))
+
+
+def test_arithmetic_and_control_flow(client, rk):
+    read = lambda e: client.operate(rk, [exp.read_exp("r", e)]).bins["r"]  # noqa: E731
+    assert read(exp.num_add(exp.int_bin("a"), 5, exp.num_mul(2, 3))) == 21
+    assert read(exp.num_sub(exp.int_bin("a"))) == -10
+    assert read(exp.num_div(exp.int_bin("a"), 3)) == 3
+    assert read(exp.num_mod(-7, 3)) == -1
+    assert read(exp.num_pow(2.0, 10.0)) == 1024.0
+    assert read(exp.to_int(exp.num_floor(exp.float_bin("f")))) == 2
+    assert read(exp.to_float(exp.int_bin("a"))) == 10.0
+    assert read(exp.min_(3, exp.int_bin("a"), 7)) == 3
+    assert read(exp.int_and(exp.int_lshift(1, 4), 0xFF)) == 16
+    assert read(exp.int_count(exp.int_bin("a"))) == 2
+    assert read(exp.cond(exp.gt(exp.int_bin("a"), 5), "big", "small")) == "big"
+    assert read(exp.let_(exp.def_("x", exp.int_bin("a")), exp.num_mul(exp.var("x"), exp.var("x")))) == 100
+
+
+def test_cdt_expressions(client, rk):
+    read = lambda e: client.operate(rk, [exp.read_exp("r", e)]).bins["r"]  # noqa: E731
+    L, M = exp.list_bin("l"), exp.map_bin("m")
+    assert read(exp.list_size(L)) == 3
+    assert read(exp.list_get_by_rank(VALUE, exp.EXP_TYPE_INT, -1, L)) == 9
+    assert read(exp.list_get_by_value_range(COUNT, 1, 6, L)) == 2
+    assert read(exp.list_append(7, L)) == [5, 1, 9, 7]
+    assert read(exp.list_sort(0, L)) == [1, 5, 9]
+    assert read(exp.list_remove_by_value(1, L)) == [5, 9]
+    assert read(exp.map_size(M)) == 2
+    assert read(exp.map_get_by_key(MVALUE, exp.EXP_TYPE_INT, "y", M)) == 2
+    assert read(exp.map_put("z", 3, M)) == {"x": 1, "y": 2, "z": 3}
+    assert read(exp.map_remove_by_key("x", M)) == {"y": 2}
+    assert read(exp.bit_count(0, 8, exp.blob_bin("b"))) == 4
+    assert read(exp.bit_get_int(4, 4, False, exp.blob_bin("b"))) == 15
+    assert read(exp.bit_set(0, 8, b"\xff", exp.blob_bin("b"))) == b"\xff"
+    assert passes(client, rk, exp.gt(exp.list_get_by_rank(VALUE, exp.EXP_TYPE_INT, -1, L, ctx=None), 8))
+
+
+def test_hll_expressions(client, keys):
+    from aerospike_py import hll_operations as ho
+
+    k = keys()
+    client.operate(k, [ho.hll_add("h", ["a", "b"], index_bit_count=8)])
+    read = lambda e: client.operate(k, [exp.read_exp("r", e)]).bins["r"]  # noqa: E731
+    assert read(exp.hll_get_count(exp.hll_bin("h"))) == 2
+    assert read(exp.hll_describe(exp.hll_bin("h"))) == [8, 0]
+    assert read(exp.hll_may_contain(["a"], exp.hll_bin("h"))) == 1
+    assert read(exp.hll_get_count(exp.hll_add(["c"], exp.hll_bin("h")))) == 3
+
+
+def test_write_exp(client, rk):
+    client.operate(rk, [exp.write_exp("a2", exp.num_mul(exp.int_bin("a"), 2))])
+    assert client.get(rk).bins["a2"] == 20
+    with pytest.raises(exception.BinExistsError):
+        client.operate(rk, [exp.write_exp("a", 1, aerospike.EXP_WRITE_CREATE_ONLY)])
+    client.operate(rk, [exp.write_exp("a", 1, aerospike.EXP_WRITE_CREATE_ONLY | aerospike.EXP_WRITE_POLICY_NO_FAIL)])
+    assert client.get(rk).bins["a"] == 10
+    with pytest.raises(exception.OpNotApplicable):
+        client.operate(rk, [exp.read_exp("r", exp.int_bin("nope"))])
+    assert client.operate(rk, [exp.read_exp("r", exp.int_bin("nope"), aerospike.EXP_READ_EVAL_NO_FAIL)]).bins == {"r": None}
+
+
+def test_filter_expression_accepts_bytes_and_none(client, rk):
+    expr = exp.eq(exp.int_bin("a"), 10)
+    assert client.get(rk, policy={"filter_expression": expr.compile()}).bins["a"] == 10
+    assert client.get(rk, policy={"filter_expression": None}).bins["a"] == 10
+
+
+@pytest.mark.parametrize(
+    ("policy", "exc", "match"),
+    [
+        ({"filter_expression": 5}, TypeError, "filter_expression"),
+        ({"filter_expression": b""}, exception.ParamError, "empty"),
+        ({"filter_expression": b"\x01\x02"}, exception.ParamError, "not a compiled expression"),
+        ({"filter_expression": "!!notbase64"}, exception.ParamError, "base64"),
+    ],
+)
+def test_bad_filter_raises_before_sending(client, keys, policy, exc, match):
+    with pytest.raises(exc, match=match):
+        client.put(keys(), {"a": 1}, policy=policy)
+
+
+def test_builders_check_arguments():
+    with pytest.raises(TypeError):
+        exp.int_val("1")
+    with pytest.raises(TypeError):
+        exp.int_bin(5)
+    with pytest.raises(OverflowError):
+        exp.int_val(2**63)
+    with pytest.raises(ValueError):
+        exp.cond(exp.eq(1, 1), 1)
+    with pytest.raises(ValueError):
+        exp.let_(exp.eq(1, 1))
+    with pytest.raises(TypeError):
+        exp.eq(exp.int_bin("a"), object())
+    with pytest.raises(ValueError):
+        exp.list_get_by_index(99, exp.EXP_TYPE_INT, 0, exp.list_bin("l"))
+
+
+@pytest.mark.parametrize(
+    ("op", "exc", "match"),
+    [
+        ({"op": exp.OP_EXP_READ, "bin": "r", "expr": 5}, TypeError, "expr"),
+        (exp.read_exp("r", exp.int_bin("a"), 3), exception.ParamError, "flags"),
+        (exp.write_exp("r", exp.int_bin("a"), 64), exception.ParamError, "flags"),
+        ({"op": exp.OP_EXP_READ, "bin": "r"}, exception.ParamError, "expr"),
+    ],
+)
+def test_bad_expression_ops(client, keys, op, exc, match):
+    k = keys()
+    with pytest.raises(exc, match=match):
+        client.operate(k, [{"op": aerospike.OPERATOR_WRITE, "bin": "w", "val": 1}, op])
+    assert client.exists(k).meta is None

@@ -704,14 +704,18 @@ def let_(*exprs: Any) -> Expr:
 # Expression operations for operate
 
 
-def read_exp(bin: str, expr: Expr, flags: int = 0) -> Operation:
-    """An operation that answers ``expr``'s value under the name ``bin`` (``EXP_READ_*`` flags)."""
-    return {"op": OP_EXP_READ, "bin": bin, "expr": expr, "flags": flags}
+def read_exp(bin: str, expr: Any, flags: int = 0) -> Operation:
+    """An operation that answers ``expr``'s value under the name ``bin`` (``EXP_READ_*`` flags).
+
+    >>> exp.read_exp("r", exp.int_val(1))
+    {'op': 5001, 'bin': 'r', 'expr': Expr(01), 'flags': 0}
+    """
+    return {"op": OP_EXP_READ, "bin": bin, "expr": expr if isinstance(expr, Expr) else Expr(_x(expr)), "flags": flags}
 
 
-def write_exp(bin: str, expr: Expr, flags: int = 0) -> Operation:
+def write_exp(bin: str, expr: Any, flags: int = 0) -> Operation:
     """An operation that writes ``expr``'s value to ``bin`` (``EXP_WRITE_*`` flags)."""
-    return {"op": OP_EXP_WRITE, "bin": bin, "expr": expr, "flags": flags}
+    return {"op": OP_EXP_WRITE, "bin": bin, "expr": expr if isinstance(expr, Expr) else Expr(_x(expr)), "flags": flags}
 
 
 from ._exp_cdt import *  # noqa: E402,F403 - the list, map, bit and HLL families
