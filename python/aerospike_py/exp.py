@@ -180,6 +180,7 @@ def _value(v: Any, depth: int = 0) -> bytes:
 class Expr:
     """A compiled expression: ``compile()`` gives its wire bytes.
 
+    >>> from aerospike_py import exp
     >>> exp.eq(exp.int_bin("a"), 1).compile().hex()
     '9301935102a16101'
     """
@@ -238,6 +239,7 @@ def _check_int(n: Any, what: str) -> int:
 def int_val(val: int) -> Expr:
     """An integer.
 
+    >>> from aerospike_py import exp
     >>> exp.int_val(5).compile()
     b'\\x05'
     """
@@ -275,6 +277,7 @@ def blob_val(val: bytes) -> Expr:
 def list_val(val: list[Any]) -> Expr:
     """A list.
 
+    >>> from aerospike_py import exp
     >>> exp.list_val([1, "a"]).compile().hex()
     '927e9201a20361'
     """
@@ -660,6 +663,7 @@ def max_(*exprs: Any) -> Expr:
 def cond(*exprs: Any) -> Expr:
     """``cond(test1, value1, test2, value2, ..., default)``: the value of the first true test.
 
+    >>> from aerospike_py import exp
     >>> exp.cond(exp.eq(exp.int_bin("a"), 1), 10, 20).compile().hex()
     '947b9301935102a161010a14'
     """
@@ -690,6 +694,7 @@ def var(name: str) -> Expr:
 def let_(*exprs: Any) -> Expr:
     """``let_(def_(name, value), ..., body)``: ``body`` with the names bound.
 
+    >>> from aerospike_py import exp
     >>> exp.let_(exp.def_("x", exp.int_bin("a")), exp.num_add(exp.var("x"), 1)).compile().hex()
     '947da178935102a1619314927ca17801'
     """
@@ -707,6 +712,7 @@ def let_(*exprs: Any) -> Expr:
 def read_exp(bin: str, expr: Any, flags: int = 0) -> Operation:
     """An operation that answers ``expr``'s value under the name ``bin`` (``EXP_READ_*`` flags).
 
+    >>> from aerospike_py import exp
     >>> exp.read_exp("r", exp.int_val(1))
     {'op': 5001, 'bin': 'r', 'expr': Expr(01), 'flags': 0}
     """

@@ -13,11 +13,11 @@ LIST_WRITE_ADD_UNIQUE | LIST_WRITE_NO_FAIL}`` (``"order"`` and ``"flags"`` are a
 >>> client.put(key, {"l": [3, 1, 2]})
 >>> _, _, results = client.operate_ordered(key, [
 ...     lo.list_append("l", 4),
-...     lo.list_get_by_rank_range("l", 0, aerospike.LIST_RETURN_VALUE, count=2),
+...     lo.list_get_by_rank("l", 0, aerospike.LIST_RETURN_VALUE),
 ...     lo.list_size("l"),
 ... ])
 >>> results
-[BinTuple(name='l', value=4), BinTuple(name='l', value=[1, 2]), BinTuple(name='l', value=4)]
+[BinTuple(name='l', value=4), BinTuple(name='l', value=1), BinTuple(name='l', value=4)]
 """
 
 from __future__ import annotations
