@@ -429,7 +429,7 @@ def _bflags(policy: Any) -> bytes:
     if policy is None:
         return _int(0)
     if isinstance(policy, dict):
-        return _int(policy.get("bit_write_flags", policy.get("flags", 0)))
+        return _int(_check_int(policy.get("bit_write_flags", policy.get("flags", 0)), "bit_write_flags"))
     return _int(_check_int(policy, "policy"))
 
 
@@ -540,7 +540,7 @@ def _hflags(policy: Any) -> bytes:
     if policy is None:
         return _int(0)
     if isinstance(policy, dict):
-        return _int(policy.get("flags", 0))
+        return _int(_check_int(policy.get("flags", 0), "flags"))
     return _int(_check_int(policy, "policy"))
 
 
