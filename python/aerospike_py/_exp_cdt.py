@@ -589,4 +589,4 @@ def hll_may_contain(values: Any, bin: Any) -> Expr:
     return _call(EXP_TYPE_INT, _HLL_MODULE, [_int(56), _x(values)], bin, None)
 
 
-__all__ = [n for n in list(globals()) if n.startswith(("list_", "map_", "bit_", "hll_"))]
+__all__: list[str] = [n for n in list(globals()) if n.startswith(("list_", "map_", "bit_", "hll_"))]

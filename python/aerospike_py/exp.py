@@ -727,4 +727,4 @@ def write_exp(bin: str, expr: Any, flags: int = 0) -> Operation:
 from ._exp_cdt import *  # noqa: E402,F403 - the list, map, bit and HLL families
 from ._exp_cdt import __all__ as _cdt_all  # noqa: E402
 
-__all__ = sorted({n for n in list(globals()) if not n.startswith("_") and n not in ("annotations", "struct", "Any", "Sequence", "Operation", "CDTContext", "ctx_list", "GeoJSON", "HyperLogLog")} | set(_cdt_all))
+__all__: list[str] = sorted({n for n in list(globals()) if not n.startswith("_") and n not in ("annotations", "struct", "Any", "Sequence", "Operation", "CDTContext", "ctx_list", "GeoJSON", "HyperLogLog")} | set(_cdt_all))
