@@ -1,7 +1,7 @@
 //! Arrow leaves through the PyCapsule interface (pyo3-arrow), with no runtime dependency on
 //! pyarrow: anything that reads `__arrow_c_stream__` (pyarrow, Polars, pandas via pyarrow,
 //! DuckDB) takes the buffers as they are. pyarrow and Polars are imported only when a caller asks
-//! for their objects.
+//! for their objects. Frames come in the same way: `batch_write_arrow` reads any exporter.
 
 use std::sync::Arc;
 
@@ -35,4 +35,22 @@ pub(crate) fn import_extra<'py>(py: Python<'py>, module: &str, extra: &str) -> P
 pub(crate) fn exporter(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> {
     let schema = batch.schema();
     Ok(Bound::new(py, pyo3_arrow::PyTable::try_new(vec![batch], schema)?)?.into_any())
+}
+
+/// The rows of any Arrow stream exporter (pyarrow Table, Polars or pandas DataFrame) as records
+/// to write; the metadata columns of our own exports are not written back as bins.
+pub(crate) fn records_from_arrow(py: Python<'_>, data: &Bound<'_, PyAny>, key_column: &str) -> PyResult<Vec<columnar::from_arrow::RecordToWrite>> {
+    let reader = pyo3_arrow::PyRecordBatchReader::extract(data.as_borrowed()).map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err("data must export Arrow (__arrow_c_stream__): a pyarrow Table, a Polars or pandas DataFrame, ...")
+    })?;
+    let batches: Vec<RecordBatch> = reader.into_reader()?.collect::<Result<_, _>>().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let skip = [columnar::RESULT_CODE_COLUMN, columnar::GEN_COLUMN, columnar::TTL_COLUMN];
+    py.detach(|| {
+        let mut out = Vec::new();
+        for batch in &batches {
+            out.extend(columnar::from_arrow::records(batch, key_column, &skip)?);
+        }
+        Ok::<_, columnar::ColumnarError>(out)
+    })
+    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }

@@ -103,7 +103,7 @@ fn scalar(dtype: &Bound<'_, PyAny>) -> PyResult<Scalar> {
     })
 }
 
-fn structured_layout(dtype: &Bound<'_, PyAny>) -> PyResult<(Layout, usize)> {
+pub(crate) fn structured_layout(dtype: &Bound<'_, PyAny>) -> PyResult<(Layout, usize)> {
     let names: Vec<String> = dtype.getattr("names")?.extract()?;
     let fields = dtype.getattr("fields")?;
     let mut layout = Layout { itemsize: dtype.getattr("itemsize")?.extract()?, fields: Vec::with_capacity(names.len()) };
@@ -133,4 +133,22 @@ fn plain_layout(dtype: &Bound<'_, PyAny>, bins: &[String]) -> PyResult<(Layout, 
         .map(|(i, bin)| FieldLayout { name: bin.clone(), column: bin.clone(), offset: i * size, scalar, count: 1 })
         .collect();
     Ok((Layout { itemsize: size * bins.len(), fields }, bins.len()))
+}
+
+/// The rows of a structured array as records to write (`batch_write_numpy`), read in Rust
+/// without the GIL from one contiguous copy of the array's bytes.
+pub(crate) fn records_from_numpy(py: Python<'_>, data: &Bound<'_, PyAny>, key_field: &str) -> PyResult<Vec<columnar::from_arrow::RecordToWrite>> {
+    let np = numpy(py)?;
+    let array = np.call_method1("ascontiguousarray", (data,))?;
+    let dtype = array.getattr("dtype")?;
+    if dtype.getattr("names")?.is_none() {
+        return Err(PyTypeError::new_err("batch_write_numpy takes a structured array (one field per bin and a key field)"));
+    }
+    if array.getattr("ndim")?.extract::<usize>()? != 1 {
+        return Err(PyValueError::new_err("batch_write_numpy takes a 1-D structured array"));
+    }
+    let (layout, _) = structured_layout(&dtype)?;
+    let rows: usize = array.len()?;
+    let bytes: Vec<u8> = array.call_method0("tobytes")?.extract()?;
+    py.detach(|| columnar::numpy::records(&bytes, rows, &layout, key_field)).map_err(|e| PyValueError::new_err(e.to_string()))
 }

@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from . import bit_operations, cdt_ctx, exception, exp, hll_operations, list_operations, map_operations
-from ._native import AsyncClient, Client, LocalServer, build_profile
+from ._native import AsyncClient, Client, LazyBatchRecords, LocalServer, build_profile
 from .constants import *  # noqa: F403 - the constants are part of the top-level API
 from .constants import __all__ as _constants
 from .exception import *  # noqa: F403 - so are the exception classes
 from .exception import __all__ as _exceptions
-from .types import BinTuple, ExistsResult, GeoJSON, HyperLogLog, Key, OperateOrderedResult, Record, RecordMetadata
+from .types import BatchRecord, BatchWriteResult, BinTuple, ExistsResult, GeoJSON, HyperLogLog, Key, OperateOrderedResult, Record, RecordMetadata
 
 __version__ = "0.1.0"
 
@@ -43,6 +43,9 @@ def async_client(config: dict[str, Any]) -> AsyncClient:
 
 __all__ = [
     "AsyncClient",
+    "BatchRecord",
+    "BatchWriteResult",
+    "LazyBatchRecords",
     "BinTuple",
     "Client",
     "ExistsResult",

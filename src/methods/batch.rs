@@ -1,4 +1,5 @@
-//! Batch methods: batch_read (-> LazyBatchRecords), batch_operate, batch_remove, batch_write.
+//! Batch methods: batch_read (-> LazyBatchRecords), batch_operate, batch_remove, batch_write, and
+//! the frame writers batch_write_arrow and batch_write_numpy.
 
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
@@ -6,6 +7,8 @@ use pyo3::IntoPyObjectExt;
 use crate::async_client::PyAsyncClient;
 use crate::client::PyClient;
 use crate::runtime::{spawn, wait};
+use crate::arrow_export::records_from_arrow;
+use crate::numpy_export::records_from_numpy;
 use crate::ops::batch;
 
 #[pymethods]
@@ -52,6 +55,33 @@ impl PyClient {
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
         wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
     }
+
+    /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
+    /// DataFrame): the `key` column gives each record's user key, every other column a bin
+    /// (a null cell writes no bin; `_result_code`, `_gen` and `_ttl` are not written back).
+    ///
+    /// >>> import pyarrow as pa
+    /// >>> table = pa.table({"_key": ["a", "b"], "x": [1, 2]})
+    /// >>> [br.result for br in client.batch_write_arrow(table, "test", "doc").batch_records]
+    /// [0, 0]
+    /// >>> client.get(("test", "doc", "b")).bins
+    /// {'x': 2}
+    /// >>> _ = client.batch_remove([("test", "doc", "a"), ("test", "doc", "b")])
+    #[pyo3(signature = (data, namespace, set, key="_key", policy=None))]
+    fn batch_write_arrow(&self, py: Python<'_>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let records = records_from_arrow(py, data, key)?;
+        let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
+
+    /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
+    /// user key, every other field a bin (sub-array fields become lists).
+    #[pyo3(signature = (data, namespace, set, key_field="_key", policy=None))]
+    fn batch_write_numpy(&self, py: Python<'_>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key_field: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let records = records_from_numpy(py, data, key_field)?;
+        let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
+        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+    }
 }
 
 #[pymethods]
@@ -86,6 +116,26 @@ impl PyAsyncClient {
     #[pyo3(signature = (records, policy=None))]
     fn batch_write<'py>(&self, py: Python<'py>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+
+    /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
+    /// DataFrame): the `key` column gives each record's user key, every other column a bin
+    /// (a null cell writes no bin; `_result_code`, `_gen` and `_ttl` are not written back).
+    ///
+    #[pyo3(signature = (data, namespace, set, key="_key", policy=None))]
+    fn batch_write_arrow<'py>(&self, py: Python<'py>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let records = records_from_arrow(py, data, key)?;
+        let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
+        spawn(py, batch::write(self.conn.client()?, req))
+    }
+
+    /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
+    /// user key, every other field a bin (sub-array fields become lists).
+    #[pyo3(signature = (data, namespace, set, key_field="_key", policy=None))]
+    fn batch_write_numpy<'py>(&self, py: Python<'py>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key_field: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let records = records_from_numpy(py, data, key_field)?;
+        let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
         spawn(py, batch::write(self.conn.client()?, req))
     }
 }

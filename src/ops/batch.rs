@@ -107,16 +107,19 @@ impl BatchRequest {
         Ok(Self { policy: batch, ops, selected: None })
     }
 
-    /// Rows from already-decoded keys and bins (the Arrow and NumPy writers).
-    pub(crate) fn puts(conn: &Connection, rows: Vec<(Key, Vec<aerospike::Bin>)>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    /// Records decoded from a frame or an array (`batch_write_arrow`, `batch_write_numpy`), all
+    /// in one namespace and set.
+    pub(crate) fn puts(conn: &Connection, namespace: &str, set: &str, records: Vec<columnar::from_arrow::RecordToWrite>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
-        let ops = rows
-            .into_iter()
-            .map(|(key, bins)| {
-                let puts: Vec<_> = bins.iter().map(aerospike::operations::put).collect();
-                BatchOperation::write(&write, key, puts)
-            })
-            .collect();
+        let mut ops = Vec::with_capacity(records.len());
+        for (row, record) in records.into_iter().enumerate() {
+            if record.bins.is_empty() {
+                return Err(param_error(format!("row {row} has no bins to write (every cell is null)")));
+            }
+            let key = Key::new(namespace, set, record.key).map_err(|e| param_error(format!("row {row}: {e}")))?;
+            let puts: Vec<_> = record.bins.iter().map(aerospike::operations::put).collect();
+            ops.push(BatchOperation::write(&write, key, puts));
+        }
         Ok(Self { policy: batch, ops, selected: None })
     }
 

@@ -1,10 +1,11 @@
 //! Aerospike records -> Arrow columns, with no Python anywhere: the heart of aerospike-py's
 //! columnar results. `build` turns a batch of rows into a `RecordBatch` (metadata columns, then
 //! one column per bin with an inferred or caller-given type); `numpy` lays columns out the way
-//! NumPy dtypes ask. Both are unit-tested and benched here, without an interpreter.
+//! NumPy dtypes ask (and reads them back); `from_arrow` turns frames into records to write. Both are unit-tested and benched here, without an interpreter.
 
 mod builders;
 mod error;
+pub mod from_arrow;
 mod infer;
 pub mod numpy;
 

@@ -192,3 +192,79 @@ fn write_int(v: i64, bytes: usize, signed: bool, slot: &mut [u8]) -> Option<()> 
     slot.copy_from_slice(&v.to_le_bytes()[..bytes]);
     Some(())
 }
+
+/// The rows of a structured NumPy buffer as records to write (`batch_write_numpy`): the
+/// `key_field` gives each record's key, every other field a bin (sub-array fields a list).
+pub fn records(data: &[u8], rows: usize, layout: &Layout, key_field: &str) -> Result<Vec<crate::from_arrow::RecordToWrite>, ColumnarError> {
+    let key = layout.fields.iter().position(|f| f.name == key_field).ok_or_else(|| ColumnarError::Layout {
+        field: key_field.to_owned(),
+        message: format!("is not a field of the array (fields: {})", layout.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")),
+    })?;
+    if data.len() < rows.saturating_mul(layout.itemsize) {
+        return Err(ColumnarError::Layout { field: key_field.to_owned(), message: "the buffer is shorter than rows x itemsize".into() });
+    }
+    let mut out = Vec::with_capacity(rows);
+    for row in 0..rows {
+        let record = &data[row * layout.itemsize..(row + 1) * layout.itemsize];
+        let mut key_value = None;
+        let mut bins = Vec::with_capacity(layout.fields.len().saturating_sub(1));
+        for (i, field) in layout.fields.iter().enumerate() {
+            let size = field.scalar.size();
+            let end = field.offset + size * field.count;
+            let bytes = record.get(field.offset..end).ok_or_else(|| layout_error(field, "does not fit in the itemsize"))?;
+            let value = if field.count == 1 {
+                read_scalar(bytes, field.scalar)
+            } else {
+                aerospike::Value::List(bytes.chunks_exact(size).map(|b| read_scalar(b, field.scalar)).collect())
+            };
+            if i == key {
+                key_value = Some(value);
+            } else {
+                bins.push(aerospike::Bin::new(field.name.clone(), value));
+            }
+        }
+        let key = match key_value {
+            Some(k @ (aerospike::Value::Int(_) | aerospike::Value::String(_) | aerospike::Value::Blob(_))) => k,
+            _ => return Err(ColumnarError::Layout { field: key_field.to_owned(), message: "keys are ints, U<n> or S<n> fields".into() }),
+        };
+        out.push(crate::from_arrow::RecordToWrite { key, bins });
+    }
+    Ok(out)
+}
+
+fn read_scalar(bytes: &[u8], scalar: Scalar) -> aerospike::Value {
+    use aerospike::Value;
+    let mut wide = [0u8; 8];
+    match scalar {
+        Scalar::Bool => Value::Bool(bytes.first().is_some_and(|b| *b != 0)),
+        Scalar::Int { bytes: n, signed } => {
+            wide[..n].copy_from_slice(&bytes[..n]);
+            let raw = u64::from_le_bytes(wide);
+            let shift = 64 - 8 * n as u32;
+            #[allow(clippy::cast_possible_wrap)] // sign extension of an n-byte integer
+            let v = if signed { ((raw << shift) as i64) >> shift } else { raw as i64 };
+            Value::Int(v)
+        }
+        Scalar::Float { bytes: 8 } => {
+            wide.copy_from_slice(&bytes[..8]);
+            Value::from(f64::from_le_bytes(wide))
+        }
+        Scalar::Float { .. } => {
+            let mut narrow = [0u8; 4];
+            narrow.copy_from_slice(&bytes[..4]);
+            Value::from(f64::from(f32::from_le_bytes(narrow)))
+        }
+        Scalar::Unicode { .. } => Value::String(
+            bytes
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .take_while(|c| *c != 0)
+                .filter_map(char::from_u32)
+                .collect(),
+        ),
+        Scalar::Bytes { .. } => {
+            let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
+            Value::Blob(bytes[..end].to_vec())
+        }
+    }
+}

@@ -141,3 +141,43 @@ fn numpy_fill_interleaves_masks_and_checks_widths() -> Result<(), ColumnarError>
     assert_eq!(i, Some(-2));
     Ok(())
 }
+
+#[test]
+fn numpy_records_round_trip_what_fill_wrote() -> Result<(), ColumnarError> {
+    let (k1, k2) = (Value::Int(1), Value::Int(2));
+    let b1 = bins(&[("k", Value::Int(7)), ("x", Value::Int(-3)), ("s", Value::String("ab".into()))]);
+    let b2 = bins(&[("k", Value::Int(8)), ("x", Value::Int(250)), ("s", Value::String("".into()))]);
+    let batch = build(&[row(&k1, Some(&b1)), row(&k2, Some(&b2))], &Options::default())?;
+    let layout = Layout {
+        itemsize: 8 + 2 + 8,
+        fields: vec![
+            FieldLayout { name: "k".into(), column: "k".into(), offset: 0, scalar: Scalar::Int { bytes: 8, signed: true }, count: 1 },
+            FieldLayout { name: "x".into(), column: "x".into(), offset: 8, scalar: Scalar::Int { bytes: 2, signed: true }, count: 1 },
+            FieldLayout { name: "s".into(), column: "s".into(), offset: 10, scalar: Scalar::Unicode { chars: 2 }, count: 1 },
+        ],
+    };
+    let filled = fill(&batch, &layout)?;
+    let records = crate::numpy::records(&filled.data, 2, &layout, "k")?;
+    assert_eq!(records[1].key, Value::Int(8));
+    assert_eq!(records[0].bins[0].value, Value::Int(-3), "sign extension of an int16");
+    assert_eq!(records[0].bins[1].value, Value::String("ab".into()));
+    assert_eq!(records[1].bins[1].value, Value::String(String::new()));
+    assert!(crate::numpy::records(&filled.data, 2, &layout, "nope").is_err());
+    Ok(())
+}
+
+#[test]
+fn arrow_rows_become_records_and_nulls_write_no_bin() -> Result<(), ColumnarError> {
+    let (k1, k2) = (Value::String("a".into()), Value::String("b".into()));
+    let b1 = bins(&[("x", Value::Int(1)), ("l", Value::List(vec![Value::Int(1)]))]);
+    let b2 = bins(&[("y", Value::from(2.5))]);
+    let batch = build(&[row(&k1, Some(&b1)), row(&k2, Some(&b2))], &Options::default())?;
+    let records = crate::from_arrow::records(&batch, KEY_COLUMN, &[RESULT_CODE_COLUMN, GEN_COLUMN, TTL_COLUMN])?;
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].key, Value::String("a".into()));
+    let names: Vec<_> = records[0].bins.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["x", "l"], "row 0 has no y: no bin is written for a null");
+    assert_eq!(records[1].bins[0].value, Value::from(2.5));
+    assert!(crate::from_arrow::records(&batch, "missing", &[]).is_err());
+    Ok(())
+}
