@@ -650,3 +650,51 @@ def test_gil_released_during_batch_read_and_to_numpy(config, ns):
         sys.setswitchinterval(old_interval)
         client.batch_remove(ks, policy=policy)
         client.close()
+
+
+# --------------------------------------------------------------------------------------------
+# more metadata and sharing
+
+
+def test_ttl_and_gen_columns(client, keys):
+    ks = write_rows(client, keys, [None, None])
+    client.put(ks[0], {"a": 1}, meta={"ttl": aerospike.TTL_NEVER_EXPIRE})
+    client.put(ks[1], {"a": 1}, meta={"ttl": 5000})
+    client.put(ks[1], {"a": 2}, meta={"ttl": 5000})
+    table = pa.table(client.batch_read(ks))
+    assert table["_ttl"][0].as_py() == -1
+    assert 4900 < table["_ttl"][1].as_py() <= 5000
+    assert table["_gen"].to_pylist() == [1, 2]
+
+
+def test_digest_keys_give_a_null_user_key(client, keys):
+    k = keys("by-digest")
+    client.put(k, {"a": 1})
+    digest = client.get(k).key.digest
+    table = pa.table(client.batch_read([(k[0], k[1], None, digest)]))
+    assert table["a"].to_pylist() == [1]
+    assert "_key" not in table.column_names or table["_key"].to_pylist() == [None]
+
+
+def test_first_export_from_many_threads_shares_one_buffer(client, keys):
+    ks = write_rows(client, keys, [{"a": i} for i in range(2000)])
+    batch = client.batch_read(ks)
+    addresses, errors = [], []
+    start = threading.Barrier(4)
+
+    def export():
+        try:
+            start.wait()
+            addresses.append(buffer_address(pa.table(batch), "a"))
+            addresses.append(batch.column("a").__array_interface__["data"][0])
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=export) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(addresses) == 8 and len(set(addresses)) == 1
+    assert buffer_address(pa.table(batch), "a") == addresses[0]
