@@ -21,9 +21,12 @@ pub mod hll;
 pub mod info;
 pub mod net;
 pub mod node;
+pub mod query;
 pub mod result_code;
+pub mod sindex;
 pub mod storage;
 pub mod transactions;
+pub mod truncate;
 
 mod server;
 

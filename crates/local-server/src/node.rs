@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::Config;
+use crate::query::jobs::Jobs;
 use crate::storage::Store;
 
 pub struct Node {
@@ -19,6 +20,8 @@ pub struct Node {
     pub partition_generation: AtomicU64,
     pub connections_opened: AtomicU64,
     pub connections_open: AtomicU64,
+    /// Background query jobs and running queries (`query-show`).
+    pub jobs: Arc<Jobs>,
 }
 
 impl Node {
@@ -39,6 +42,7 @@ impl Node {
             partition_generation: AtomicU64::new(1),
             connections_opened: AtomicU64::new(0),
             connections_open: AtomicU64::new(0),
+            jobs: Arc::new(Jobs::default()),
         }
     }
 

@@ -350,7 +350,7 @@ fn same_key_rows_run_in_request_order() {
 fn row_errors_with_and_without_respond_all_keys() {
     let s = store();
     let bad = key(2);
-    s.namespace(b"test").expect("ns").partition(&bad).records.insert(bad, {
+    s.namespace(b"test").expect("ns").partition(&bad).put(bad, {
         let mut r = crate::storage::Record::new(SET.to_vec());
         r.set_bin(b"n", Value::Str(b"x".to_vec()));
         r.generation = 1;

@@ -56,18 +56,55 @@ fn distance(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
+type V3 = [f64; 3];
+
+fn unit(p: (f64, f64)) -> V3 {
+    let (lon, lat) = (p.0.to_radians(), p.1.to_radians());
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+}
+
+fn cross(a: V3, b: V3) -> V3 {
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+
+fn dot(a: V3, b: V3) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+fn sign(a: V3, b: V3, c: V3) -> i8 {
+    let d = dot(cross(a, b), c);
+    if d > 0.0 { 1 } else if d < 0.0 { -1 } else { 0 }
+}
+
+/// Whether the great-circle arcs AB and CD cross (S2's crossing rule on orientations).
+fn arcs_cross(a: V3, b: V3, c: V3, d: V3) -> bool {
+    let acb = -sign(a, b, c);
+    acb != 0 && acb == sign(a, b, d) && acb == -sign(c, d, b) && acb == sign(c, d, a)
+}
+
+/// A point in a ring on the sphere: edges are great-circle arcs (so a ring may cross the
+/// antimeridian or circle a pole) and the inside is the smaller side, as S2 normalises loops.
+/// The arc from the ring's centre to the point crosses the ring an even number of times when
+/// the point is inside.
 fn in_ring(p: (f64, f64), ring: &[(f64, f64)]) -> bool {
-    let mut inside = false;
-    let mut j = ring.len().saturating_sub(1);
-    for i in 0..ring.len() {
-        let (xi, yi) = ring[i];
-        let (xj, yj) = ring[j];
-        if (yi > p.1) != (yj > p.1) && p.0 < (xj - xi) * (p.1 - yi) / (yj - yi) + xi {
-            inside = !inside;
-        }
-        j = i;
+    let verts: Vec<V3> = ring.iter().map(|&v| unit(v)).collect();
+    let n = verts.len().saturating_sub(1);
+    if n < 3 {
+        return false;
     }
-    inside
+    let sum = verts[..n].iter().fold([0.0; 3], |s, v| [s[0] + v[0], s[1] + v[1], s[2] + v[2]]);
+    let len = dot(sum, sum).sqrt();
+    if len < 1e-12 {
+        return false;
+    }
+    let c = [sum[0] / len, sum[1] / len, sum[2] / len];
+    let q = unit(p);
+    // A ring within the hemisphere around its centre keeps its inside there too.
+    if verts[..n].iter().all(|v| dot(*v, c) > 0.0) && dot(q, c) <= 0.0 {
+        return false;
+    }
+    let crossings = (0..n).filter(|&i| arcs_cross(c, q, verts[i], verts[i + 1])).count();
+    crossings % 2 == 0
 }
 
 fn region_contains(region: &Shape, p: (f64, f64)) -> bool {

@@ -19,7 +19,7 @@
 
 mod build;
 mod eval;
-mod geo;
+pub mod geo;
 mod regex;
 mod value;
 

@@ -1,7 +1,10 @@
 //! The info protocol (proto type 1): newline-separated commands, each answered as
 //! `<command as sent>\t<value>\n`, in order. Cluster tending, identity and statistics live here.
 
+mod admin;
 mod namespace;
+mod sindex;
+mod stats;
 
 use crate::node::Node;
 use crate::storage::N_PARTITIONS;
@@ -99,10 +102,26 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "user-agent-set" => "ok".to_string(),
         "health-outliers" | "health-stats" => String::new(),
         "best-practices" => "failed_best_practices=none".to_string(),
-        "query-show" | "scan-show" | "query-abort" | "scan-abort" => job_command(name, params.unwrap_or("")),
+        "query-show" | "scan-show" | "query-abort" | "scan-abort" | "abort" => {
+            admin::job_command(node, name, params.unwrap_or(""))
+        }
+        "truncate" | "truncate-namespace" => crate::truncate::info_command(&node.store, name, params.unwrap_or("")),
+        // Undo only matters to a server that restarts from storage: nothing to do in memory.
+        "truncate-undo" | "truncate-namespace-undo" => "ok".to_string(),
+        "sindex-create" => sindex::create(node, params.unwrap_or("")),
+        "sindex-delete" => sindex::delete(node, params.unwrap_or("")),
+        "sindex-exists" => sindex::exists(node, params.unwrap_or("")),
+        "sindex-list" | "sindex" => sindex::list(node, params.unwrap_or("")),
+        "sindex-stat" => sindex::stat(node, params.unwrap_or("")),
+        "get-config" => admin::get_config(node, params.unwrap_or("")),
+        "set-config" => admin::set_config(node, params.unwrap_or("")),
+        "endpoints" => admin::endpoints(node),
         // `namespace:test` is the same as `namespace/test`.
         "namespace" => namespace::path_command(node, "namespace", params.unwrap_or("")).unwrap_or_default(),
-        "sindex" | "sindex-list" | "udf-list" | "jobs" => String::new(),
+        "udf-put" | "udf-get" | "udf-list" | "udf-remove" => {
+            node.store.udf.info(name, params.unwrap_or("")).unwrap_or_default()
+        }
+        "jobs" => String::new(),
         "log" | "logs" => "0:stderr".to_string(),
         _ => error(4, "unrecognized command"),
     }
@@ -114,7 +133,7 @@ pub fn params_map(params: &str) -> Vec<(&str, &str)> {
 }
 
 /// The cluster key once the cluster is stable; a one-node cluster always is.
-fn cluster_stable(node: &Node, params: &str) -> String {
+pub(super) fn cluster_stable(node: &Node, params: &str) -> String {
     for (k, v) in params_map(params) {
         match k {
             "size" => match v.parse::<u32>() {
@@ -130,17 +149,6 @@ fn cluster_stable(node: &Node, params: &str) -> String {
         }
     }
     format!("{:X}", cluster_key(node))
-}
-
-/// Query/scan job monitoring: no background jobs run yet, so every id is unknown.
-fn job_command(name: &str, params: &str) -> String {
-    let id = params_map(params).into_iter().find(|(k, _)| matches!(*k, "trid" | "id")).map(|(_, v)| v);
-    match id {
-        None if !name.ends_with("abort") => String::new(),
-        Some(v) if v.parse::<u64>().is_err() => error(4, "bad id"),
-        _ if name.ends_with("abort") => error(2, "id not active"),
-        _ => error(2, "job not found"),
-    }
 }
 
 /// Every partition of every namespace belongs to this node.

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::codec::proto::{self, ProtoHeader};
 use crate::node::Node;
-use crate::{batch, info, result_code, transactions};
+use crate::{batch, info, query, result_code, transactions};
 
 pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -47,6 +47,7 @@ async fn connection(mut stream: TcpStream, node: &Node, mut shutdown: watch::Rec
         let sent = match dispatch(node, header, body) {
             Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
             Some(Reply::Batch(body)) => stream_batch(&mut stream, node, &body).await,
+            Some(Reply::Query(body)) => query::stream::serve(&mut stream, node, &body).await,
             None => false,
         };
         if !sent {
@@ -93,6 +94,8 @@ pub enum Reply {
     Frame(Vec<u8>),
     /// A batch's AS_MSG body (decompressed if it came compressed), answered as a stream.
     Batch(Vec<u8>),
+    /// A scan or query's AS_MSG body, answered as a stream (or by starting a background job).
+    Query(Vec<u8>),
 }
 
 /// The reply to one request frame, or `None` to close the connection.
@@ -120,6 +123,8 @@ pub fn dispatch(node: &Node, header: ProtoHeader, body: Vec<u8>) -> Option<Reply
 fn msg_reply(node: &Node, body: Vec<u8>) -> Reply {
     if batch::is_batch(&body) {
         Reply::Batch(body)
+    } else if crate::codec::message::parse(&body).is_ok_and(|m| query::request::is_query(&m)) {
+        Reply::Query(body)
     } else {
         Reply::Frame(transactions::handle(&node.store, &body))
     }

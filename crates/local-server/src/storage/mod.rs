@@ -9,29 +9,101 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::NamespaceConfig;
 use crate::expiry;
+use crate::sindex::{self, PartitionIndex};
 pub use digest::{Digest, N_PARTITIONS};
 pub use record::{Bin, Record, StoredKey};
 
-#[derive(Debug, Default)]
+/// One partition's records and the secondary-index entries that point at them.
+///
+/// Every change to a record's bins goes through [`Partition::put`] or [`Partition::remove`]:
+/// they are the one place indexes hear about writes, deletes, expiry and truncation, whoever
+/// makes them (commands, batch, UDFs, background jobs).
+#[derive(Debug)]
 pub struct Partition {
-    pub records: HashMap<Digest, Record>,
+    records: HashMap<Digest, Record>,
+    index: PartitionIndex,
+    registry: Arc<sindex::Registry>,
 }
 
 impl Partition {
+    pub fn new(registry: Arc<sindex::Registry>) -> Self {
+        Partition { records: HashMap::new(), index: PartitionIndex::default(), registry }
+    }
+
     /// The live record for a digest: an expired one is dropped on the spot.
     pub fn live(&mut self, d: &Digest, now: u32) -> Option<&mut Record> {
         let expired = self.records.get(d).is_some_and(|r| expiry::is_expired(r.void_time, now));
         if expired {
-            self.records.remove(d);
+            self.remove(d);
             return None;
         }
         self.records.get_mut(d)
+    }
+
+    /// The stored record, expired or not.
+    pub fn get(&self, d: &Digest) -> Option<&Record> {
+        self.records.get(d)
+    }
+
+    /// For metadata only (generation, void time, last-update time): bins changed through this
+    /// reference are not re-indexed. Change bins with [`Partition::put`].
+    pub fn get_mut(&mut self, d: &Digest) -> Option<&mut Record> {
+        self.records.get_mut(d)
+    }
+
+    /// Stores (creates or replaces) a record and re-indexes it.
+    pub fn put(&mut self, d: Digest, rec: Record) -> Option<Record> {
+        self.index.update(&self.registry, &d, &rec);
+        self.records.insert(d, rec)
+    }
+
+    /// Removes a record and its index entries.
+    pub fn remove(&mut self, d: &Digest) -> Option<Record> {
+        let old = self.records.remove(d);
+        if old.is_some() {
+            self.index.remove(d);
+        }
+        old
+    }
+
+    /// Removes every record `doomed` picks; returns how many went.
+    pub fn remove_where(&mut self, mut doomed: impl FnMut(&Record) -> bool) -> usize {
+        let gone: Vec<Digest> = self.records.iter().filter(|(_, r)| doomed(r)).map(|(d, _)| *d).collect();
+        for d in &gone {
+            self.remove(d);
+        }
+        gone.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Digest, &Record)> {
+        self.records.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn index(&self) -> &PartitionIndex {
+        &self.index
+    }
+
+    /// Index building and dropping (the `sindex` info commands).
+    pub fn index_mut(&mut self) -> (&mut PartitionIndex, &HashMap<Digest, Record>) {
+        (&mut self.index, &self.records)
     }
 }
 
 pub struct Namespace {
     pub config: NamespaceConfig,
     partitions: Box<[Mutex<Partition>]>,
+    /// Secondary-index definitions (entries live in the partitions).
+    pub sindex: Arc<sindex::Registry>,
+    /// Truncate cut-offs (Unix ms) by set; the empty set is the whole namespace.
+    pub truncate_luts: Mutex<HashMap<Vec<u8>, u64>>,
 }
 
 /// Per-set figures for the `sets` info command.
@@ -43,8 +115,9 @@ pub struct SetStats {
 
 impl Namespace {
     pub fn new(config: NamespaceConfig) -> Self {
-        let partitions = (0..N_PARTITIONS).map(|_| Mutex::new(Partition::default())).collect();
-        Namespace { config, partitions }
+        let sindex = Arc::new(sindex::Registry::default());
+        let partitions = (0..N_PARTITIONS).map(|_| Mutex::new(Partition::new(sindex.clone()))).collect();
+        Namespace { config, partitions, sindex, truncate_luts: Mutex::new(HashMap::new()) }
     }
 
     pub fn name(&self) -> &str {
@@ -64,7 +137,7 @@ impl Namespace {
     pub fn object_count(&self) -> u64 {
         let now = expiry::now_clepoch();
         (0..N_PARTITIONS)
-            .map(|p| self.partition_at(p).records.values().filter(|r| !expiry::is_expired(r.void_time, now)).count() as u64)
+            .map(|p| self.partition_at(p).iter().filter(|(_, r)| !expiry::is_expired(r.void_time, now)).count() as u64)
             .sum()
     }
 
@@ -73,7 +146,7 @@ impl Namespace {
         let mut out: BTreeMap<Vec<u8>, SetStats> = BTreeMap::new();
         for p in 0..N_PARTITIONS {
             let part = self.partition_at(p);
-            for r in part.records.values() {
+            for (_, r) in part.iter() {
                 if r.set.is_empty() || expiry::is_expired(r.void_time, now) {
                     continue;
                 }
@@ -88,10 +161,7 @@ impl Namespace {
     fn sweep_expired(&self, now: u32) -> usize {
         let mut removed = 0;
         for p in 0..N_PARTITIONS {
-            let mut part = self.partition_at(p);
-            let before = part.records.len();
-            part.records.retain(|_, r| !expiry::is_expired(r.void_time, now));
-            removed += before - part.records.len();
+            removed += self.partition_at(p).remove_where(|r| expiry::is_expired(r.void_time, now));
         }
         removed
     }
@@ -99,11 +169,16 @@ impl Namespace {
 
 pub struct Store {
     pub namespaces: Vec<Arc<Namespace>>,
+    /// Registered Lua UDF modules (shared by every node, as the real cluster shares them).
+    pub udf: Arc<crate::udf::Registry>,
 }
 
 impl Store {
     pub fn new(configs: &[NamespaceConfig]) -> Self {
-        Store { namespaces: configs.iter().cloned().map(|c| Arc::new(Namespace::new(c))).collect() }
+        Store {
+            namespaces: configs.iter().cloned().map(|c| Arc::new(Namespace::new(c))).collect(),
+            udf: Arc::default(),
+        }
     }
 
     pub fn namespace(&self, name: &[u8]) -> Option<&Arc<Namespace>> {
@@ -126,10 +201,10 @@ mod tests {
         let d = digest::of_str(b"s", "k");
         let mut r = Record::new(b"s".to_vec());
         r.void_time = 100;
-        ns.partition(&d).records.insert(d, r.clone());
+        ns.partition(&d).put(d, r.clone());
         assert!(ns.partition(&d).live(&d, 50).is_some());
         assert!(ns.partition(&d).live(&d, 100).is_none());
-        ns.partition(&d).records.insert(d, r);
+        ns.partition(&d).put(d, r);
         assert_eq!(store.sweep_expired(200), 1);
         assert_eq!(ns.object_count(), 0);
     }

@@ -30,6 +30,6 @@ pub fn delete(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
             Err(code) => return message::error_response(code),
         }
     }
-    part.records.remove(&t.digest);
+    part.remove(&t.digest);
     ResponseBuilder::new(rc::OK, 0, 0).finish()
 }

@@ -104,7 +104,7 @@ fn generation_wraps_and_policies() {
     put("k", &[("a", Value::Int(1))]).run(&s);
     let d = digest::of_str(SET, "k");
     let ns = s.namespace(b"test").expect("ns");
-    if let Some(r) = ns.partition(&d).records.get_mut(&d) {
+    if let Some(r) = ns.partition(&d).get_mut(&d) {
         r.generation = 65535;
     }
     assert_eq!(put("k", &[("a", Value::Int(2))]).run(&s).gen, 1);
@@ -147,7 +147,7 @@ fn ttl_rules_and_expiry() {
     // An expired record is gone for reads and recreated at generation 1.
     let d = digest::of_str(SET, "d");
     let ns = s.namespace(b"test").expect("ns");
-    if let Some(r) = ns.partition(&d).records.get_mut(&d) {
+    if let Some(r) = ns.partition(&d).get_mut(&d) {
         r.void_time = now.saturating_sub(1);
         r.generation = 7;
     }

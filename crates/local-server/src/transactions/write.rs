@@ -189,7 +189,7 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
         if h.info2 & info2::DURABLE_DELETE != 0 {
             return Err(rc::ENTERPRISE_ONLY);
         }
-        part.records.remove(&t.digest);
+        part.remove(&t.digest);
         (0, 0)
     } else {
         if work.bins.len() > MAX_BINS {
@@ -205,7 +205,7 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
         work.void_time = ops::void_time_for(h.record_ttl, ns, old_void, now);
         work.last_update_ms = expiry::now_unix_ms();
         let out = (work.generation, work.void_time);
-        part.records.insert(t.digest, work);
+        part.put(t.digest, work);
         out
     };
     drop(part);

@@ -1,0 +1,101 @@
+//! Scans and secondary-index queries (the query AS_MSG: no key, no digest, not a batch), as the
+//! official C client 7.x and the `aerospike` Rust crate 3.0 send them: partition filters (all,
+//! by id, by range, resumed after a digest), bin selection, no-bin-data, max-records,
+//! records-per-second, index predicates (integer range, string/blob equality, geo) on any
+//! index type, filter expressions, background jobs (`query-show`), cancellation.
+//!
+//! Results stream partition by partition: within a partition records come in descending digest
+//! order; a partition that was read to its end is closed with a PARTITION_DONE message (info3,
+//! its id in the generation field); max-records is exact and stops mid-partition without that
+//! marker, so a paginating client resumes there. Memory is bounded by one partition.
+//!
+//! # Hooks for Lua UDFs (the `udf` module)
+//! A query message is classified by [`request::Kind`]:
+//! - `Foreground`: records go to the client through [`ClientSink`].
+//! - `Aggregate` (UDF_OP 1, a stream UDF): records go to the [`RecordSink`] returned by
+//!   [`udf_hooks::aggregation_sink`]. A sink sees each selected record (a copy, no lock held)
+//!   and appends whole response frames to `out` (build them with
+//!   `codec::message::ResponseBuilder`); `finish` runs after the last partition, before the
+//!   LAST message. An error code from either ends the stream with that code.
+//! - `BackgroundUdf` (info2 WRITE + UDF_OP 2): [`udf_hooks::background_action`] returns a
+//!   [`jobs::RecordAction`] that [`jobs::start`] applies to each selected record on a job
+//!   thread; the job shows in `query-show` with its counts. The client gets OK at once.
+//! - `BackgroundOps` (info2 WRITE + ops): the ops run as an update-only operate per record.
+//!
+//! The UDF fields of the request are in [`request::Query::udf`] (package, function, arglist
+//! bytes as sent). Selection (partitions, index, set, filter) is done here for every kind:
+//! [`run::select_partition`] is the one place records are chosen.
+
+pub mod jobs;
+pub mod request;
+pub mod run;
+pub mod stream;
+pub mod udf_hooks;
+
+use crate::codec::message::{field, op, ResponseBuilder};
+use crate::storage::{Digest, Namespace, Record};
+
+pub use request::{Kind, Query};
+
+/// Where the records a foreground query selects go.
+pub trait RecordSink: Send {
+    /// One selected record. Appends zero or more complete response frames to `out`.
+    fn record(&mut self, ns: &Namespace, digest: &Digest, rec: &Record, out: &mut Vec<u8>) -> Result<(), u8>;
+    /// After the last record, before the LAST message.
+    fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), u8> {
+        Ok(())
+    }
+}
+
+/// The plain query: each record as a response message (namespace, set, stored key, digest,
+/// then the selected bins in the order asked, or every bin in the record's order).
+pub struct ClientSink {
+    pub bins: Option<Vec<Vec<u8>>>,
+    pub no_bin_data: bool,
+}
+
+impl RecordSink for ClientSink {
+    fn record(&mut self, ns: &Namespace, digest: &Digest, rec: &Record, out: &mut Vec<u8>) -> Result<(), u8> {
+        out.extend_from_slice(&record_frame(ns, digest, rec, self.bins.as_deref(), self.no_bin_data));
+        Ok(())
+    }
+}
+
+/// One record as a query/scan response frame.
+pub fn record_frame(ns: &Namespace, digest: &Digest, rec: &Record, bins: Option<&[Vec<u8>]>, no_bin_data: bool) -> Vec<u8> {
+    let mut r = ResponseBuilder::new(0, u32::from(rec.generation), rec.void_time);
+    r.field(field::NAMESPACE, ns.name().as_bytes());
+    if !rec.set.is_empty() {
+        r.field(field::SET, &rec.set);
+    }
+    if let Some(k) = &rec.key {
+        let mut kb = Vec::with_capacity(k.bytes.len() + 1);
+        kb.push(k.particle);
+        kb.extend_from_slice(&k.bytes);
+        r.field(field::KEY, &kb);
+    }
+    r.field(field::DIGEST, digest);
+    if !no_bin_data {
+        let mut put = |name: &[u8], v: &crate::codec::particle::Value| {
+            r.op_with(op::READ, v.particle_type(), name, |b| v.write_wire(b));
+        };
+        match bins {
+            Some(names) => {
+                for n in names {
+                    if let Some(v) = rec.bin(n) {
+                        put(n, v);
+                    }
+                }
+            }
+            None => {
+                for b in &rec.bins {
+                    put(&b.name, &b.value);
+                }
+            }
+        }
+    }
+    r.finish()
+}
+
+#[cfg(test)]
+mod tests;

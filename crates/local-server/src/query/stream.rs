@@ -1,0 +1,92 @@
+//! Serving a query on its connection: decode, then either stream the records (throttled to
+//! records-per-second, stopping as soon as the client is gone) or start a background job and
+//! answer at once.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use crate::node::Node;
+use crate::result_code as rc;
+
+use super::jobs::{self, OpsAction};
+use super::request::{self, Kind, Query};
+use super::run::{last_frame, Execution, Step, BLOCK_SIZE};
+use super::{udf_hooks, ClientSink, RecordSink};
+
+/// Answers one query message; `false` when the connection must close (the client went away).
+pub async fn serve(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
+    let q = match request::decode(&node.store, body) {
+        Ok(q) => q,
+        Err(code) => return stream.write_all(&last_frame(code)).await.is_ok(),
+    };
+    match q.kind {
+        Kind::Foreground => {
+            let mut sink = ClientSink { bins: q.bins.clone(), no_bin_data: q.no_bin_data };
+            foreground(stream, node, &q, &mut sink).await
+        }
+        Kind::Aggregate => match udf_hooks::aggregation_sink(&node.store, &q) {
+            Ok(mut sink) => foreground(stream, node, &q, sink.as_mut()).await,
+            Err(code) => stream.write_all(&last_frame(code)).await.is_ok(),
+        },
+        Kind::BackgroundOps => {
+            let action = Box::new(OpsAction::new(&q));
+            jobs::start(&node.jobs, node.store.clone(), q, action);
+            stream.write_all(&last_frame(rc::OK)).await.is_ok()
+        }
+        Kind::BackgroundUdf => match udf_hooks::background_action(&node.store, &q) {
+            Ok(action) => {
+                jobs::start(&node.jobs, node.store.clone(), q, action);
+                stream.write_all(&last_frame(rc::OK)).await.is_ok()
+            }
+            Err(code) => stream.write_all(&last_frame(code)).await.is_ok(),
+        },
+    }
+}
+
+/// Streams a foreground query's frames block by block.
+pub async fn foreground(stream: &mut TcpStream, node: &Node, q: &Query, sink: &mut dyn RecordSink) -> bool {
+    let _active = Active::enter(&node.jobs);
+    let started = Instant::now();
+    let budget = if q.rps > 0 { u64::from(q.rps).div_ceil(10) } else { 0 };
+    let mut exec = Execution::new(q);
+    let mut out = Vec::with_capacity(BLOCK_SIZE + 64 * 1024);
+    loop {
+        out.clear();
+        let step = exec.fill(sink, &mut out, budget);
+        if !out.is_empty() && stream.write_all(&out).await.is_err() {
+            return false;
+        }
+        if step == Step::Done {
+            return true;
+        }
+        if q.rps > 0 {
+            // Records so far may not have come sooner than `returned / rps` seconds.
+            let due = Duration::from_secs_f64(exec.returned as f64 / f64::from(q.rps));
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        } else {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// Counts the foreground queries running (a closed socket must bring the count back down).
+struct Active(Arc<jobs::Jobs>);
+
+impl Active {
+    fn enter(jobs: &Arc<jobs::Jobs>) -> Active {
+        jobs.foreground_active.fetch_add(1, Ordering::Relaxed);
+        Active(jobs.clone())
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.foreground_active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
