@@ -7,19 +7,44 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StructArray};
 use arrow_schema::Field;
-use pyo3::exceptions::PyImportError;
+use pyo3::exceptions::{PyImportError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
 
-/// The batch as an Arrow C stream capsule, cast to `requested_schema` when the caller asks and
-/// the cast is possible.
+/// The batch as an Arrow C stream capsule. A `requested_schema` is applied here, with checked
+/// casts: a value that doesn't fit the requested type raises instead of becoming null.
 pub(crate) fn stream_capsule<'py>(py: Python<'py>, batch: &RecordBatch, requested_schema: Option<Bound<'py, PyCapsule>>) -> PyResult<Bound<'py, PyCapsule>> {
+    let batch = match requested_schema {
+        None => batch.clone(),
+        Some(capsule) => cast_checked(batch.clone(), pyo3_arrow::PySchema::from_arrow_pycapsule(&capsule)?.into_inner())?,
+    };
     let schema = batch.schema();
     let field = Arc::new(Field::new_struct("", schema.fields().clone(), false).with_metadata(schema.metadata().clone()));
-    let array: ArrayRef = Arc::new(StructArray::from(batch.clone()));
+    let array: ArrayRef = Arc::new(StructArray::from(batch));
     let reader = Box::new(ArrayIterator::new(std::iter::once(Ok(array)), field));
-    Ok(to_stream_pycapsule(py, reader, requested_schema)?)
+    Ok(to_stream_pycapsule(py, reader, None)?)
+}
+
+fn cast_checked(batch: RecordBatch, schema: arrow_schema::SchemaRef) -> PyResult<RecordBatch> {
+    if schema.fields().len() != batch.num_columns() {
+        return Err(PyValueError::new_err(format!(
+            "the requested schema has {} fields; the batch has {} columns",
+            schema.fields().len(),
+            batch.num_columns()
+        )));
+    }
+    let options = arrow_cast::CastOptions { safe: false, ..Default::default() };
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| {
+            arrow_cast::cast_with_options(column, field.data_type(), &options)
+                .map_err(|e| PyValueError::new_err(format!("column {:?}: {e}", field.name())))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    RecordBatch::try_new(schema, columns).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 pub(crate) fn schema_capsule<'py>(py: Python<'py>, batch: &RecordBatch) -> PyResult<Bound<'py, PyCapsule>> {

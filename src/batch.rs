@@ -43,35 +43,49 @@ pub(crate) struct PyLazyBatchRecords {
     /// The bins the read selected, in the caller's order (column order of the Arrow view).
     bins: Option<Vec<String>>,
     columns: OnceLock<RecordBatch>,
-    index: OnceLock<HashMap<UserKey, usize>>,
+    /// The bin columns alone, for NumPy (which never exports the metadata columns).
+    bin_columns: OnceLock<RecordBatch>,
+    index: OnceLock<MappingIndex>,
+}
+
+struct MappingIndex {
+    by_key: HashMap<UserKey, usize>,
+    /// The rows of `by_key`, in request order.
+    order: Vec<usize>,
 }
 
 impl PyLazyBatchRecords {
     pub(crate) fn new(rows: Vec<BatchRow>, bins: Option<Vec<String>>) -> Self {
-        Self { rows: Arc::new(rows), bins, columns: OnceLock::new(), index: OnceLock::new() }
+        Self { rows: Arc::new(rows), bins, columns: OnceLock::new(), bin_columns: OnceLock::new(), index: OnceLock::new() }
     }
 
     fn is_found(row: &BatchRow) -> bool {
         row.result_code == 0 && row.record.is_some()
     }
 
-    /// Row index of each found record by user key (the first, when a key repeats).
-    fn index(&self) -> &HashMap<UserKey, usize> {
+    /// The Mapping's entries: row index of each found record by user key, the first when a key
+    /// repeats, and those rows in request order. Records read by digest alone have no user key
+    /// and are only in `batch_records`.
+    fn index(&self) -> &MappingIndex {
         self.index.get_or_init(|| {
-            let mut index = HashMap::new();
+            let mut by_key = HashMap::new();
+            let mut order = Vec::new();
             for (i, row) in self.rows.iter().enumerate().filter(|(_, r)| Self::is_found(r)) {
                 if let Some(key) = row.key.user_key().and_then(UserKey::of) {
-                    index.entry(key).or_insert(i);
+                    by_key.entry(key).or_insert_with(|| {
+                        order.push(i);
+                        i
+                    });
                 }
             }
-            index
+            MappingIndex { by_key, order }
         })
     }
 
     fn lookup(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<&BatchRow>> {
         let value = value_from_py(key)?;
         let key = UserKey::of(&value).ok_or_else(|| PyTypeError::new_err("batch records are looked up by str, int or bytes user key"))?;
-        Ok(self.index().get(&key).and_then(|i| self.rows.get(*i)))
+        Ok(self.index().by_key.get(&key).and_then(|i| self.rows.get(*i)))
     }
 
     fn options(&self, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Options> {
@@ -84,7 +98,7 @@ impl PyLazyBatchRecords {
             None => None,
             Some(s) => Some(pyo3_arrow::PySchema::extract(s.as_borrowed())?.into_inner()),
         };
-        Ok(Options { meta_columns, bins: self.bins.clone(), schema, on_conflict })
+        Ok(Options { meta_columns, bins: self.bins.clone(), schema, on_conflict, parallel: None })
     }
 
     /// Builds the columns with the GIL released.
@@ -105,6 +119,26 @@ impl PyLazyBatchRecords {
         let built = self.build(py, &Options { bins: self.bins.clone(), ..Options::default() })?;
         Ok(self.columns.get_or_init(|| built))
     }
+
+    /// The bin columns alone: what NumPy views are made of. They are the default columns' own
+    /// arrays (so every export shares one buffer), unless those cannot be built because of the
+    /// metadata (a bin named like a metadata column, user keys of mixed types).
+    fn bin_columns(&self, py: Python<'_>) -> PyResult<&RecordBatch> {
+        if let Some(columns) = self.bin_columns.get() {
+            return Ok(columns);
+        }
+        let bins = match self.columns(py) {
+            Ok(all) => {
+                let meta = [columnar::KEY_COLUMN, columnar::RESULT_CODE_COLUMN, columnar::GEN_COLUMN, columnar::TTL_COLUMN];
+                let schema = all.schema();
+                let keep: Vec<usize> = (0..all.num_columns()).filter(|i| !meta.contains(&schema.field(*i).name().as_str())).collect();
+                all.project(&keep).map_err(|e| PyValueError::new_err(e.to_string()))?
+            }
+            Err(_) => self.build(py, &Options { bins: self.bins.clone(), meta_columns: false, ..Options::default() })?,
+        };
+        Ok(self.bin_columns.get_or_init(|| bins))
+    }
+
 
     fn columns_for(&self, py: Python<'_>, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<RecordBatch> {
         if schema.is_none_or(|s| s.is_none()) && on_type_conflict == "error" && meta_columns {
@@ -140,7 +174,7 @@ impl PyLazyBatchRecords {
 
     /// The number of records found (the Mapping's size); `len(batch_records)` counts every key.
     fn __len__(&self) -> usize {
-        self.rows.iter().filter(|r| Self::is_found(r)).count()
+        self.index().order.len()
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -197,10 +231,7 @@ impl PyLazyBatchRecords {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let out = PyDict::new(py);
         for (key, record) in self.found_rows() {
-            let key = value_to_py(py, key)?;
-            if !out.contains(&key)? {
-                out.set_item(key, record_bins_to_py(py, record)?)?;
-            }
+            out.set_item(value_to_py(py, key)?, record_bins_to_py(py, record)?)?;
         }
         Ok(out)
     }
@@ -226,7 +257,11 @@ impl PyLazyBatchRecords {
     /// need `allow_copy=True` (the default).
     #[pyo3(signature = (name, allow_copy=true))]
     fn column<'py>(&self, py: Python<'py>, name: &str, allow_copy: bool) -> PyResult<Bound<'py, PyAny>> {
-        let columns = self.columns(py)?;
+        let columns = if [columnar::KEY_COLUMN, columnar::RESULT_CODE_COLUMN, columnar::GEN_COLUMN, columnar::TTL_COLUMN].contains(&name) {
+            self.columns(py)?
+        } else {
+            self.bin_columns(py)?
+        };
         let column = columns.column_by_name(name).ok_or_else(|| PyKeyError::new_err(format!("no bin {name:?} in this batch")))?;
         if let Some(view) = column_view(py, column)? {
             return Ok(view);
@@ -255,7 +290,7 @@ impl PyLazyBatchRecords {
     /// truncated or zero-filled.
     #[pyo3(signature = (dtype, fill_value=None, bins=None))]
     fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>) -> PyResult<Bound<'py, PyAny>> {
-        let columns = self.columns(py)?;
+        let columns = self.bin_columns(py)?;
         let bins = bins.or_else(|| self.bins.clone()).unwrap_or_default();
         to_numpy(py, columns, &bins, dtype, fill_value)
     }
@@ -302,7 +337,8 @@ impl PyLazyBatchRecords {
 }
 
 impl PyLazyBatchRecords {
+    /// The Mapping's (user key, record) pairs in request order.
     fn found_rows(&self) -> impl Iterator<Item = (&Value, &aerospike::Record)> {
-        self.rows.iter().filter(|r| Self::is_found(r)).filter_map(|r| Some((r.key.user_key()?, r.record.as_ref()?)))
+        self.index().order.iter().filter_map(|i| self.rows.get(*i)).filter_map(|r| Some((r.key.user_key()?, r.record.as_ref()?)))
     }
 }

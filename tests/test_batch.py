@@ -234,14 +234,21 @@ def test_mapping_view(client, keys):
     assert dict(batch) == batch.to_dict()
 
 
-def test_lazy_batch_records_is_a_mapping(client, keys):
-    """SPEC: "read-only Mapping access"; the class says it is a Mapping, so code that checks
-    `isinstance(x, collections.abc.Mapping)` (json, pandas, pydantic...) must see one."""
+def test_lazy_batch_records_speaks_the_mapping_protocol_but_frames_see_arrow(client, keys):
+    """SPEC: "read-only Mapping access" and `pl.DataFrame(batch)` / `pa.table(batch)` through
+    the Arrow C stream. Registering the class as a `collections.abc.Mapping` would make Polars
+    (and others) build a frame from the dict view instead of the Arrow stream, so the class
+    offers the Mapping protocol without the ABC registration."""
     k = keys()
     client.put(k, {"a": 1})
     batch = client.batch_read([k])
-    assert isinstance(batch, Mapping)
     assert not isinstance(batch, MutableMapping)
+    assert dict(batch.items()) == batch.to_dict() == {k[2]: {"a": 1}}
+    assert list(batch) == list(batch.keys()) == [k[2]]
+    assert batch[k[2]] == {"a": 1} and k[2] in batch and batch.get("nope", 7) == 7
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame(batch)
+    assert frame.columns[:4] == ["_key", "_result_code", "_gen", "_ttl"]
 
 
 def test_mapping_missing_key_raises_key_error(client, keys):

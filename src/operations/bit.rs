@@ -133,3 +133,8 @@ fn policy(f: &Fields<'_>) -> PyResult<BitPolicy> {
     }
     Ok(BitPolicy::new(BitwiseWriteFlags::from_bits(u8::try_from(flags).unwrap_or(0))))
 }
+
+/// Whether a bit operation only reads (a batch sends those as read rows).
+pub(super) fn is_read(code: i64) -> bool {
+    matches!(code, GET | COUNT | LSCAN | RSCAN | GET_INT)
+}

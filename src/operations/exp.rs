@@ -32,3 +32,8 @@ pub(super) fn decode(code: i64, f: &Fields<'_>) -> PyResult<(Operation, OpAnswer
         other => Err(param_error(format!("unknown expression operator {other}"))),
     }
 }
+
+/// Whether an expression operation only reads (a batch sends those as read rows).
+pub(super) fn is_read(code: i64) -> bool {
+    code == READ
+}

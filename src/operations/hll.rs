@@ -84,3 +84,8 @@ fn policy(f: &Fields<'_>) -> PyResult<HllPolicy> {
     }
     Ok(HllPolicy::new(HllWriteFlags::from_bits(u8::try_from(flags).unwrap_or(0))))
 }
+
+/// Whether an HLL operation only reads (a batch sends those as read rows).
+pub(super) fn is_read(code: i64) -> bool {
+    matches!(code, GET_COUNT | GET_UNION | GET_UNION_COUNT | GET_INTERSECT_COUNT | GET_SIMILARITY | DESCRIBE)
+}

@@ -200,3 +200,8 @@ fn policy(f: &Fields<'_>) -> PyResult<ListPolicy> {
     }
     Ok(out)
 }
+
+/// Whether a list operation only reads (a batch sends those as read rows).
+pub(super) fn is_read(code: i64) -> bool {
+    matches!(code, SIZE | GET | GET_RANGE | GET_BY_VALUE | GET_BY_INDEX | GET_BY_INDEX_RANGE | GET_BY_RANK | GET_BY_RANK_RANGE | GET_BY_VALUE_LIST | GET_BY_VALUE_RANGE | GET_BY_VALUE_REL_RANK_RANGE)
+}

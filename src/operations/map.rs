@@ -213,3 +213,8 @@ fn policy(f: &Fields<'_>) -> PyResult<Option<MapPolicy>> {
     }
     Ok(Some(out))
 }
+
+/// Whether a map operation only reads (a batch sends those as read rows).
+pub(super) fn is_read(code: i64) -> bool {
+    matches!(code, SIZE | GET_BY_KEY | GET_BY_KEY_RANGE | GET_BY_VALUE | GET_BY_VALUE_RANGE | GET_BY_INDEX | GET_BY_INDEX_RANGE | GET_BY_RANK | GET_BY_RANK_RANGE | GET_BY_KEY_LIST | GET_BY_VALUE_LIST | GET_BY_KEY_REL_INDEX_RANGE | GET_BY_VALUE_REL_RANK_RANGE)
+}

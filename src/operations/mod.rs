@@ -4,7 +4,7 @@
 //! codes, decoded in the sibling modules, so each operator code has exactly one decoder.
 
 mod bit;
-mod context;
+pub(crate) mod context;
 mod exp;
 mod fields;
 mod hll;
@@ -52,6 +52,8 @@ pub(crate) enum OpAnswer {
 pub(crate) struct ParsedOps {
     pub ops: Vec<Operation>,
     pub answers: Vec<OpAnswer>,
+    /// No operation writes: a batch sends the rows as reads (a write row must write).
+    pub reads_only: bool,
 }
 
 pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
@@ -68,10 +70,11 @@ pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
     if items.len() > MAX_OPS {
         return Err(param_error(format!("{} operations is more than the server's limit of {MAX_OPS}", items.len())));
     }
-    let mut parsed = ParsedOps { ops: Vec::with_capacity(items.len()), answers: Vec::with_capacity(items.len()) };
+    let mut parsed = ParsedOps { ops: Vec::with_capacity(items.len()), answers: Vec::with_capacity(items.len()), reads_only: true };
     for (index, item) in items.iter().enumerate() {
-        let (operation, answer) =
+        let (operation, answer, reads) =
             op_from_py(item).map_err(|e| prefix(item.py(), e, &format!("ops[{index}]")))?;
+        parsed.reads_only &= reads;
         parsed.ops.push(operation);
         parsed.answers.push(answer);
     }
@@ -84,7 +87,8 @@ pub(crate) fn prefix(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
     err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
 }
 
-fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, OpAnswer)> {
+/// The operation, what it answers, and whether it only reads.
+fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, OpAnswer, bool)> {
     let dict = item.cast::<PyDict>().map_err(|_| PyTypeError::new_err("an operation is a dict {\"op\": OPERATOR_*, \"bin\": ..., \"val\": ...}"))?;
     let fields = Fields::new(dict)?;
     let code = fields.code()?;
@@ -97,7 +101,15 @@ fn op_from_py(item: &Bound<'_, PyAny>) -> PyResult<(Operation, OpAnswer)> {
         _ => scalar(code, &fields)?,
     };
     fields.finish()?;
-    Ok(decoded)
+    let reads = match code {
+        1001..=1999 => list::is_read(code),
+        2001..=2999 => map::is_read(code),
+        3001..=3999 => hll::is_read(code),
+        4001..=4999 => bit::is_read(code),
+        5001..=5999 => exp::is_read(code),
+        _ => code == OPERATOR_READ,
+    };
+    Ok((decoded.0, decoded.1, reads))
 }
 
 /// The basic operators: read, write, increment, append/prepend, touch, delete.

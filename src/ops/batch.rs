@@ -80,12 +80,19 @@ impl BatchRequest {
         Ok(Self { policy: batch, ops, selected })
     }
 
-    /// The same operations on every key, each row sent as an operate.
+    /// The same operations on every key: read rows when no operation writes, write rows otherwise.
     pub(crate) fn operate(conn: &Connection, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let keys = keys_from_py(keys)?;
         let parsed = ops_from_py(ops)?;
-        let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
-        let ops = keys.into_iter().map(|key| BatchOperation::write(&write, key, parsed.ops.clone())).collect();
+        let BatchPolicies { batch, read, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let row = |key| {
+            if parsed.reads_only {
+                BatchOperation::read_ops(&read, key, parsed.ops.clone())
+            } else {
+                BatchOperation::write(&write, key, parsed.ops.clone())
+            }
+        };
+        let ops = keys.into_iter().map(row).collect();
         Ok(Self { policy: batch, ops, selected: None })
     }
 

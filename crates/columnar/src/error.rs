@@ -21,6 +21,11 @@ pub enum ColumnarError {
 impl fmt::Display for ColumnarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::TypeConflict { bin, first, second } if bin == crate::KEY_COLUMN => write!(
+                f,
+                "the user keys are both {first} and {second}, which no single column type holds; pass \
+                 meta_columns=False to leave the keys out, or on_type_conflict=\"null\""
+            ),
             Self::TypeConflict { bin, first, second } => write!(
                 f,
                 "bin {bin:?} holds both {first} and {second} values, which no single column type holds \

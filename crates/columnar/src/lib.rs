@@ -60,11 +60,13 @@ pub struct Options {
     /// A bin whose values disagree in type: an error (the default), or nulls for the values that
     /// don't fit the type of the first.
     pub on_conflict: OnMismatch,
+    /// Build columns on rayon's pool: None decides by size (the default), Some forces it (benches).
+    pub parallel: Option<bool>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { meta_columns: true, bins: None, schema: None, on_conflict: OnMismatch::Error }
+        Self { meta_columns: true, bins: None, schema: None, on_conflict: OnMismatch::Error, parallel: None }
     }
 }
 
@@ -77,11 +79,12 @@ pub fn build(rows: &[Row<'_>], options: &Options) -> Result<RecordBatch, Columna
         if let Some(clash) = names.iter().find(|n| META_COLUMNS.contains(&n.as_str())) {
             return Err(ColumnarError::NameClash { name: clash.clone() });
         }
-        meta_columns(rows, &mut fields, &mut columns)?;
+        meta_columns(rows, options.on_conflict, &mut fields, &mut columns)?;
     }
     let total_values = rows.len().saturating_mul(names.len().max(1));
     let build_one = |(name, column): (&String, &Vec<Option<&Value>>)| build_bin(name, column, options);
-    let built: Vec<(Field, ArrayRef)> = if total_values >= PARALLEL_MIN_VALUES && names.len() > 1 {
+    let parallel = options.parallel.unwrap_or(total_values >= PARALLEL_MIN_VALUES) && names.len() > 1;
+    let built: Vec<(Field, ArrayRef)> = if parallel {
         names.par_iter().zip(values.par_iter()).map(build_one).collect::<Result<_, _>>()?
     } else {
         names.iter().zip(values.iter()).map(build_one).collect::<Result<_, _>>()?
@@ -177,11 +180,12 @@ fn infer_kind(bin: &str, values: &[Option<&Value>], on_conflict: OnMismatch) -> 
     Ok(kind)
 }
 
-fn meta_columns(rows: &[Row<'_>], fields: &mut Vec<Field>, columns: &mut Vec<ArrayRef>) -> Result<(), ColumnarError> {
+/// `_key` (user keys of mixed types follow `on_conflict`, like a bin), `_result_code`, `_gen`, `_ttl`.
+fn meta_columns(rows: &[Row<'_>], on_conflict: OnMismatch, fields: &mut Vec<Field>, columns: &mut Vec<ArrayRef>) -> Result<(), ColumnarError> {
     let keys: Vec<Option<&Value>> = rows.iter().map(|r| r.key).collect();
     if keys.iter().any(Option::is_some) {
-        let kind = infer_kind(KEY_COLUMN, &keys, OnMismatch::Error)?;
-        let array = ColumnBuild { bin: KEY_COLUMN, on_mismatch: OnMismatch::Error }.array(&keys, &kind)?;
+        let kind = infer_kind(KEY_COLUMN, &keys, on_conflict)?;
+        let array = ColumnBuild { bin: KEY_COLUMN, on_mismatch: on_conflict }.array(&keys, &kind)?;
         fields.push(Field::new(KEY_COLUMN, kind.data_type(), true));
         columns.push(array);
     }

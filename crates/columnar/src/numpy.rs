@@ -22,6 +22,20 @@ pub enum Scalar {
     Bytes { len: usize },
 }
 
+impl std::fmt::Display for Scalar {
+    /// NumPy's name for the type, as the caller wrote it in the dtype.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Bool => write!(f, "bool"),
+            Scalar::Int { bytes, signed: true } => write!(f, "int{}", bytes * 8),
+            Scalar::Int { bytes, signed: false } => write!(f, "uint{}", bytes * 8),
+            Scalar::Float { bytes } => write!(f, "float{}", bytes * 8),
+            Scalar::Unicode { chars } => write!(f, "U{chars}"),
+            Scalar::Bytes { len } => write!(f, "S{len}"),
+        }
+    }
+}
+
 impl Scalar {
     pub fn size(self) -> usize {
         match self {
@@ -68,7 +82,8 @@ pub fn fill(batch: &RecordBatch, layout: &Layout) -> Result<Filled, ColumnarErro
         if field.offset + field.scalar.size() * field.count > layout.itemsize {
             return Err(layout_error(field, "does not fit in the dtype's itemsize"));
         }
-        let column = batch.column_by_name(&field.column);
+        // A column of nulls (a selected bin no record has) fills nothing: every row is masked.
+        let column = batch.column_by_name(&field.column).filter(|c| *c.data_type() != DataType::Null);
         for row in 0..rows {
             let start = row * layout.itemsize + field.offset;
             let slot = &mut data[start..start + field.scalar.size() * field.count];
@@ -172,7 +187,7 @@ fn write_scalar(column: &ArrayRef, row: usize, field: &FieldLayout, slot: &mut [
             slot[..bytes.len()].copy_from_slice(bytes);
         }
         (scalar, data_type) => {
-            return Err(layout_error(field, format!("a {data_type} column cannot fill a {scalar:?} field")));
+            return Err(layout_error(field, format!("a {data_type} column cannot fill a {scalar} field")));
         }
     }
     Ok(())
