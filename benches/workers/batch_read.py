@@ -1,0 +1,107 @@
+"""One client's side of the batch-read benchmark, run inside that client's own virtualenv.
+
+    python batch_read.py --client ours|peer|official --hosts 127.0.0.1:3000 --set bench \
+        --n 100000 --scenario numpy|frame|dicts --repeat 5
+
+Reads the N records `benches/batch_read.py` wrote (bins i: int, f: float, s: str, v: 16 floats)
+and prints one JSON line: the seconds of each repetition and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+DTYPE = np.dtype([("i", "i8"), ("f", "f8"), ("s", "U8"), ("v", "f8", (16,))])
+
+
+def ours(hosts, keys, scenario):
+    import aerospike_py
+
+    client = aerospike_py.client({"hosts": hosts, "policies": {"batch": {"timeout": 60000, "socket_timeout": 60000}}}).connect()
+
+    def run():
+        batch = client.batch_read(keys)
+        if scenario == "numpy":
+            return batch.to_numpy(DTYPE)
+        if scenario == "frame":
+            return batch.to_polars()
+        return batch.to_dict()
+
+    return run
+
+
+def peer(hosts, keys, scenario):
+    import aerospike_py
+
+    client = aerospike_py.client({"hosts": hosts}).connect()
+    policy = {"total_timeout": 60000, "socket_timeout": 60000}
+
+    def run():
+        batch = client.batch_read(keys, policy=policy)
+        if scenario == "numpy":
+            return batch.to_numpy(DTYPE)
+        if scenario == "frame":
+            import pandas as pd
+
+            return pd.DataFrame.from_records(batch.to_numpy(DTYPE).batch_records.tolist(), columns=list(DTYPE.names))
+        return batch.to_dict()
+
+    return run
+
+
+def official(hosts, keys, scenario):
+    import aerospike
+
+    client = aerospike.client({"hosts": hosts, "policies": {"batch": {"total_timeout": 60000, "socket_timeout": 60000}}}).connect()
+
+    def run():
+        records = client.batch_read(keys).batch_records
+        if scenario == "numpy":
+            rows = [(b["i"], b["f"], b["s"], b["v"]) for b in (r.record[2] for r in records if r.record)]
+            return np.array(rows, dtype=DTYPE)
+        if scenario == "frame":
+            import pandas as pd
+
+            return pd.DataFrame.from_records([r.record[2] for r in records if r.record])
+        return {r.key[2]: r.record[2] for r in records if r.record}
+
+    return run
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--client", choices=["ours", "peer", "official"], required=True)
+    ap.add_argument("--hosts", required=True)
+    ap.add_argument("--set", default="bench")
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--scenario", choices=["numpy", "frame", "dicts"], required=True)
+    ap.add_argument("--repeat", type=int, default=5)
+    a = ap.parse_args()
+    hosts = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in a.hosts.split(",")]
+    keys = [("test", a.set, i) for i in range(a.n)]
+    run = {"ours": ours, "peer": peer, "official": official}[a.client](hosts, keys, a.scenario)
+    out = run()  # warm-up, and a check that every record came back
+    rows = len(out) if not hasattr(out, "shape") else out.shape[0]
+    if rows != a.n:
+        print(json.dumps({"error": f"{a.client} read {rows} of {a.n} records"}))
+        return 1
+    del out
+    times = []
+    for _ in range(a.repeat):
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+        del out
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"times": times, "peak_rss_mib": peak_kib / 1024}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
