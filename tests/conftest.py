@@ -214,8 +214,3 @@ def keys(ns: str, set_name: str, cleaner: aerospike.Client) -> Iterator[Keys]:
             cleaner.remove(key)
         except aerospike.AerospikeError:
             pass
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Markers of the suite (``--strict-markers`` refuses others)."""
-    config.addinivalue_line("markers", "slow: above ~20 s on a debug build with LocalServer; skip with -m 'not slow'")
