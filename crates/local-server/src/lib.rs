@@ -27,6 +27,7 @@ pub mod sindex;
 pub mod storage;
 pub mod transactions;
 pub mod truncate;
+pub mod udf;
 
 mod server;
 

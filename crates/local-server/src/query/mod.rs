@@ -45,6 +45,11 @@ pub trait RecordSink: Send {
     fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), u8> {
         Ok(())
     }
+    /// Whether finished partitions are announced (PARTITION_DONE). An aggregation's stream
+    /// carries only its values: the official client reads every message of it as one.
+    fn partition_done(&self) -> bool {
+        true
+    }
 }
 
 /// The plain query: each record as a response message (namespace, set, stored key, digest,

@@ -120,7 +120,7 @@ impl<'q> Execution<'q> {
                     self.open_complete = false;
                 }
             } else if let Some(pid) = self.open.take() {
-                if self.open_complete {
+                if self.open_complete && sink.partition_done() {
                     out.extend_from_slice(&partition_done(pid, rc::OK));
                 }
             } else if self.limit_reached() {

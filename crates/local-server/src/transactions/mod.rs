@@ -3,7 +3,7 @@
 
 mod delete;
 mod ext_ops;
-mod ops;
+pub(crate) mod ops;
 mod read;
 mod write;
 
@@ -50,13 +50,13 @@ pub fn handle(store: &Store, body: &[u8]) -> Vec<u8> {
 /// its digest as a field) and returns the full response frame.
 pub fn run(store: &Store, msg: &Message<'_>) -> Vec<u8> {
     let h = msg.header;
-    if msg.field(field::UDF_FUNCTION).is_some() {
-        return message::error_response(rc::UNSUPPORTED_FEATURE);
-    }
     let target = match resolve(store, msg) {
         Ok(t) => t,
         Err(code) => return message::error_response(code),
     };
+    if msg.field(field::UDF_FUNCTION).is_some() || msg.field(field::UDF_PACKAGE_NAME).is_some() {
+        return crate::udf::apply::apply(store, &target, msg);
+    }
     if h.info2 & info2::WRITE != 0 {
         if h.info2 & info2::DELETE != 0 && msg.ops.is_empty() {
             delete::delete(&target, msg)
