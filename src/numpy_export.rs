@@ -29,6 +29,8 @@ pub(crate) fn numpy(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
 /// A primitive column as NumPy: a read-only view of the Arrow buffer, masked from the validity
 /// bitmap when it has nulls. None for columns that are not fixed-width numbers.
 pub(crate) fn column_view<'py>(py: Python<'py>, column: &ArrayRef) -> PyResult<Option<Bound<'py, PyAny>>> {
+    // rust-numpy panics when NumPy is missing: check first, and name the extra.
+    numpy(py)?;
     let Some(data) = view(py, column)? else { return Ok(None) };
     data.getattr("flags")?.setattr("writeable", false)?;
     match column.logical_nulls() {

@@ -5,10 +5,16 @@ The corpus (``<repo>/../shared/conformance``) is a set of case functions that dr
 answered to each of them, recorded through the official client 19.3.0 (PyPI). Each area runs as
 its own test: ``run.py --check`` replays the area's cases against the server of this session and
 fails when any answer differs from the recording.
+
+Cases the local server still answers differently are listed in ``KNOWN_DIFFERENCES``, each with
+its reason. The list is exact: a fixed case fails the test until it is taken off the list, and
+a new difference fails it too. Against a real server (``AEROSPIKE_HOSTS``) nothing is expected
+to differ.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +22,10 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
-AREAS = ["kv", "operate"]
+AREAS = ["kv", "operate", "batch", "list", "map", "bit", "hll", "exp", "query", "info", "udf"]
+
+# Case id (without the area) -> why the local server still differs from CE 8.1.2.0.
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +57,10 @@ def test_conformance(corpus: Path, hosts_arg: str, area: str) -> None:
     )
     lines = proc.stdout.splitlines()
     report = "\n".join(line for line in lines if line.startswith(("FAIL", "  want", "  got", "area ")))
-    assert proc.returncode == 0, (
-        f"{area}: {lines[-1] if lines else 'no output'}\n{report}\n{proc.stderr[-3000:]}"
+    assert f"area {area}:" in proc.stdout, f"{area}: the cases did not run\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    failed = {line.split()[1].split(".", 1)[1] for line in lines if line.startswith("FAIL ")}
+    expected = set() if os.environ.get("AEROSPIKE_HOSTS") else set(KNOWN_DIFFERENCES.get(area, {}))
+    assert failed == expected, (
+        f"{area}: newly different: {sorted(failed - expected)}; fixed (take them off KNOWN_DIFFERENCES): "
+        f"{sorted(expected - failed)}\n{report}"
     )
-    assert lines and lines[-1].endswith(" 0 failed"), proc.stdout[-2000:]
-    assert f"area {area}:" in proc.stdout  # the cases really ran
