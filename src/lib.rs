@@ -15,6 +15,9 @@ mod numpy_export;
 mod operations;
 mod ops;
 mod policy;
+mod query;
+mod query_filter;
+mod query_stream;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -25,6 +28,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<async_client::PyAsyncClient>()?;
     m.add_class::<local::PyLocalServer>()?;
     m.add_class::<batch::PyLazyBatchRecords>()?;
+    m.add_class::<query::PyQuery>()?;
+    m.add_class::<query::PyAsyncQuery>()?;
+    m.add_class::<query_filter::PyPartitionFilter>()?;
+    m.add_class::<query_stream::PyRecordStream>()?;
+    m.add_class::<query_stream::PyArrowBatchStream>()?;
+    m.add_class::<query_stream::PyArrowBatch>()?;
+    m.add_function(wrap_pyfunction!(query_stream::_live_arrow_batches, m)?)?;
     m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
     Ok(())
 }

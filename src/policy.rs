@@ -446,3 +446,45 @@ fn commit_level(value: i64) -> PyResult<CommitLevel> {
         n => return Err(param_error(format!("commit_level must be a POLICY_COMMIT_LEVEL_* value, not {n}"))),
     })
 }
+
+/// A query or scan policy: `base` with `dict`'s keys applied. `partition_filter` is left to the
+/// caller (it is a query argument carried in the policy dict, as the peer client does).
+pub(crate) fn query_policy(base: &aerospike::QueryPolicy, dict: Option<&Bound<'_, PyDict>>) -> PyResult<aerospike::QueryPolicy> {
+    let mut policy = base.clone();
+    let Some(dict) = dict else { return Ok(policy) };
+    for (key, value) in dict.iter() {
+        let key = policy_key(&key, "query")?;
+        if apply_base(&mut policy.base_policy, &key, &value)? {
+            continue;
+        }
+        match key.as_str() {
+            "partition_filter" => {}
+            "max_records" => policy.max_records = u64::try_from(int_value(&value, &key)?).map_err(|_| param_error("max_records must be >= 0"))?,
+            "records_per_second" => policy.records_per_second = u32_value(&value, &key)?,
+            "record_queue_size" => {
+                let size = u32_value(&value, &key)?;
+                if size == 0 {
+                    return Err(param_error("record_queue_size must be at least 1"));
+                }
+                policy.record_queue_size = usize::try_from(size).unwrap_or(usize::MAX);
+            }
+            "max_concurrent_nodes" => {
+                policy.max_concurrent_nodes = usize::try_from(u32_value(&value, &key)?).unwrap_or(usize::MAX);
+            }
+            "include_bin_data" => policy.include_bin_data = bool_value(&value, &key)?,
+            "expected_duration" => {
+                policy.expected_duration = match int_value(&value, &key)? {
+                    0 => aerospike::policy::QueryDuration::Long,
+                    1 => aerospike::policy::QueryDuration::Short,
+                    2 => aerospike::policy::QueryDuration::LongRelaxAp,
+                    n => return Err(param_error(format!("expected_duration must be a QUERY_DURATION_* value, not {n}"))),
+                };
+            }
+            "read_touch_ttl_percent" => {
+                policy.base_policy.read_touch_ttl = read_touch_ttl(int_value(&value, &key)?)?;
+            }
+            _ => return Err(unknown_key("query", &key)),
+        }
+    }
+    Ok(policy)
+}

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import bit_operations, cdt_ctx, exception, exp, hll_operations, list_operations, map_operations
+from . import bit_operations, cdt_ctx, exception, exp, hll_operations, list_operations, map_operations, predicates
 from ._native import AsyncClient, Client, LazyBatchRecords, LocalServer, build_profile
+from ._native import ArrowBatch, ArrowBatchStream, AsyncQuery, PartitionFilter, Query, RecordStream
+from .predicates import partition_filter_all, partition_filter_by_id, partition_filter_by_key, partition_filter_by_range
 from .constants import *  # noqa: F403 - the constants are part of the top-level API
 from .constants import __all__ as _constants
 from .exception import *  # noqa: F403 - so are the exception classes
@@ -42,6 +44,17 @@ def async_client(config: dict[str, Any]) -> AsyncClient:
 
 
 __all__ = [
+    "ArrowBatch",
+    "ArrowBatchStream",
+    "AsyncQuery",
+    "PartitionFilter",
+    "Query",
+    "RecordStream",
+    "partition_filter_all",
+    "partition_filter_by_id",
+    "partition_filter_by_key",
+    "partition_filter_by_range",
+    "predicates",
     "AsyncClient",
     "BatchRecord",
     "BatchWriteResult",

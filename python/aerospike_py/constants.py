@@ -196,4 +196,21 @@ REGEX_ICASE = 2
 REGEX_NOSUB = 4
 REGEX_NEWLINE = 8
 
+# Secondary index data types (index_list_create, index_cdt_create...).
+INDEX_NUMERIC = 0
+INDEX_STRING = 1
+INDEX_BLOB = 2
+INDEX_GEO2DSPHERE = 3
+
+# Secondary index collection types (predicates.contains / range, index_cdt_create).
+INDEX_TYPE_DEFAULT = 0
+INDEX_TYPE_LIST = 1
+INDEX_TYPE_MAPKEYS = 2
+INDEX_TYPE_MAPVALUES = 3
+
+# The server's treatment of a query (the query policy's "expected_duration").
+QUERY_DURATION_LONG = 0
+QUERY_DURATION_SHORT = 1
+QUERY_DURATION_LONG_RELAX_AP = 2
+
 __all__ = [name for name in list(globals()) if name.isupper()]

@@ -3,4 +3,6 @@
 //! awaitable through `runtime::spawn`), both running the same `ops` future.
 
 mod batch;
+mod index;
 mod kv;
+mod query;

@@ -2,5 +2,7 @@
 //! `Client` through `runtime::wait`, `AsyncClient` through `runtime::spawn`.
 
 pub(crate) mod batch;
+pub(crate) mod index;
 pub(crate) mod info;
 pub(crate) mod kv;
+pub(crate) mod query;

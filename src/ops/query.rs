@@ -1,0 +1,164 @@
+//! Queries and scans: the request a `Query` builds (with the GIL held, so bad input raises before
+//! anything is sent), and the `Feed` that pulls its records from the crate's bounded record
+//! channel. The feed is polled from the caller's thread (through `runtime::wait`, or a plain poll
+//! when records are already waiting) or from an asyncio awaitable; Python never runs on a tokio
+//! worker, and the channel's bound applies backpressure to the server.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use aerospike::query::{PartitionFilter, RecordStream};
+use aerospike::{QueryPolicy, Record, Statement};
+use futures_core::Stream;
+
+use crate::errors::AsError;
+
+/// Where a paginated query keeps its resume cursor between runs.
+pub(crate) type CursorSink = Arc<Mutex<Option<PartitionFilter>>>;
+
+/// Everything a query or scan needs to run.
+pub(crate) struct QueryRequest {
+    pub statement: Statement,
+    pub policy: QueryPolicy,
+    pub partitions: PartitionFilter,
+}
+
+/// A running (or not yet started) query: the record stream and, once it has ended or been
+/// closed, the cursor to resume from. Dropping it closes the stream, which stops the node
+/// streams and so the server-side work.
+pub(crate) struct Feed {
+    client: Arc<aerospike::Client>,
+    request: Option<QueryRequest>,
+    stream: Option<RecordStream>,
+    ended: bool,
+    cursor: Option<PartitionFilter>,
+    sink: Option<CursorSink>,
+    /// Records handed out so far.
+    pub delivered: u64,
+}
+
+impl Feed {
+    pub(crate) fn new(client: Arc<aerospike::Client>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
+        Self { client, request: Some(request), stream: None, ended: false, cursor: None, sink, delivered: 0 }
+    }
+
+    /// Sends the query (on first use); the node streams start filling the channel.
+    pub(crate) async fn start(&mut self) -> Result<(), AsError> {
+        if let Some(req) = self.request.take() {
+            match self.client.query(&req.policy, req.partitions, req.statement).await {
+                Ok(recordset) => self.stream = Some(recordset.into_stream()),
+                Err(e) => {
+                    self.ended = true;
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_started(&self) -> bool {
+        self.request.is_none()
+    }
+
+    pub(crate) fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The next record if one is ready (`Ready(Ok(None))` at the end). Errors end the query.
+    pub(crate) fn poll_one(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Record>, AsError>> {
+        if self.ended {
+            return Poll::Ready(Ok(None));
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Poll::Ready(Err(AsError::Client("the query was not started".to_owned())));
+        };
+        match Pin::new(stream).poll_next(cx) {
+            Poll::Ready(Some(Ok(record))) => {
+                self.delivered += 1;
+                Poll::Ready(Ok(Some(record)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.close();
+                Poll::Ready(Err(e.into()))
+            }
+            Poll::Ready(None) => {
+                self.close();
+                Poll::Ready(Ok(None))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The next record without waiting: `None` when none is ready yet (or the query has not
+    /// started). Runs no async machinery, so the caller may hold the GIL.
+    pub(crate) fn try_next(&mut self) -> Option<Result<Option<Record>, AsError>> {
+        if !self.is_started() {
+            return None;
+        }
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match self.poll_one(&mut cx) {
+            Poll::Ready(out) => Some(out),
+            Poll::Pending => None,
+        }
+    }
+
+    /// The next record, waiting for it; `None` at the end.
+    pub(crate) async fn next(&mut self) -> Result<Option<Record>, AsError> {
+        self.start().await?;
+        std::future::poll_fn(|cx| self.poll_one(cx)).await
+    }
+
+    /// Up to `max` records: waits until there are `max` or the query ends. Records taken here
+    /// count as delivered (the resume cursor moves past them).
+    pub(crate) async fn fill(&mut self, max: usize) -> Result<Vec<Record>, AsError> {
+        self.start().await?;
+        let mut out = Vec::with_capacity(max.min(4096));
+        while out.len() < max {
+            match std::future::poll_fn(|cx| self.poll_one(cx)).await? {
+                Some(record) => out.push(record),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every remaining record.
+    pub(crate) async fn all(&mut self) -> Result<Vec<Record>, AsError> {
+        self.fill(usize::MAX).await
+    }
+
+    /// Stops the query (node streams end at their next record) and keeps the cursor: records
+    /// buffered but never handed out stay ahead of it, so a resume reads them again.
+    pub(crate) fn close(&mut self) {
+        self.request = None;
+        self.ended = true;
+        if let Some(stream) = self.stream.take() {
+            let recordset: &aerospike::Recordset = stream.as_ref();
+            recordset.close();
+            self.cursor = stream.partition_filter();
+            if let (Some(sink), Some(cursor)) = (&self.sink, &self.cursor) {
+                if let Ok(mut slot) = sink.lock() {
+                    *slot = Some(cursor.clone());
+                }
+            }
+        }
+    }
+
+    /// The resume cursor, once the query has ended or been closed.
+    pub(crate) fn cursor(&self) -> Option<PartitionFilter> {
+        self.cursor.clone()
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// A whole query's records (`results()`).
+pub(crate) async fn results(client: Arc<aerospike::Client>, req: QueryRequest, sink: Option<CursorSink>) -> Result<Vec<Record>, AsError> {
+    let mut feed = Feed::new(client, req, sink);
+    feed.all().await
+}
