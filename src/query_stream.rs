@@ -108,9 +108,9 @@ impl Ready {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> PyErr {
+    fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let value = self.value.lock().ok().and_then(|mut v| v.take()).unwrap_or_else(|| py.None());
-        PyStopIteration::new_err((value,))
+        Err(PyStopIteration::new_err((value,)))
     }
 }
 

@@ -1,0 +1,483 @@
+"""Queries and scans on both clients: every predicate (with the index it needs), select, no_bins,
+max_records, filter expressions, partition filters and pagination that resumes exactly, the
+Arrow views and streams (bounded memory), cancellation, and errors raised before sending."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import pickle
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import aerospike_py as aerospike
+from aerospike_py import exp
+from aerospike_py import predicates as p
+
+
+class AsyncStreamAdapter:
+    """Drives a native stream through its asyncio protocol (`__anext__`) on the test's loop."""
+
+    def __init__(self, stream: Any, runner: asyncio.Runner) -> None:
+        self.stream = stream
+        self.runner = runner
+
+    def __iter__(self) -> Iterator[Any]:
+        async def step() -> Any:
+            awaitable = self.stream.__anext__()
+            return await awaitable
+
+        while True:
+            try:
+                yield self.runner.run(step())
+            except StopAsyncIteration:
+                return
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self.stream.__arrow_c_stream__(requested_schema)
+
+
+class AsyncQueryAdapter:
+    """An `AsyncQuery` run synchronously: awaitables are awaited, streams iterate through
+    `async for`, builder calls pass through (and must not be awaitables)."""
+
+    AWAITED = {"results", "foreach", "to_arrow", "to_pandas", "to_polars"}
+    STREAMS = {"records", "arrow_batches"}
+
+    def __init__(self, inner: Any, runner: asyncio.Runner) -> None:
+        self.__dict__["inner"] = inner
+        self.__dict__["runner"] = runner
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if name in self.AWAITED:
+
+                async def run() -> Any:
+                    awaitable = attr(*args, **kwargs)
+                    assert hasattr(awaitable, "__await__"), f"AsyncQuery.{name}() is not awaitable"
+                    return await awaitable
+
+                return self.runner.run(run())
+            result = attr(*args, **kwargs)
+            if name in self.STREAMS:
+                return AsyncStreamAdapter(result, self.runner)
+            return self if result is self.inner else result
+
+        return call
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.inner, name, value)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(AsyncStreamAdapter(self.inner.__aiter__(), self.runner))
+
+
+def make_query(client: Any, ns: str, set_name: str | None) -> Any:
+    if getattr(client, "is_async", False):
+        return AsyncQueryAdapter(client.inner.query(ns, set_name), client._runner)
+    return client.query(ns, set_name)
+
+
+@pytest.fixture
+def q(client: Any, ns: str, set_name: str) -> Any:
+    """`q()` -> a fresh query of the test's set on the client under test."""
+    return lambda: make_query(client, ns, set_name)
+
+
+@pytest.fixture
+def people(client: Any, keys: Any) -> list[tuple[str, str, Any]]:
+    made = keys.many(20, "p")
+    for i, key in enumerate(made):
+        client.put(
+            key,
+            {
+                "age": i,
+                "name": f"n{i % 5}",
+                "tags": [f"t{i % 3}", "all"],
+                "attrs": {f"k{i % 4}": i},
+                "blob": bytes([i % 2]),
+            },
+        )
+    return made
+
+
+@pytest.fixture
+def index(cleaner: aerospike.Client, ns: str) -> Iterator[Any]:
+    """`index(kind, set, bin, *extra)` creates an index and removes it after the test."""
+    made: list[str] = []
+
+    def create(method: str, set_name: str, bin_name: str, *extra: Any) -> str:
+        name = f"ix_{uuid.uuid4().hex[:10]}"
+        if extra:
+            getattr(cleaner, method)(ns, set_name, bin_name, *extra, name)
+        else:
+            getattr(cleaner, method)(ns, set_name, bin_name, name)
+        made.append(name)
+        return name
+
+    yield create
+    for name in made:
+        try:
+            cleaner.index_remove(ns, name)
+        except aerospike.AerospikeError:
+            pass
+
+
+def ages(records: list[Any]) -> list[int]:
+    return sorted(r.bins["age"] for r in records)
+
+
+# --- scans -------------------------------------------------------------------------------------
+
+
+def test_scan_returns_every_record_of_the_set(q: Any, people: list[Any]) -> None:
+    records = q().results()
+    assert ages(records) == list(range(20))
+    key, meta, bins = records[0]
+    assert key.namespace == "test" and len(key.digest) == 20 and meta.gen == 1
+    assert set(bins) == {"age", "name", "tags", "attrs", "blob"}
+
+
+def test_iteration_and_foreach(q: Any, people: list[Any]) -> None:
+    assert ages(list(q())) == list(range(20))
+    seen: list[int] = []
+    q().foreach(lambda r: seen.append(r.bins["age"]))
+    assert sorted(seen) == list(range(20))
+
+
+def test_foreach_returning_false_stops(q: Any, people: list[Any]) -> None:
+    seen: list[int] = []
+
+    def cb(record: Any) -> bool:
+        seen.append(record.bins["age"])
+        return len(seen) < 3
+
+    q().foreach(cb)
+    assert len(seen) == 3
+
+
+def test_foreach_callback_runs_on_the_callers_thread(q: Any, people: list[Any]) -> None:
+    import threading
+
+    threads = set()
+    q().foreach(lambda r: threads.add(threading.get_ident()))
+    assert threads == {threading.get_ident()}
+
+
+def test_select_and_no_bins(q: Any, people: list[Any]) -> None:
+    records = q().select("age", "name").results()
+    assert all(set(r.bins) == {"age", "name"} for r in records)
+    query = q()
+    query.no_bins = True
+    records = query.results()
+    assert len(records) == 20 and all(not r.bins for r in records)
+
+
+def test_max_records_and_records_per_second(q: Any, people: list[Any]) -> None:
+    query = q()
+    query.max_records = 5
+    assert len(query.results()) == 5
+    query = q()
+    query.records_per_second = 1000
+    assert len(query.results()) == 20
+
+
+def test_filter_expression(q: Any, people: list[Any]) -> None:
+    expr = exp.ge(exp.int_bin("age"), exp.int_val(15))
+    assert ages(q().results(policy={"filter_expression": expr})) == [15, 16, 17, 18, 19]
+
+
+def test_namespace_scan_includes_the_set(client: Any, ns: str, people: list[Any], set_name: str) -> None:
+    query = make_query(client, ns, None)
+    query.select("age")
+    policy = {"filter_expression": exp.eq(exp.set_name(), exp.string_val(set_name))}
+    records = [r for r in query.results(policy=policy) if r.key.set == set_name]
+    assert ages(records) == list(range(20))
+
+
+# --- predicates --------------------------------------------------------------------------------
+
+
+def test_equals_and_between_on_integer_index(q: Any, people: list[Any], index: Any, set_name: str) -> None:
+    index("index_integer_create", set_name, "age")
+    assert ages(q().where(p.equals("age", 7)).results()) == [7]
+    assert ages(q().where(p.between("age", 3, 6)).results()) == [3, 4, 5, 6]
+
+
+def test_equals_on_string_and_blob_index(q: Any, people: list[Any], index: Any, set_name: str) -> None:
+    index("index_string_create", set_name, "name")
+    assert ages(q().where(p.equals("name", "n2")).results()) == [2, 7, 12, 17]
+    index("index_blob_create", set_name, "blob")
+    assert ages(q().where(p.equals("blob", b"\x01")).results()) == list(range(1, 20, 2))
+
+
+def test_contains_on_list_map_keys_and_map_values(q: Any, people: list[Any], index: Any, set_name: str) -> None:
+    index("index_list_create", set_name, "tags", aerospike.INDEX_STRING)
+    assert ages(q().where(p.contains("tags", aerospike.INDEX_TYPE_LIST, "t1")).results()) == list(range(1, 20, 3))
+    index("index_map_keys_create", set_name, "attrs", aerospike.INDEX_STRING)
+    assert ages(q().where(p.contains("attrs", aerospike.INDEX_TYPE_MAPKEYS, "k3")).results()) == [3, 7, 11, 15, 19]
+    index("index_map_values_create", set_name, "attrs", aerospike.INDEX_NUMERIC)
+    assert ages(q().where(p.contains("attrs", aerospike.INDEX_TYPE_MAPVALUES, 9)).results()) == [9]
+    assert ages(q().where(p.range("attrs", aerospike.INDEX_TYPE_MAPVALUES, 17, 30)).results()) == [17, 18, 19]
+
+
+def test_geo_predicates(client: Any, q: Any, keys: Any, index: Any, set_name: str) -> None:
+    points = {"a": (103.85, 1.29), "b": (103.95, 1.35), "c": (-122.4, 37.77)}
+    for name, (lng, lat) in points.items():
+        client.put(keys(name), {"loc": aerospike.GeoJSON({"type": "Point", "coordinates": [lng, lat]}), "name": name})
+    region = aerospike.GeoJSON(
+        {"type": "Polygon", "coordinates": [[[103.6, 1.1], [104.1, 1.1], [104.1, 1.5], [103.6, 1.5], [103.6, 1.1]]]}
+    )
+    client.put(keys("area"), {"area": region, "name": "area"})
+    index("index_geo2dsphere_create", set_name, "loc")
+    index("index_geo2dsphere_create", set_name, "area")
+
+    def names(predicate: Any) -> list[str]:
+        return sorted(r.bins["name"] for r in q().where(predicate).results())
+
+    assert names(p.geo_within_region("loc", region)) == ["a", "b"]
+    assert names(p.geo_within_geojson_region("loc", region.json)) == ["a", "b"]
+    assert names(p.geo_within_radius("loc", 103.85, 1.29, 2000.0)) == ["a"]
+    assert names(p.geo_contains_point("area", 103.9, 1.3)) == ["area"]
+    assert names(p.geo_contains_geojson_point("area", {"type": "Point", "coordinates": [0.0, 0.0]})) == []
+
+
+# --- partitions and pagination -----------------------------------------------------------------
+
+
+def test_partition_ranges_cover_the_set_once(q: Any, people: list[Any]) -> None:
+    seen: list[int] = []
+    for begin in range(0, 4096, 1024):
+        seen += ages(q().results(policy={"partition_filter": p.partition_filter_by_range(begin, 1024)}))
+    assert sorted(seen) == list(range(20))
+    digest_of_first = q().results()[0].key
+    pid = int.from_bytes(digest_of_first.digest[:2], "little") & 4095
+    one = q().results(policy={"partition_filter": p.partition_filter_by_id(pid)})
+    assert digest_of_first.digest in {r.key.digest for r in one}
+
+
+def test_paginate_resumes_exactly(q: Any, people: list[Any]) -> None:
+    query = q().paginate()
+    query.max_records = 6
+    pages = []
+    while not query.is_done():
+        page = query.results()
+        pages.append(page)
+        assert len(page) <= 6
+        assert len(pages) < 10
+    seen = [a for page in pages for a in ages(page)]
+    assert sorted(seen) == list(range(20))  # no record lost, none repeated
+
+
+def test_cursor_survives_pickling_and_resumes(q: Any, people: list[Any]) -> None:
+    stream = q().records(policy={"max_records": 8})
+    first = [r.bins["age"] for r in stream]
+    cursor = stream.partition_filter
+    assert cursor is not None and not cursor.done and len(first) == 8
+    restored = pickle.loads(pickle.dumps(cursor))
+    assert restored.to_dict() == cursor.to_dict()
+    rest = ages(q().results(policy={"partition_filter": restored}))
+    assert sorted(first + rest) == list(range(20))
+    again = ages(q().results(policy={"partition_filter": cursor.to_dict()}))
+    assert again == rest  # the handle itself never moved
+
+
+# --- Arrow -------------------------------------------------------------------------------------
+
+
+def test_arrow_batches_stream(q: Any, people: list[Any]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    batches = [pa.record_batch(b) for b in q().select("age", "name").arrow_batches(batch_size=6)]
+    assert [b.num_rows for b in batches] == [6, 6, 6, 2]
+    assert batches[0].schema.names == ["_result_code", "_gen", "_ttl", "age", "name"]
+    assert sorted(sum((b.column("age").to_pylist() for b in batches), [])) == list(range(20))
+
+
+def test_arrow_stream_capsule_is_taken_once(q: Any, people: list[Any]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    stream = q().arrow_batches(batch_size=7)
+    table = pa.RecordBatchReader.from_stream(stream).read_all()
+    assert table.num_rows == 20 and stream.closed
+    with pytest.raises(aerospike.ClientError, match="already consumed"):
+        stream.__arrow_c_stream__()
+
+
+def test_to_arrow_pandas_polars(q: Any, people: list[Any]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = q().select("age").to_arrow()
+    assert isinstance(table, pa.Table) and sorted(table.column("age").to_pylist()) == list(range(20))
+    frame = q().select("age").to_pandas()
+    assert sorted(frame["age"].tolist()) == list(range(20))
+    pl = pytest.importorskip("polars")
+    df = q().select("age", "name").to_polars()
+    assert isinstance(df, pl.DataFrame) and df.height == 20
+    assert pl.DataFrame(q().select("age").arrow_batches(batch_size=5)).height == 20
+
+
+def test_schema_fixes_types(q: Any, people: list[Any]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = q().select("age").to_arrow(schema=pa.schema([("age", pa.float64())]))
+    assert table.schema.field("age").type == pa.float64()
+
+
+def test_later_bins_are_not_dropped_silently(client: Any, q: Any, keys: Any) -> None:
+    """A bin first seen after the first batch fixed the schema raises, naming the bin."""
+    pytest.importorskip("pyarrow")
+    for i in range(10):
+        client.put(keys(f"r{i}"), {"a": i})
+    client.put(keys("late"), {"a": 99, "late": "x"})
+    order = [r.bins for r in q().results()]
+    stream = q().arrow_batches(batch_size=1)
+    if "late" in order[0]:
+        assert sum(b.num_rows for b in stream) == 11
+        return
+    with pytest.raises(ValueError, match="late"):
+        for _ in stream:
+            pass
+
+
+# --- bounded memory, cancellation --------------------------------------------------------------
+
+BIG = 200_000
+
+
+@pytest.fixture(scope="module")
+def big_set(server_hosts: list[tuple[str, int]]) -> Iterator[str]:
+    set_name = f"big_{uuid.uuid4().hex[:6]}"
+    c = aerospike.client({"hosts": list(server_hosts)}).connect()
+    chunk = 10_000
+    for start in range(0, BIG, chunk):
+        c.batch_write([(("test", set_name, i), {"i": i, "pad": "x" * 40}) for i in range(start, start + chunk)])
+    yield set_name
+    c.truncate("test", set_name)
+    c.close()
+
+
+def test_streaming_memory_is_bounded_by_the_batch_size(client: Any, big_set: str) -> None:
+    pa = pytest.importorskip("pyarrow")
+    gc.collect()
+    tracemalloc.start()
+    rows = 0
+    peak_live = 0
+    stream = make_query(client, "test", big_set).arrow_batches(batch_size=1000)
+    for batch in stream:
+        rb = pa.record_batch(batch)
+        rows += rb.num_rows
+        del rb
+        peak_live = max(peak_live, aerospike._native._live_arrow_batches())
+        del batch
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert rows == BIG
+    assert stream.peak_rows <= 1000
+    assert peak_live <= 2
+    assert peak < 8 * 1024 * 1024, f"Python-side peak {peak} bytes"
+
+
+def test_breaking_out_stops_the_query_and_keeps_a_cursor(client: Any, big_set: str) -> None:
+    stream = make_query(client, "test", big_set).arrow_batches(batch_size=500)
+    taken = 0
+    for batch in stream:
+        taken += batch.num_rows
+        if taken >= 1000:
+            break
+    stream.close()
+    assert stream.closed
+    cursor = stream.partition_filter
+    assert cursor is not None and not cursor.done
+    rest = make_query(client, "test", big_set).select("i").records(policy={"partition_filter": cursor})
+    remaining = sum(1 for _ in rest)
+    assert BIG - taken <= remaining <= BIG - taken + 64 * 8  # nothing lost; a bounded re-read
+
+
+def test_keyboard_interrupt_in_callback_stops_the_query(client: Any, big_set: str, is_async: bool) -> None:
+    seen = 0
+    interrupt = RuntimeError if is_async else KeyboardInterrupt  # asyncio.Runner owns Ctrl-C
+
+    def cb(record: Any) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == 100:
+            raise interrupt
+
+    with pytest.raises(interrupt):
+        make_query(client, "test", big_set).foreach(cb)
+    assert seen == 100
+
+
+def test_dropping_a_stream_closes_it(client: Any, big_set: str) -> None:
+    stream = make_query(client, "test", big_set).records()
+    first = next(iter(stream))
+    assert first.bins["pad"] == "x" * 40
+    del stream
+    gc.collect()
+    # the client still works and a new scan starts from scratch
+    query = make_query(client, "test", big_set)
+    query.max_records = 10
+    assert len(query.results()) == 10
+
+
+def test_progress_without_tqdm_is_silent(q: Any, people: list[Any]) -> None:
+    assert len(q().results(progress=True)) == 20
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_bad_input_raises_before_sending(q: Any) -> None:
+    with pytest.raises(TypeError):
+        q().where(("nonsense",))
+    with pytest.raises(TypeError):
+        q().where(p.equals("age", 1.5))
+    with pytest.raises(ValueError):
+        p.contains("tags", 9, "x")
+    with pytest.raises(aerospike.ParamError):
+        q().where(p.between("age", 5, 1))
+    with pytest.raises(aerospike.ParamError):
+        q().where(p.geo_within_radius("loc", 500.0, 1.0, 10.0))
+    with pytest.raises(aerospike.ParamError):
+        q().results(policy={"no_such_key": 1})
+    with pytest.raises(aerospike.ParamError):
+        q().arrow_batches(batch_size=0)
+    with pytest.raises(aerospike.ParamError):
+        q().select("a" * 16)
+    with pytest.raises(TypeError):
+        q().results(policy={"partition_filter": 3})
+    with pytest.raises(aerospike.ParamError):
+        p.partition_filter_by_range(4000, 200)
+    with pytest.raises(aerospike.ParamError):
+        q().max_records = -1
+
+
+def test_query_without_index_raises_index_not_found(q: Any, people: list[Any]) -> None:
+    with pytest.raises(aerospike.AerospikeIndexError):
+        q().where(p.equals("name", "n1")).results()
+
+
+def test_async_query_is_native_async(client: Any, is_async: bool, ns: str, set_name: str, people: list[Any]) -> None:
+    if not is_async:
+        pytest.skip("AsyncQuery only")
+    query = client.inner.query(ns, set_name)
+    assert type(query).__name__ == "AsyncQuery"
+
+    async def run() -> tuple[int, int]:
+        aw = query.results()
+        assert asyncio.isfuture(aw) or hasattr(aw, "__await__")
+        n = len(await aw)
+        count = 0
+        async for batch in query.arrow_batches(batch_size=8):
+            count += batch.num_rows
+        return n, count
+
+    assert client._runner.run(run()) == (20, 20)
