@@ -151,14 +151,6 @@ macro_rules! index_methods {
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
-            /// Drops the index `index_name` of `namespace` (`IndexNotFound` if there is none).
-            #[pyo3(signature = (namespace, index_name, policy=None))]
-            fn index_remove<'py>(&self, py: Python<'py>, namespace: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let (namespace, name) = remove_args(namespace, index_name)?;
-                let policy = admin_policy(policy)?;
-                $run(py, index::remove(client(&self.conn)?, policy, namespace, name))
-            }
-
             /// Removes every record of `set` (of the namespace when `set` is None) last updated
             /// before `nanos` (nanoseconds since the Unix epoch; 0: now).
             #[pyo3(signature = (namespace, set, nanos=0, policy=None))]
@@ -169,6 +161,48 @@ macro_rules! index_methods {
             }
         }
     };
+}
+
+pyo3::import_exception!(aerospike_py.exception, IndexNotFound);
+
+/// The answer of `index_remove`: None, or `IndexNotFound` when there was no such index.
+struct Removal(Result<(), String>);
+
+impl<'py> IntoPyObject<'py> for Removal {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.0 {
+            Ok(()) => Ok(py.None().into_bound(py)),
+            Err(message) => Err(PyErr::new::<IndexNotFound, _>((message, 201, false, None::<String>))),
+        }
+    }
+}
+
+#[pymethods]
+impl PyClient {
+    /// Drops the index `index_name` of `namespace` (`IndexNotFound` if there is none).
+    #[pyo3(signature = (namespace, index_name, policy=None))]
+    fn index_remove(&self, py: Python<'_>, namespace: &str, index_name: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let (namespace, name) = remove_args(namespace, index_name)?;
+        let policy = admin_policy(policy)?;
+        let removal = wait(py, index::remove(client(&self.conn)?, policy, namespace, name))?;
+        Removal(removal).into_pyobject(py).map(drop)
+    }
+}
+
+#[pymethods]
+impl PyAsyncClient {
+    /// Awaitable: drops the index `index_name` of `namespace` (`IndexNotFound` if there is none).
+    #[pyo3(signature = (namespace, index_name, policy=None))]
+    fn index_remove<'py>(&self, py: Python<'py>, namespace: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let (namespace, name) = remove_args(namespace, index_name)?;
+        let policy = admin_policy(policy)?;
+        let fut = index::remove(client(&self.conn)?, policy, namespace, name);
+        spawn(py, async move { Ok(Removal(fut.await?)) })
+    }
 }
 
 fn client(conn: &Connection) -> PyResult<std::sync::Arc<aerospike::Client>> {

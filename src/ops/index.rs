@@ -48,10 +48,17 @@ pub(crate) async fn create(client: Arc<aerospike::Client>, spec: IndexSpec) -> R
     }
 }
 
-/// Drops the index `name` of `namespace`.
-pub(crate) async fn remove(client: Arc<aerospike::Client>, policy: AdminPolicy, namespace: String, name: String) -> Result<(), AsError> {
+/// Drops the index `name` of `namespace`. Servers answer `ok` to dropping an index that does not
+/// exist, so the index is looked up first (`sindex-exists`): the answer is `Err(message)` when
+/// there was none. A server without `sindex-exists` just drops.
+pub(crate) async fn remove(client: Arc<aerospike::Client>, policy: AdminPolicy, namespace: String, name: String) -> Result<Result<(), String>, AsError> {
+    let exists = format!("sindex-exists:namespace={namespace};indexname={name}");
+    let answer = crate::ops::info::random_node(client.clone(), exists, policy.clone()).await?;
+    if answer.trim() == "false" {
+        return Ok(Err(format!("index {name:?} does not exist in namespace {namespace:?}")));
+    }
     client.drop_index(&policy, &namespace, "", &name).await?;
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Removes the records of a set (or of the namespace when `set` is empty) last updated before
