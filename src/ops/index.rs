@@ -53,7 +53,7 @@ pub(crate) async fn create(client: Arc<aerospike::Client>, spec: IndexSpec) -> R
 /// there was none. A server without `sindex-exists` just drops.
 pub(crate) async fn remove(client: Arc<aerospike::Client>, policy: AdminPolicy, namespace: String, name: String) -> Result<Result<(), String>, AsError> {
     let exists = format!("sindex-exists:namespace={namespace};indexname={name}");
-    let answer = crate::ops::info::random_node(client.clone(), exists, policy.clone()).await?;
+    let answer = crate::ops::info::random_node(client.clone(), exists, policy).await?;
     if answer.trim() == "false" {
         return Ok(Err(format!("index {name:?} does not exist in namespace {namespace:?}")));
     }
