@@ -331,7 +331,7 @@ macro_rules! builder_methods {
             }
 
             /// The records as a stream of Arrow record batches of `batch_size` rows.
-            #[pyo3(signature = (batch_size=DEFAULT_BATCH_SIZE, policy=None, schema=None, meta_columns=true, progress=false))]
+            #[pyo3(signature = (batch_size=65_536, policy=None, schema=None, meta_columns=true, progress=false))]
             fn arrow_batches(
                 &self,
                 py: Python<'_>,

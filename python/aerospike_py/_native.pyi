@@ -26,6 +26,7 @@ __all__ = [
     "PartitionFilter",
     "Query",
     "RecordStream",
+    "_live_arrow_batches",
     "build_profile",
 ]
 
