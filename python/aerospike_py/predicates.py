@@ -11,6 +11,24 @@ Predicate(kind='equals', bin='age', index_type=0, args=(30,), ctx=None)
 (18, 65)
 >>> p.contains("tags", aerospike.INDEX_TYPE_LIST, "python").index_type
 1
+
+A query through an index, then a scan paginated with a cursor:
+
+>>> for i in [0, 1, 2, 3, 4]:
+...     client.put(("test", "doc_pred", i), {"age": 20 + i})
+>>> client.index_integer_create("test", "doc_pred", "age", "doc_pred_age")
+>>> query = client.query("test", "doc_pred").where(p.between("age", 21, 23))
+>>> sorted(r.bins["age"] for r in query.results())
+[21, 22, 23]
+>>> scan = client.query("test", "doc_pred").paginate()
+>>> scan.max_records = 2
+>>> pages = []
+>>> while not scan.is_done():
+...     pages.append(len(scan.results()))
+>>> sum(pages)
+5
+>>> client.index_remove("test", "doc_pred_age")
+>>> client.truncate("test", "doc_pred")
 """
 
 from __future__ import annotations
