@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import pickle
+import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
@@ -399,6 +400,37 @@ def test_breaking_out_stops_the_query_and_keeps_a_cursor(client: Any, big_set: s
     rest = make_query(client, "test", big_set).select("i").arrow_batches(batch_size=20_000, policy={"partition_filter": cursor})
     remaining = sum(b.num_rows for b in rest)
     assert BIG - taken <= remaining <= BIG - taken + 64 * 8  # nothing lost; a bounded re-read
+
+
+def long_queries_active(client: Any) -> int | None:
+    for part in client.info_random_node("statistics").split(";"):
+        if part.startswith("long_queries_active="):
+            return int(part.split("=", 1)[1])
+    return None
+
+
+def wait_until_idle(client: Any) -> int | None:
+    for _ in range(100):
+        active = long_queries_active(client)
+        if not active:
+            return active
+        time.sleep(0.02)
+    return long_queries_active(client)
+
+
+@pytest.mark.parametrize("how", ["close", "drop"])
+def test_stopping_a_stream_stops_the_server_side_scan(client: Any, big_set: str, how: str) -> None:
+    if long_queries_active(client) is None:
+        pytest.skip("this server does not report long_queries_active")
+    stream = make_query(client, "test", big_set).arrow_batches(batch_size=100)
+    next(iter(stream))
+    assert long_queries_active(client) >= 1  # the scan is running on the server
+    if how == "close":
+        stream.close()
+    else:
+        del stream
+        gc.collect()
+    assert wait_until_idle(client) == 0
 
 
 def test_keyboard_interrupt_in_callback_stops_the_query(client: Any, big_set: str, is_async: bool) -> None:
