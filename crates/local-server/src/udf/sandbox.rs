@@ -120,7 +120,23 @@ do
     return ok, ...
   end
   pcall = function(f, ...) return check(raw_pcall(f, ...)) end
-  xpcall = function(f, h, ...) return check(raw_xpcall(f, h, ...)) end
+  -- A message handler runs with hooks off while an error raised by the hook unwinds: once
+  -- the deadline has passed, the user's handler is skipped.
+  xpcall = function(f, h, ...)
+    local function handler(e)
+      if timed_out() then return e end
+      return h(e)
+    end
+    return check(raw_xpcall(f, handler, ...))
+  end
+  -- Finalizers also run with hooks off: a UDF may not set one.
+  local raw_setmetatable, raw_rawget = setmetatable, rawget
+  setmetatable = function(t, mt)
+    if type(mt) == 'table' and raw_rawget(mt, '__gc') ~= nil then
+      error('__gc metamethods are not allowed', 2)
+    end
+    return raw_setmetatable(t, mt)
+  end
   coroutine.resume = function(co, ...) return check(co_resume(co, ...)) end
   local raw_load = load
   load = function(chunk, name, _, env) return raw_load(chunk, name, 't', env) end
