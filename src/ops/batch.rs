@@ -1,7 +1,6 @@
 //! Batch commands: read, operate, remove and write of many records in one call. The request is
-//! parsed with the GIL held; the batch runs on the shared runtime, split into concurrent
-//! sub-batches when it is big (the server works one batch request per thread, so concurrent
-//! sub-batches use more of it), and answers one `BatchRow` per key, in request order.
+//! parsed with the GIL held; the batch runs on the shared runtime, split into sub-batches run a
+//! few at a time when it is big, and answers one `BatchRow` per key, in request order.
 
 use std::sync::Arc;
 
@@ -21,10 +20,14 @@ use crate::policy::{batch_policy, optional_dict, BatchPolicies};
 
 /// The result code of a row the server never answered (the crate leaves it unset).
 const NO_RESPONSE: i32 = -15;
-/// Batches at least this big are split into concurrent sub-batches.
-const SPLIT_MIN_KEYS: usize = 8192;
-/// How many sub-batches a big batch is split into.
-const SPLIT_WAYS: usize = 8;
+/// Big batches go as sub-batches of this many keys: a server works one batch request on one
+/// thread, so several smaller requests in flight keep more of it busy (and the client parses
+/// one answer while the server works on the next). Measured against the local server, 100k
+/// keys: one request 0.60 s; sub-batches of 2.5k-5k keys, 2-4 in flight, 0.42-0.46 s; 8 in
+/// flight of 12.5k, 0.68 s.
+const SUB_BATCH_KEYS: usize = 4096;
+/// Sub-batches in flight at once.
+const SUB_BATCHES_IN_FLIGHT: usize = 4;
 
 /// One key's outcome.
 pub(crate) struct BatchRow {
@@ -159,40 +162,44 @@ fn write_row(item: &Bound<'_, PyAny>, base: &BatchWritePolicy) -> PyResult<Batch
 /// Runs the batch and answers one row per key, in request order.
 pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<Vec<BatchRow>, AsError> {
     let BatchRequest { policy, mut ops, .. } = req;
-    if ops.is_empty() {
-        return Ok(Vec::new());
-    }
-    if ops.len() < SPLIT_MIN_KEYS {
-        client.batch(&policy, &mut ops).await?;
+    if ops.len() <= SUB_BATCH_KEYS {
+        if !ops.is_empty() {
+            client.batch(&policy, &mut ops).await?;
+        }
         return Ok(ops.into_iter().map(row).collect());
     }
-    let chunk = ops.len().div_ceil(SPLIT_WAYS);
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut part = 0;
+    let mut pending: Vec<Vec<BatchOperation>> = Vec::with_capacity(ops.len().div_ceil(SUB_BATCH_KEYS));
     while !ops.is_empty() {
-        let rest = ops.split_off(chunk.min(ops.len()));
-        let mut mine = std::mem::replace(&mut ops, rest);
-        let (client, policy) = (client.clone(), policy.clone());
-        tasks.spawn(async move {
-            let outcome = client.batch(&policy, &mut mine).await;
-            (part, outcome, mine)
-        });
-        part += 1;
+        let rest = ops.split_off(SUB_BATCH_KEYS.min(ops.len()));
+        pending.push(std::mem::replace(&mut ops, rest));
     }
-    let mut parts: Vec<(usize, Vec<BatchOperation>)> = Vec::with_capacity(part);
+    let parts = pending.len();
+    let mut done: Vec<Option<Vec<BatchOperation>>> = (0..parts).map(|_| None).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut next = pending.into_iter().enumerate();
     let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        let (index, outcome, done) = joined.map_err(|e| AsError::Client(format!("a batch task failed: {e}")))?;
+    loop {
+        while tasks.len() < SUB_BATCHES_IN_FLIGHT {
+            let Some((index, mut chunk)) = next.next() else { break };
+            let (client, policy) = (client.clone(), policy.clone());
+            tasks.spawn(async move {
+                let outcome = client.batch(&policy, &mut chunk).await;
+                (index, outcome, chunk)
+            });
+        }
+        let Some(joined) = tasks.join_next().await else { break };
+        let (index, outcome, chunk) = joined.map_err(|e| AsError::Client(format!("a batch task failed: {e}")))?;
         if let Err(e) = outcome {
             first_error.get_or_insert(e);
         }
-        parts.push((index, done));
+        if let Some(slot) = done.get_mut(index) {
+            *slot = Some(chunk);
+        }
     }
     if let Some(e) = first_error {
         return Err(e.into());
     }
-    parts.sort_by_key(|(index, _)| *index);
-    Ok(parts.into_iter().flat_map(|(_, done)| done).map(row).collect())
+    Ok(done.into_iter().flatten().flatten().map(row).collect())
 }
 
 fn row(mut op: BatchOperation) -> BatchRow {
