@@ -111,11 +111,15 @@ fn transpose<'a>(rows: &[Row<'a>], selected: Option<&[String]>) -> (Vec<String>,
         }
     }
     let mut values: Vec<Vec<Option<&'a Value>>> = vec![vec![None; rows.len()]; names.len()];
+    // Records of one set mostly list their bins in the same order: remember the column of each
+    // position in the last record and check the name there before hashing it.
+    let mut column_at: Vec<Option<usize>> = Vec::new();
     for (row_index, row) in rows.iter().enumerate() {
         let Some(bins) = row.bins else { continue };
-        for (name, value) in bins {
-            let column = match index.get(name.as_str()) {
-                Some(&c) => c,
+        for (position, (name, value)) in bins.iter().enumerate() {
+            let remembered = column_at.get(position).copied().flatten().filter(|c| names.get(*c).is_some_and(|n| n == name));
+            let column = match remembered.or_else(|| index.get(name.as_str()).copied()) {
+                Some(c) => c,
                 None if selected.is_some() => continue,
                 None => {
                     index.insert(name.as_str(), names.len());
@@ -124,6 +128,10 @@ fn transpose<'a>(rows: &[Row<'a>], selected: Option<&[String]>) -> (Vec<String>,
                     names.len() - 1
                 }
             };
+            if column_at.len() <= position {
+                column_at.resize(position + 1, None);
+            }
+            column_at[position] = Some(column);
             if let Some(slot) = values.get_mut(column).and_then(|c| c.get_mut(row_index)) {
                 *slot = Some(value);
             }

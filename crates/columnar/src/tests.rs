@@ -181,3 +181,21 @@ fn arrow_rows_become_records_and_nulls_write_no_bin() -> Result<(), ColumnarErro
     assert!(crate::from_arrow::records(&batch, "missing", &[]).is_err());
     Ok(())
 }
+
+#[test]
+fn bins_in_different_orders_land_in_their_own_columns() -> Result<(), ColumnarError> {
+    let keys: Vec<Value> = (0..4).map(Value::Int).collect();
+    let b0 = bins(&[("a", Value::Int(1)), ("b", Value::Int(10))]);
+    let b1 = bins(&[("b", Value::Int(20)), ("a", Value::Int(2))]);
+    let b2 = bins(&[("a", Value::Int(3)), ("c", Value::Int(300))]);
+    let b3 = bins(&[("c", Value::Int(400))]);
+    let rows = [row(&keys[0], Some(&b0)), row(&keys[1], Some(&b1)), row(&keys[2], Some(&b2)), row(&keys[3], Some(&b3))];
+    let batch = build(&rows, &Options { meta_columns: false, ..Options::default() })?;
+    let column = |name: &str| -> Vec<Option<i64>> {
+        batch.column_by_name(name).map(|c| c.as_primitive::<Int64Type>().iter().collect()).unwrap_or_default()
+    };
+    assert_eq!(column("a"), [Some(1), Some(2), Some(3), None]);
+    assert_eq!(column("b"), [Some(10), Some(20), None, None]);
+    assert_eq!(column("c"), [None, None, Some(300), Some(400)]);
+    Ok(())
+}
