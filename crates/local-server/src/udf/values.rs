@@ -27,7 +27,8 @@ pub const CONTAINER_BUDGET: i64 = 256 * 1024 * 1024;
 /// Charges `bytes` of container growth, failing once the budget is spent.
 pub fn charge(lua: &Lua, bytes: usize) -> mlua::Result<()> {
     if let Some(b) = lua.app_data_ref::<Budget>() {
-        let left = b.0.fetch_sub(bytes as i64, Ordering::Relaxed) - bytes as i64;
+        let n = i64::try_from(bytes).unwrap_or(i64::MAX);
+        let left = b.0.fetch_sub(n, Ordering::Relaxed).saturating_sub(n);
         if left < 0 {
             return Err(mlua::Error::RuntimeError("not enough memory".into()));
         }
@@ -168,7 +169,7 @@ impl UserData for LList {
 /// `as_arraylist_set`: past the end, the gap fills with nil.
 pub fn list_set(lua: &Lua, items: &mut Vec<LuaValue>, at: usize, v: LuaValue) -> mlua::Result<()> {
     if at >= items.len() {
-        charge(lua, (at + 1 - items.len()) * SLOT)?;
+        charge(lua, (at - items.len()).saturating_add(1).saturating_mul(SLOT))?;
         items.resize(at + 1, LuaValue::Nil);
     }
     items[at] = v;
@@ -363,7 +364,13 @@ pub fn from_lua(v: &LuaValue) -> mlua::Result<Option<Value>> {
         LuaValue::String(s) => Value::Str(s.as_bytes().to_vec()),
         LuaValue::UserData(ud) => {
             if let Ok(b) = ud.borrow::<LBytes>() {
-                Value::Blob(if b.ptype == particle::HLL { particle::BLOB } else { b.ptype }, b.data.clone())
+                match b.ptype {
+                    particle::HLL => Value::Hll(b.data.clone()),
+                    t if t == particle::BLOB || (particle::JAVA_BLOB..=particle::ERLANG_BLOB).contains(&t) => {
+                        Value::Blob(t, b.data.clone())
+                    }
+                    _ => Value::Blob(particle::BLOB, b.data.clone()),
+                }
             } else if let Ok(g) = ud.borrow::<LGeo>() {
                 Value::GeoJson(g.0.clone())
             } else if ud.is::<LList>() {
@@ -403,7 +410,7 @@ pub fn lua_to_mp(v: &LuaValue, depth: usize) -> mlua::Result<MpValue> {
 
 fn ud_to_mp(ud: &AnyUserData, depth: usize) -> mlua::Result<MpValue> {
     if let Ok(b) = ud.borrow::<LBytes>() {
-        let t = if b.ptype == particle::HLL { RAW_BLOB } else { b.ptype };
+        let t = if (particle::JAVA_BLOB..=particle::ERLANG_BLOB).contains(&b.ptype) { b.ptype } else { RAW_BLOB };
         return Ok(typed(t, &b.data, true));
     }
     if let Ok(g) = ud.borrow::<LGeo>() {
