@@ -125,7 +125,7 @@ fn forbidden(msg: &Message<'_>) -> bool {
 
 /// Answers one record UDF message.
 pub fn apply(store: &Store, t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
-    apply_as(store, t, msg, false)
+    super::blocking(|| apply_as(store, t, msg, false))
 }
 
 /// `internal`: a background job's UDF, which never creates a record (a missing one answers 2).

@@ -29,6 +29,15 @@ pub use registry::Registry;
 
 use crate::storage::{Digest, Partition, Record};
 
+/// Runs Lua that may take up to its deadline: on the server's multi-threaded runtime the
+/// worker hands its other tasks (tending, info, other connections) to another thread first.
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// Stores a record a UDF wrote (the storage mutation path: re-indexes it).
 pub(crate) fn store_write(part: &mut Partition, d: &Digest, rec: Record) {
     part.put(*d, rec);

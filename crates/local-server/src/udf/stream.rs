@@ -90,7 +90,8 @@ impl AggregationSink {
             }
         }
         let Some(sb) = self.sandbox.as_ref() else { return Ok(()) };
-        match run_stream(sb, &self.call, records, timeout_of_ms(self.timeout_ms)) {
+        let timeout = timeout_of_ms(self.timeout_ms);
+        match super::blocking(|| run_stream(sb, &self.call, records, timeout)) {
             Ok(values) => {
                 for v in values {
                     let mut r = ResponseBuilder::new(rc::OK, 0, 0);
