@@ -33,7 +33,7 @@ pub fn select_partition(q: &Query, part: &PartReq, limit: u64) -> Vec<(Digest, R
                 .filter(|(_, r)| q.set.as_deref().is_none_or(|s| r.set.as_slice() == s))
                 .map(|(d, _)| (*d, 1))
                 .collect();
-            ds.sort_by(|a, b| b.0.cmp(&a.0));
+            ds.sort_by_key(|x| std::cmp::Reverse(x.0));
             ds
         }
     };

@@ -127,7 +127,7 @@ impl PartitionIndex {
                 })
                 .collect(),
         };
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|x| std::cmp::Reverse(x.0));
         out
     }
 }
