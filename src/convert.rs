@@ -271,6 +271,20 @@ fn user_key_from_py(pk: &Bound<'_, PyAny>) -> PyResult<Value> {
     )))
 }
 
+/// The items of a list or tuple argument; anything else is a TypeError naming the argument.
+pub(crate) fn sequence<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if let Ok(list) = obj.cast::<PyList>() {
+        Ok(list.iter().collect())
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        Ok(tuple.iter().collect())
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "{what} must be a list, not {}",
+            obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        )))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Aerospike -> Python
 

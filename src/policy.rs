@@ -7,7 +7,7 @@ use aerospike::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 
 use crate::errors::param_error;
 
@@ -24,6 +24,9 @@ pub(crate) struct Defaults {
     pub operate: WritePolicy,
     pub remove: WritePolicy,
     pub batch: aerospike::BatchPolicy,
+    /// `config["lua"]["user_path"]`: where `udf_put` keeps the client's copy of each module,
+    /// which the final reduce of an aggregation loads (None: `default_lua_user_path()`).
+    pub lua_user_path: Option<std::path::PathBuf>,
 }
 
 /// Everything `client(config)` needs to connect.
@@ -197,12 +200,19 @@ pub(crate) fn expiration(value: &Bound<'_, PyAny>, client_default: Expiration) -
 
 /// Applies `meta={"ttl": .., "gen": ..}` to a write policy.
 pub(crate) fn apply_meta(policy: &mut WritePolicy, meta: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-    let Some(meta) = meta else { return Ok(()) };
+    match meta {
+        Some(meta) => meta_fields(meta, &mut policy.expiration, &mut policy.generation),
+        None => Ok(()),
+    }
+}
+
+/// The keys of a meta dict: `ttl` and `gen`.
+fn meta_fields(meta: &Bound<'_, PyDict>, expiration_: &mut Expiration, generation: &mut u32) -> PyResult<()> {
     for (key, value) in meta.iter() {
         let key = policy_key(&key, "meta")?;
         match key.as_str() {
-            "ttl" => policy.expiration = expiration(&value, policy.expiration)?,
-            "gen" => policy.generation = u32_value(&value, "gen")?,
+            "ttl" => *expiration_ = expiration(&value, *expiration_)?,
+            "gen" => *generation = u32_value(&value, "gen")?,
             _ => return Err(param_error(format!("unknown meta key {key:?}: meta takes \"ttl\" and \"gen\""))),
         }
     }
@@ -246,6 +256,7 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
             }
             "use_services_alternate" => out.policy.use_services_alternate = bool_value(&value, &key)?,
             "policies" => policies = optional_dict(Some(&value), "config[\"policies\"]")?,
+            "lua" => out.defaults.lua_user_path = lua_config(&value)?,
             "tls" => {
                 let enabled = optional_dict(Some(&value), "config[\"tls\"]")?
                     .is_some_and(|d| d.get_item("enable").ok().flatten().is_none_or(|v| v.is_truthy().unwrap_or(true)));
@@ -300,14 +311,7 @@ fn optional_string(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Stri
 
 /// `[(host, port), (host, port, tls_name), "host:port", ...]`.
 fn hosts(value: &Bound<'_, PyAny>) -> PyResult<Vec<Host>> {
-    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = value.cast::<PyList>() {
-        list.iter().collect()
-    } else if let Ok(tuple) = value.cast::<PyTuple>() {
-        tuple.iter().collect()
-    } else {
-        return Err(PyTypeError::new_err("config[\"hosts\"] must be a list of (host, port) tuples"));
-    };
-    items.iter().map(host).collect()
+    crate::convert::sequence(value, "config[\"hosts\"]")?.iter().map(host).collect()
 }
 
 fn host(item: &Bound<'_, PyAny>) -> PyResult<Host> {
@@ -411,15 +415,7 @@ pub(crate) fn batch_policy(defaults: &Defaults, dict: Option<&Bound<'_, PyDict>>
 
 /// `(key, bins, meta)` in `batch_write`: meta's `ttl` and `gen` for that record.
 pub(crate) fn apply_batch_write_meta(policy: &mut aerospike::BatchWritePolicy, meta: &Bound<'_, PyDict>) -> PyResult<()> {
-    for (key, value) in meta.iter() {
-        let key = policy_key(&key, "meta")?;
-        match key.as_str() {
-            "ttl" => policy.expiration = expiration(&value, policy.expiration)?,
-            "gen" => policy.generation = u32_value(&value, "gen")?,
-            _ => return Err(param_error(format!("unknown meta key {key:?}: meta takes \"ttl\" and \"gen\""))),
-        }
-    }
-    Ok(())
+    meta_fields(meta, &mut policy.expiration, &mut policy.generation)
 }
 
 fn send_key(value: i64) -> PyResult<bool> {
@@ -487,4 +483,63 @@ pub(crate) fn query_policy(base: &aerospike::QueryPolicy, dict: Option<&Bound<'_
         }
     }
     Ok(policy)
+}
+
+/// `config["lua"]`: `{"user_path": dir}` (the client's copies of UDF modules); `system_path` is
+/// accepted for the official client's configs and ignored (the system Lua is built in).
+fn lua_config(value: &Bound<'_, PyAny>) -> PyResult<Option<std::path::PathBuf>> {
+    let mut out = None;
+    if let Some(dict) = optional_dict(Some(value), "config[\"lua\"]")? {
+        for (key, value) in dict.iter() {
+            let key = policy_key(&key, "lua")?;
+            match key.as_str() {
+                "user_path" => out = optional_string(&value, "config[\"lua\"][\"user_path\"]")?.map(std::path::PathBuf::from),
+                "system_path" => {}
+                _ => return Err(param_error(format!("unknown config[\"lua\"] key {key:?}: it takes \"user_path\""))),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A batch UDF's policies: the batch-wide one and the per-record `BatchUdfPolicy`
+/// (`key`, `ttl`, `commit_level`, `durable_delete`; `filter_expression` goes to both).
+pub(crate) fn batch_udf_policy(defaults: &Defaults, dict: Option<&Bound<'_, PyDict>>) -> PyResult<(aerospike::BatchPolicy, aerospike::BatchUdfPolicy)> {
+    let mut batch = defaults.batch.clone();
+    let mut udf = aerospike::BatchUdfPolicy::default();
+    let Some(dict) = dict else { return Ok((batch, udf)) };
+    for (key, value) in dict.iter() {
+        let key = policy_key(&key, "batch_apply")?;
+        if apply_batch_udf_key(&mut udf, &key, &value)? {
+            continue;
+        }
+        if apply_base(&mut batch.base_policy, &key, &value)? {
+            if key == "filter_expression" {
+                udf.filter_expression = batch.base_policy.filter_expression.clone();
+            }
+            continue;
+        }
+        match key.as_str() {
+            "respond_all_keys" => batch.respond_all_keys = bool_value(&value, &key)?,
+            "allow_inline" => batch.allow_inline = bool_value(&value, &key)?,
+            "allow_inline_ssd" => batch.allow_inline_ssd = bool_value(&value, &key)?,
+            "concurrent" => {
+                batch.concurrency = if bool_value(&value, &key)? { aerospike::Concurrency::Parallel } else { aerospike::Concurrency::Sequential };
+            }
+            _ => return Err(unknown_key("batch_apply", &key)),
+        }
+    }
+    Ok((batch, udf))
+}
+
+/// A per-record key of a batch UDF (policy dict or `BatchUDFMeta`); false when not one of them.
+pub(crate) fn apply_batch_udf_key(policy: &mut aerospike::BatchUdfPolicy, key: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    match key {
+        "key" => policy.send_key = send_key(int_value(value, key)?)?,
+        "ttl" => policy.expiration = expiration(value, policy.expiration)?,
+        "commit_level" => policy.commit_level = commit_level(int_value(value, key)?)?,
+        "durable_delete" => policy.durable_delete = bool_value(value, key)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }

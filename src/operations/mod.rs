@@ -15,7 +15,7 @@ use aerospike::operations::{self as op, Operation};
 use aerospike::{Bin, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::PyDict;
 
 use crate::errors::param_error;
 use fields::Fields;
@@ -57,13 +57,7 @@ pub(crate) struct ParsedOps {
 }
 
 pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
-    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
-        list.iter().collect()
-    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
-        tuple.iter().collect()
-    } else {
-        return Err(PyTypeError::new_err("ops must be a list of operation dicts"));
-    };
+    let items = crate::convert::sequence(obj, "ops")?;
     if items.is_empty() {
         return Err(param_error("ops is empty: operate needs at least one operation"));
     }

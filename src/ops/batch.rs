@@ -9,10 +9,10 @@ use aerospike::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::connection::Connection;
-use crate::convert::{bins_from_py, key_from_py};
+use crate::convert::{bins_from_py, key_from_py, sequence};
 use crate::errors::{param_error, AsError};
 use crate::operations::ops_from_py;
 use crate::ops::kv::bin_names;
@@ -44,16 +44,6 @@ pub(crate) struct BatchRequest {
     selected: Option<Vec<String>>,
 }
 
-fn sequence<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    if let Ok(list) = obj.cast::<PyList>() {
-        Ok(list.iter().collect())
-    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
-        Ok(tuple.iter().collect())
-    } else {
-        Err(PyTypeError::new_err(format!("{what} must be a list")))
-    }
-}
-
 /// Keys of a batch, with the index of a bad one in the error.
 fn keys_from_py(keys: &Bound<'_, PyAny>) -> PyResult<Vec<Key>> {
     sequence(keys, "keys")?
@@ -63,7 +53,7 @@ fn keys_from_py(keys: &Bound<'_, PyAny>) -> PyResult<Vec<Key>> {
         .collect()
 }
 
-fn prefixed(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
+pub(crate) fn prefixed(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
     let message = format!("{where_}: {}", err.value(py));
     err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
 }
@@ -131,6 +121,11 @@ impl BatchRequest {
             ops.push(BatchOperation::write(&write, key, puts));
         }
         Ok(Self { policy: batch, ops, selected: None })
+    }
+
+    /// Rows built elsewhere (the UDF rows of `batch_apply`, see `ops::udf`).
+    pub(crate) fn from_ops(policy: BatchPolicy, ops: Vec<BatchOperation>) -> Self {
+        Self { policy, ops, selected: None }
     }
 
     pub(crate) fn selected(&self) -> Option<Vec<String>> {

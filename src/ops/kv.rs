@@ -6,10 +6,9 @@ use std::sync::Arc;
 use aerospike::{Bin, Bins, Key, ReadPolicy, ResultCode, Value, WritePolicy};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
 
 use crate::connection::Connection;
-use crate::convert::{bin_name_from_py, bins_from_py, key_from_py, value_from_py, Answer};
+use crate::convert::{bin_name_from_py, bins_from_py, key_from_py, sequence, value_from_py, Answer};
 use crate::errors::{param_error, AsError};
 use crate::operations::{ops_from_py, ParsedOps};
 use crate::policy::{apply_meta, expiration, optional_dict, read_policy, write_policy};
@@ -42,14 +41,7 @@ impl ReadRequest {
 
 /// A list or tuple of bin names.
 pub(crate) fn bin_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
-        list.iter().collect()
-    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
-        tuple.iter().collect()
-    } else {
-        return Err(PyTypeError::new_err("bin names must be given as a list of str"));
-    };
-    items.iter().map(bin_name_from_py).collect()
+    sequence(obj, "bin names")?.iter().map(bin_name_from_py).collect()
 }
 
 pub(crate) async fn get(client: Client, req: ReadRequest) -> Result<Answer, AsError> {

@@ -114,19 +114,22 @@ fn write_cell(column: &ArrayRef, row: usize, field: &FieldLayout, slot: &mut [u8
             return Err(layout_error(field, format!("is a sub-array but the column is {}", column.data_type())));
         };
         let list = column.as_list::<i32>();
-        let items = list.value(row);
-        if items.len() != field.count {
+        // Offsets into the child array, not `list.value(row)`: no slice is made per row.
+        let offsets = list.value_offsets();
+        let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+        if end - start != field.count {
             return Err(layout_error(
                 field,
-                format!("wants {} elements per row, but row {row} has a list of {}", field.count, items.len()),
+                format!("wants {} elements per row, but row {row} has a list of {}", field.count, end - start),
             ));
         }
+        let items = list.values();
         let size = field.scalar.size();
-        for i in 0..items.len() {
-            if items.is_null(i) {
+        for (i, item) in (start..end).enumerate() {
+            if items.is_null(item) {
                 return Err(layout_error(field, format!("row {row} has a nil inside its list")));
             }
-            write_scalar(&items, i, field, &mut slot[i * size..(i + 1) * size])?;
+            write_scalar(items, item, field, &mut slot[i * size..(i + 1) * size])?;
         }
         return Ok(true);
     }
