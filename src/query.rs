@@ -17,6 +17,7 @@ use crate::connection::Connection;
 use crate::convert::bin_name_from_py;
 use crate::errors::{client_error, param_error};
 use crate::ops::query::{CursorSink, Feed, QueryRequest};
+use crate::ops::udf::{AggregateRequest, UdfCall};
 use crate::policy::{optional_dict, query_policy};
 use crate::query_filter::{filter_from_py, PyPartitionFilter};
 use crate::query_stream::{record_to_py, table, Batcher, Progress, PyArrowBatchStream, PyRecordStream};
@@ -35,6 +36,9 @@ struct Spec {
     records_per_second: u32,
     no_bins: bool,
     paginate: bool,
+    /// `apply(module, function, args)`: a stream UDF for `results()` / `foreach()` / iteration,
+    /// or the record UDF of `execute_background()`.
+    udf: Option<UdfCall>,
 }
 
 /// What `Query` and `AsyncQuery` share: the target, the builder state and the cursor of a
@@ -150,6 +154,29 @@ impl QueryCore {
         statement.filter = spec.filter.clone();
         let sink = spec.paginate.then(|| self.cursor.clone());
         Ok((self.conn.client()?, QueryRequest { statement, policy, partitions }, sink))
+    }
+
+    pub(crate) fn set_udf(&self, call: UdfCall) -> PyResult<()> {
+        self.spec()?.udf = Some(call);
+        Ok(())
+    }
+
+    /// The aggregation to run instead of the plain query, when `apply()` was called.
+    pub(crate) fn aggregate(&self, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Option<(Arc<aerospike::Client>, AggregateRequest)>> {
+        let Some(call) = self.spec()?.udf.clone() else { return Ok(None) };
+        let (client, request, _) = self.request(policy)?;
+        Ok(Some((client, AggregateRequest::new(&self.conn, request.statement, request.policy, call))))
+    }
+
+    /// `execute_background()`: the statement and the record UDF `apply()` named.
+    pub(crate) fn background(&self) -> PyResult<(Arc<aerospike::Client>, Statement, UdfCall)> {
+        let call = self.spec()?.udf.clone().ok_or_else(|| param_error("execute_background() needs a UDF: call apply(module, function, args) first"))?;
+        let (client, request, _) = self.request(None)?;
+        Ok((client, request.statement, call))
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     fn feed(&self, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Feed> {
@@ -359,6 +386,9 @@ impl PyQuery {
     /// Every record, as a list of `Record(key, meta, bins)`.
     #[pyo3(signature = (policy=None, progress=false))]
     fn results<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, progress: bool) -> PyResult<Bound<'py, PyList>> {
+        if let Some((client, req)) = self.core.aggregate(policy)? {
+            return crate::methods::udf::aggregate_values(py, client, req);
+        }
         let feed = Arc::new(tokio::sync::Mutex::new(self.core.feed(policy)?));
         let mut bar = Progress::new(py, progress, &self.core.describe());
         let out = PyList::empty(py);
@@ -389,6 +419,14 @@ impl PyQuery {
         if !callback.is_callable() {
             return Err(PyTypeError::new_err("foreach takes a callable"));
         }
+        if let Some((client, req)) = self.core.aggregate(policy)? {
+            for value in crate::methods::udf::aggregate_values(py, client, req)?.iter() {
+                if callback.call1((value,))?.is(pyo3::types::PyBool::new(py, false)) {
+                    break;
+                }
+            }
+            return Ok(());
+        }
         let stream = self.core.records(py, policy, progress)?;
         while let Some(record) = stream.next_record(py)? {
             let answer = callback.call1((record_to_py(py, record)?,))?;
@@ -399,8 +437,11 @@ impl PyQuery {
         Ok(())
     }
 
-    fn __iter__(&self, py: Python<'_>) -> PyResult<PyRecordStream> {
-        self.core.records(py, None, false)
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((client, req)) = self.core.aggregate(None)? {
+            return Ok(crate::methods::udf::aggregate_values(py, client, req)?.try_iter()?.into_any());
+        }
+        Bound::new(py, self.core.records(py, None, false)?).map(Bound::into_any)
     }
 
     /// Every record as a pyarrow Table (built batch by batch, without the GIL).
@@ -441,6 +482,9 @@ impl PyAsyncQuery {
             let stream = self.core.records(py, policy, false)?;
             return python_helper(py, "results")?.call1((stream, self.core.describe()));
         }
+        if let Some((client, req)) = self.core.aggregate(policy)? {
+            return crate::methods::udf::aggregate_awaitable(py, client, req);
+        }
         let (client, request, sink) = self.core.request(policy)?;
         spawn(py, async move {
             let records = crate::ops::query::results(client, request, sink).await?;
@@ -455,13 +499,21 @@ impl PyAsyncQuery {
         if !callback.is_callable() {
             return Err(PyTypeError::new_err("foreach takes a callable"));
         }
+        if let Some((client, req)) = self.core.aggregate(policy)? {
+            let values = crate::methods::udf::aggregate_awaitable(py, client, req)?;
+            return py.import("aerospike_py._udf")?.getattr("foreach_values")?.call1((values, callback));
+        }
         let stream = self.core.records(py, policy, false)?;
         let desc = progress.then(|| self.core.describe());
         python_helper(py, "foreach")?.call1((stream, callback, desc))
     }
 
-    fn __aiter__(&self, py: Python<'_>) -> PyResult<PyRecordStream> {
-        self.core.records(py, None, false)
+    fn __aiter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((client, req)) = self.core.aggregate(None)? {
+            let values = crate::methods::udf::aggregate_awaitable(py, client, req)?;
+            return py.import("aerospike_py._udf")?.getattr("values")?.call1((values,));
+        }
+        Bound::new(py, self.core.records(py, None, false)?).map(Bound::into_any)
     }
 
     /// Awaitable: every record as a pyarrow Table.

@@ -6,3 +6,4 @@ mod batch;
 mod index;
 mod kv;
 mod query;
+pub(crate) mod udf;

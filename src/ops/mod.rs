@@ -6,3 +6,4 @@ pub(crate) mod index;
 pub(crate) mod info;
 pub(crate) mod kv;
 pub(crate) mod query;
+pub(crate) mod udf;
