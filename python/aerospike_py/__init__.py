@@ -27,13 +27,24 @@ from .types import BatchRecord, BatchWriteResult, BinTuple, ExistsResult, GeoJSO
 
 __version__ = "0.1.0"
 
+# UDFs and background jobs (the official client's names). `udf_put` keeps a copy of each module in
+# the client's lua user path, `config["lua"]["user_path"]` (default: a per-process directory under
+# the system temp dir), where the final reduce of a stream aggregation (`query.apply`) loads it.
+UDF_TYPE_LUA = 0
+JOB_SCAN = "scan"
+JOB_QUERY = "query"
+JOB_STATUS_UNDEF = 0
+JOB_STATUS_INPROGRESS = 1
+JOB_STATUS_COMPLETED = 2
+
 def client(config: dict[str, Any]) -> Client:
     """A synchronous client for the cluster that ``config`` describes; call ``connect()`` next.
 
     ``config`` takes ``hosts`` (a list of ``(address, port)``), and optionally ``cluster_name``,
-    ``user``/``password``, ``timeout`` (connect timeout, ms) and ``policies`` (per-family
-    defaults: ``{"read": {...}, "write": {...}, "operate": {...}, "remove": {...}}``). An unknown
-    key raises ``ParamError``.
+    ``user``/``password``, ``timeout`` (connect timeout, ms), ``policies`` (per-family
+    defaults: ``{"read": {...}, "write": {...}, "operate": {...}, "remove": {...}}``) and ``lua``
+    (``{"user_path": dir}``: where ``udf_put`` keeps the module copies that aggregations reduce
+    with; default a per-process temp dir). An unknown key raises ``ParamError``.
     """
     return Client(config)
 
@@ -80,4 +91,10 @@ __all__ = [
     "map_operations",
     *_constants,
     *_exceptions,
+    "UDF_TYPE_LUA",
+    "JOB_SCAN",
+    "JOB_QUERY",
+    "JOB_STATUS_UNDEF",
+    "JOB_STATUS_INPROGRESS",
+    "JOB_STATUS_COMPLETED",
 ]
