@@ -101,6 +101,14 @@ macro_rules! udf_methods {
             /// (`config["lua"]["user_path"]`, by default a per-process temp dir), where the
             /// final reduce of an aggregation finds it. A module that fails to compile raises
             /// `UDFError` with the server's line and message.
+            ///
+            /// >>> import pathlib, tempfile
+            /// >>> path = pathlib.Path(tempfile.mkdtemp()) / "doc_udf.lua"
+            /// >>> _ = path.write_text("function add(rec, a, b) return a + b end")
+            /// >>> client.udf_put(str(path))
+            /// >>> client.apply(("test", "doc", "u"), "doc_udf", "add", [2, 3])
+            /// 5
+            /// >>> client.udf_remove("doc_udf")
             #[pyo3(signature = (filename, udf_type=0, policy=None))]
             fn udf_put<'py>(&self, py: Python<'py>, filename: &str, udf_type: i64, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
                 let req = PutRequest::parse(&self.conn, filename, udf_type, admin_policy(policy)?)?;
