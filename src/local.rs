@@ -19,7 +19,10 @@ impl PyLocalServer {
     #[new]
     #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000))]
     fn new(port: u16, host: String, namespaces: Option<Vec<String>>, cluster_name: Option<String>, default_ttl: u32) -> PyResult<Self> {
-        let mut config = local_server::Config { host, port, cluster_name, ..local_server::Config::default() };
+        let defaults = local_server::Config::default();
+        // Without a name, the server keeps its default one (the corpus's server was "docker").
+        let cluster_name = cluster_name.or(defaults.cluster_name.clone());
+        let mut config = local_server::Config { host, port, cluster_name, ..defaults };
         if let Some(names) = namespaces {
             if names.is_empty() {
                 return Err(param_error("namespaces is empty: the server needs at least one"));

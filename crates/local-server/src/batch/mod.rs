@@ -91,6 +91,13 @@ impl<'a> Batch<'a> {
         if count == 0 {
             return failed(rc::PARAMETER_ERROR);
         }
+        // A batch filter that does not build fails the whole batch before any row runs: the
+        // real server answers 4 and no record (the client shows each as not answered).
+        if let Some(filter) = msg.field(field::FILTER_EXP) {
+            if let Err(code) = crate::expressions::check_filter(filter) {
+                return failed(code);
+            }
+        }
         let rows = &data[5..];
         Batch {
             store,
