@@ -127,31 +127,6 @@ def measure_floor(hosts: str, set_name: str, n: int, repeat: int) -> dict:
         return {"error": out.stderr.strip()[-500:]}
 
 
-def chart(results: dict, path: Path) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
-    clients = ["ours", "peer", "official"]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    width = 0.25
-    for i, client in enumerate(clients):
-        medians = [results["runs"].get(f"{client}/{s}", {}).get("median", 0) for s in SCENARIOS]
-        ax.bar([x + i * width for x in range(len(SCENARIOS))], medians, width, label=client)
-    floor = results["runs"].get("floor/columns", {}).get("median")
-    if floor:
-        ax.axhline(floor, color="black", linestyle="--", label="Rust crate alone")
-    ax.set_xticks([x + width for x in range(len(SCENARIOS))], SCENARIOS)
-    ax.set_ylabel("seconds (median)")
-    ax.set_title(f"batch read of {results['n']:,} records ({results['server']})")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000)
@@ -202,7 +177,8 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"batch_read-{stamp}.json").write_text(json.dumps(results, indent=1) + "\n")
-    chart(results, RESULTS / f"batch_read-{stamp}.png")
+    # The chart is drawn in our virtualenv, which has matplotlib; this script needs nothing.
+    subprocess.run([str(pythons["ours"]), str(BENCH / "workers" / "chart.py"), str(RESULTS / f"batch_read-{stamp}.json")])
     print(f"saved benches/results/batch_read-{stamp}.json and .png")
     return 0
 

@@ -17,7 +17,8 @@ import time
 
 import numpy as np
 
-DTYPE = np.dtype([("i", "i8"), ("f", "f8"), ("s", "U8"), ("v", "f8", (16,))])
+# S8, not U8: aerospike-py 0.14.4 fills only numbers and fixed-length bytes.
+DTYPE = np.dtype([("i", "i8"), ("f", "f8"), ("s", "S8"), ("v", "f8", (16,))])
 
 
 def ours(hosts, keys, scenario):
