@@ -448,6 +448,10 @@ impl PyQuery {
     #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false))]
     fn to_arrow<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool) -> PyResult<Bound<'py, PyAny>> {
         let pyarrow = import_extra(py, "pyarrow", "arrow")?;
+        if let Some((client, req)) = self.core.aggregate(policy)? {
+            let table = wait(py, aggregated_table(client, req))?;
+            return pyarrow.call_method1("table", (table.into_pyobject(py)?,));
+        }
         let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, progress)?;
         let (schema, batches) = stream.drain(py)?;
         pyarrow.call_method1("table", (table(py, schema, batches)?,))
@@ -467,6 +471,10 @@ impl PyQuery {
     #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false))]
     fn to_polars<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool) -> PyResult<Bound<'py, PyAny>> {
         let polars = import_extra(py, "polars", "polars")?;
+        if let Some((client, req)) = self.core.aggregate(policy)? {
+            let table = wait(py, aggregated_table(client, req))?;
+            return polars.call_method1("DataFrame", (table.into_pyobject(py)?,));
+        }
         let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, progress)?;
         let (schema, batches) = stream.drain(py)?;
         polars.call_method1("DataFrame", (table(py, schema, batches)?,))
@@ -549,10 +557,23 @@ impl PyAsyncQuery {
                 import_extra(py, "pyarrow", "arrow")?;
             }
         }
-        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, false)?;
-        let awaitable = spawn(py, stream.drain_async())?;
+        let awaitable = match self.core.aggregate(policy)? {
+            Some((client, req)) => spawn(py, aggregated_table(client, req))?,
+            None => {
+                let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, false)?;
+                spawn(py, stream.drain_async())?
+            }
+        };
         python_helper(py, "to_frame")?.call1((awaitable, kind))
     }
+}
+
+/// A stream UDF aggregation's results as one Arrow table (`columnar::from_values`): a row per
+/// map result with a column per key, or one `value` column.
+async fn aggregated_table(client: Arc<aerospike::Client>, req: AggregateRequest) -> Result<crate::query_stream::TableAnswer, crate::errors::AsError> {
+    let values = crate::ops::udf::aggregate(client, req).await?;
+    let built = columnar::from_values(&values).map(|batch| (batch.schema(), vec![batch])).map_err(|e| e.to_string());
+    Ok(crate::query_stream::TableAnswer(built))
 }
 
 /// A whole query's records, converted when the awaitable resolves.

@@ -92,6 +92,8 @@ def run_query(client: Any, ns: str, set_name: str, build: Callable[[Any], Any], 
                 return out
             if how == "background":
                 return await q.execute_background()
+            if how in ("arrow", "polars", "pandas"):
+                return await getattr(q, f"to_{how}")()
             return [v async for v in q]
 
         return client._runner.run(run())
@@ -104,6 +106,8 @@ def run_query(client: Any, ns: str, set_name: str, build: Callable[[Any], Any], 
         return out
     if how == "background":
         return q.execute_background()
+    if how in ("arrow", "polars", "pandas"):
+        return getattr(q, f"to_{how}")()
     return list(q)
 
 
@@ -362,6 +366,22 @@ def test_aggregation_errors(client: Any, module: Callable[[str], str], grouped: 
         run_query(client, ns, s, lambda q: q.apply(name, "no_such_function"))
     with pytest.raises(TypeError):
         run_query(client, ns, s, lambda q: q.apply(name, "sum", [object()]))
+
+
+@pytest.mark.parametrize("how", ["arrow", "polars", "pandas"])
+def test_aggregation_results_as_frames(client: Any, module: Callable[[str], str], grouped: Any, how: str) -> None:
+    """Issue #7: Arrow output of aggregation results: a map result becomes a row with a column
+    per key; scalar results one `value` column."""
+    pytest.importorskip("pyarrow")
+    pytest.importorskip(how if how != "arrow" else "pyarrow")
+    name = module(STREAM_UDFS)
+    ns, s = grouped.namespace, grouped.set
+    frame = run_query(client, ns, s, lambda q: q.apply(name, "group"), how)
+    rows = frame.to_pylist() if how == "arrow" else frame.to_dicts() if how == "polars" else frame.to_dict("records")
+    assert rows == [{"even": 20, "odd": 25}]
+    total = run_query(client, ns, s, lambda q: q.apply(name, "sum", ["v"]), how)
+    values = total.column("value").to_pylist() if how == "arrow" else list(total["value"])
+    assert values == [45]
 
 
 def test_aggregation_of_an_empty_set(client: Any, module: Callable[[str], str], set_name: str, ns: str) -> None:

@@ -210,5 +210,26 @@ fn meta_columns(rows: &[Row<'_>], on_conflict: OnMismatch, fields: &mut Vec<Fiel
     Ok(())
 }
 
+/// The results of a stream UDF aggregation as columns: when every result is a map with str keys
+/// (the usual shape: one row per group), a row per map and a column per key; otherwise one
+/// column, `value`, a row per result.
+pub fn from_values(values: &[Value]) -> Result<RecordBatch, ColumnarError> {
+    let as_row = |value: &Value| -> Option<aerospike::IndexMap<String, Value>> {
+        let entries: Box<dyn Iterator<Item = (&Value, &Value)>> = match value {
+            Value::HashMap(m) => Box::new(m.iter()),
+            Value::OrderedMap(m) => Box::new(m.iter()),
+            Value::SortedMap(m) => Box::new(m.iter()),
+            _ => return None,
+        };
+        entries.map(|(k, v)| if let Value::String(k) = k { Some((k.clone(), v.clone())) } else { None }).collect()
+    };
+    let rows: Vec<aerospike::IndexMap<String, Value>> = match values.iter().map(as_row).collect::<Option<Vec<_>>>() {
+        Some(rows) if !rows.is_empty() => rows,
+        _ => values.iter().map(|v| std::iter::once(("value".to_owned(), v.clone())).collect()).collect(),
+    };
+    let view: Vec<Row<'_>> = rows.iter().map(|bins| Row { key: None, result_code: 0, generation: 0, ttl: -1, bins: Some(bins) }).collect();
+    build(&view, &Options { meta_columns: false, ..Options::default() })
+}
+
 #[cfg(test)]
 mod tests;

@@ -199,3 +199,20 @@ fn bins_in_different_orders_land_in_their_own_columns() -> Result<(), ColumnarEr
     assert_eq!(column("c"), [None, None, Some(300), Some(400)]);
     Ok(())
 }
+
+#[test]
+fn aggregation_maps_become_rows_and_scalars_one_column() -> Result<(), ColumnarError> {
+    let group = |city: &str, n: i64| {
+        let mut m = IndexMap::new();
+        m.insert(Value::String("city".into()), Value::String(city.into()));
+        m.insert(Value::String("n".into()), Value::Int(n));
+        Value::OrderedMap(m)
+    };
+    let batch = crate::from_values(&[group("Seoul", 3), group("Busan", 2)])?;
+    let names: Vec<_> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!((names, batch.num_rows()), (vec!["city".to_owned(), "n".to_owned()], 2));
+    let scalars = crate::from_values(&[Value::Int(42)])?;
+    assert_eq!(scalars.schema().field(0).name(), "value");
+    assert_eq!(scalars.column(0).as_primitive::<Int64Type>().value(0), 42);
+    Ok(())
+}
