@@ -6,6 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MATURIN_ARGS="--extras test" source "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
+echo "== clippy, warnings denied (STYLE R11)"
+cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== cargo test (pure crates)"
 cargo test -q -p local-server -p columnar
 echo "== R1: the pure crates never depend on pyo3"

@@ -192,10 +192,8 @@ pub fn modify(current: Option<&Value>, raw: &[u8]) -> Result<Modified, u8> {
             }
         }
         (code::SET_COUNT | code::FOLD, None) => return Err(rc::BIN_NOT_FOUND),
-        (code::FOLD, Some(o)) => {
-            if o.minhash_bits() > 0 || i64::from(o.index_bits()) < ib {
-                return Err(rc::OP_NOT_APPLICABLE);
-            }
+        (code::FOLD, Some(o)) if o.minhash_bits() > 0 || i64::from(o.index_bits()) < ib => {
+            return Err(rc::OP_NOT_APPLICABLE);
         }
         _ => {}
     }
