@@ -17,4 +17,7 @@ done
 echo "== R15: the stubs match the compiled module"
 .venv/bin/python -m mypy.stubtest aerospike_py._native
 echo "== pytest"
-.venv/bin/python -m pytest -q "$@"
+# The 1M-record test (marker `slow`) peaks above 20 GB today (client and in-process server in
+# one process), more than CI machines have: run it with PYTEST_MARKERS=slow until the
+# per-record memory is cut.
+.venv/bin/python -m pytest -q -m "${PYTEST_MARKERS:-not slow}" "$@"
