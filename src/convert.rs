@@ -182,17 +182,10 @@ pub(crate) fn bins_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<aerospike::Bi
     let mut bins = Vec::with_capacity(dict.len());
     for (name, value) in dict.iter() {
         let name = bin_name_from_py(&name)?;
-        let value = value_from_py(&value).map_err(|e| annotate(obj.py(), e, &name))?;
+        let value = value_from_py(&value).map_err(|e| crate::errors::with_context(obj.py(), e, &format!("bin {name:?}")))?;
         bins.push(aerospike::Bin::new(name, value));
     }
     Ok(bins)
-}
-
-/// Prefixes an error about a value with the bin it was meant for.
-fn annotate(py: Python<'_>, err: PyErr, bin: &str) -> PyErr {
-    let message = format!("bin {bin:?}: {}", err.value(py));
-    let kind = err.get_type(py);
-    kind.call1((message,)).map_or(err, PyErr::from_value)
 }
 
 /// A key tuple: `(namespace, set, pk)` or `(namespace, set, pk_or_None, digest)`.

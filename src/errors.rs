@@ -128,3 +128,11 @@ fn describe(err: &aerospike::Error, node: Option<&str>) -> String {
         _ => message,
     }
 }
+
+/// Re-raises `err` with `where_` in front of its message, keeping its class: the one way an
+/// argument error names the argument it came from (`keys[3]: ...`, `bin "x": ...`).
+pub(crate) fn with_context(py: pyo3::Python<'_>, err: PyErr, where_: &str) -> PyErr {
+    use pyo3::types::PyAnyMethods;
+    let message = format!("{where_}: {}", err.value(py));
+    err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
+}

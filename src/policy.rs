@@ -92,7 +92,7 @@ fn apply_base(base: &mut BasePolicy, key: &str, value: &Bound<'_, PyAny>) -> PyR
             } else {
                 Some(
                     crate::expressions::expression_from_py(value)
-                        .map_err(|e| crate::operations::prefix(value.py(), e, "filter_expression"))?,
+                        .map_err(|e| crate::errors::with_context(value.py(), e, "filter_expression"))?,
                 )
             };
         }

@@ -45,7 +45,7 @@ pub(crate) fn ctx_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<CdtContext>> {
     steps
         .iter()
         .enumerate()
-        .map(|(i, step)| step_from_py(step).map_err(|e| super::prefix(step.py(), e, &format!("ctx[{i}]"))))
+        .map(|(i, step)| step_from_py(step).map_err(|e| crate::errors::with_context(step.py(), e, &format!("ctx[{i}]"))))
         .collect()
 }
 

@@ -16,7 +16,7 @@ const WRITE: i64 = 5002;
 pub(super) fn decode(code: i64, f: &Fields<'_>) -> PyResult<(Operation, OpAnswer)> {
     let bin = f.bin()?;
     let expr = f.get("expr").ok_or_else(|| param_error("this operation needs \"expr\""))?;
-    let expr = expression_from_py(expr).map_err(|e| super::prefix(expr.py(), e, "\"expr\""))?;
+    let expr = expression_from_py(expr).map_err(|e| crate::errors::with_context(expr.py(), e, "\"expr\""))?;
     match code {
         READ => {
             let flags = f.opt_int("flags")?.unwrap_or(0);

@@ -119,14 +119,14 @@ impl<'py> Fields<'py> {
     /// A value field; None is the nil value. Absent is an error.
     pub(crate) fn value(&self, key: &str) -> PyResult<Value> {
         let v = self.get(key).ok_or_else(|| param_error(format!("this operation needs {key:?}")))?;
-        value_from_py(v).map_err(|e| super::prefix(v.py(), e, &format!("{key:?}")))
+        value_from_py(v).map_err(|e| crate::errors::with_context(v.py(), e, &format!("{key:?}")))
     }
 
     /// A value field that may be absent (None when absent; a None value is nil).
     pub(crate) fn opt_value(&self, key: &str) -> PyResult<Option<Value>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => value_from_py(v).map(Some).map_err(|e| super::prefix(v.py(), e, &format!("{key:?}"))),
+            Some(v) => value_from_py(v).map(Some).map_err(|e| crate::errors::with_context(v.py(), e, &format!("{key:?}"))),
         }
     }
 
@@ -136,7 +136,7 @@ impl<'py> Fields<'py> {
         if !(v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
             return Err(PyTypeError::new_err(format!("{key:?} must be a list, not {}", type_name(v))));
         }
-        match value_from_py(v).map_err(|e| super::prefix(v.py(), e, &format!("{key:?}")))? {
+        match value_from_py(v).map_err(|e| crate::errors::with_context(v.py(), e, &format!("{key:?}")))? {
             Value::List(items) => Ok(items),
             _ => Err(PyTypeError::new_err(format!("{key:?} must be a list"))),
         }
@@ -174,7 +174,7 @@ impl<'py> Fields<'py> {
     pub(crate) fn ctx(&self) -> PyResult<Vec<CdtContext>> {
         match self.present("ctx") {
             None => Ok(Vec::new()),
-            Some(v) => ctx_from_py(v).map_err(|e| super::prefix(v.py(), e, "\"ctx\"")),
+            Some(v) => ctx_from_py(v).map_err(|e| crate::errors::with_context(v.py(), e, "\"ctx\"")),
         }
     }
 

@@ -17,7 +17,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::errors::param_error;
+use crate::errors::{param_error, with_context};
 use fields::Fields;
 
 // The operator codes of `aerospike_py.constants`.
@@ -67,18 +67,12 @@ pub(crate) fn ops_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ParsedOps> {
     let mut parsed = ParsedOps { ops: Vec::with_capacity(items.len()), answers: Vec::with_capacity(items.len()), reads_only: true };
     for (index, item) in items.iter().enumerate() {
         let (operation, answer, reads) =
-            op_from_py(item).map_err(|e| prefix(item.py(), e, &format!("ops[{index}]")))?;
+            op_from_py(item).map_err(|e| with_context(item.py(), e, &format!("ops[{index}]")))?;
         parsed.reads_only &= reads;
         parsed.ops.push(operation);
         parsed.answers.push(answer);
     }
     Ok(parsed)
-}
-
-/// Re-raises `err` with `where_` in front of its message, keeping its class.
-pub(crate) fn prefix(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
-    let message = format!("{where_}: {}", err.value(py));
-    err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
 }
 
 /// The operation, what it answers, and whether it only reads.

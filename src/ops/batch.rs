@@ -13,7 +13,7 @@ use pyo3::types::PyTuple;
 
 use crate::connection::Connection;
 use crate::convert::{bins_from_py, key_from_py, sequence};
-use crate::errors::{param_error, AsError};
+use crate::errors::{param_error, with_context, AsError};
 use crate::operations::ops_from_py;
 use crate::ops::kv::bin_names;
 use crate::policy::{batch_policy, optional_dict, BatchPolicies};
@@ -49,13 +49,8 @@ fn keys_from_py(keys: &Bound<'_, PyAny>) -> PyResult<Vec<Key>> {
     sequence(keys, "keys")?
         .iter()
         .enumerate()
-        .map(|(i, k)| key_from_py(k).map_err(|e| prefixed(keys.py(), e, &format!("keys[{i}]"))))
+        .map(|(i, k)| key_from_py(k).map_err(|e| with_context(keys.py(), e, &format!("keys[{i}]"))))
         .collect()
-}
-
-pub(crate) fn prefixed(py: Python<'_>, err: PyErr, where_: &str) -> PyErr {
-    let message = format!("{where_}: {}", err.value(py));
-    err.get_type(py).call1((message,)).map_or(err, PyErr::from_value)
 }
 
 impl BatchRequest {
@@ -101,7 +96,7 @@ impl BatchRequest {
         let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
         let mut ops = Vec::new();
         for (i, item) in sequence(records, "records")?.iter().enumerate() {
-            let op = write_row(item, &write).map_err(|e| prefixed(records.py(), e, &format!("records[{i}]")))?;
+            let op = write_row(item, &write).map_err(|e| with_context(records.py(), e, &format!("records[{i}]")))?;
             ops.push(op);
         }
         Ok(Self { policy: batch, ops, selected: None })

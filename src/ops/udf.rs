@@ -18,8 +18,8 @@ use pyo3::types::{PyDict, PyTuple};
 
 use crate::connection::Connection;
 use crate::convert::{key_from_py, sequence, value_from_py};
-use crate::errors::{param_error, AsError};
-use crate::ops::batch::{prefixed, BatchRequest};
+use crate::errors::{param_error, with_context, AsError};
+use crate::ops::batch::BatchRequest;
 use crate::policy::{apply_batch_udf_key, batch_udf_policy, optional_dict, write_policy};
 
 type Client = Arc<aerospike::Client>;
@@ -59,7 +59,7 @@ fn function_name(function: &str) -> PyResult<String> {
 pub(crate) fn args_from_py(args: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Value>> {
     let Some(args) = args.filter(|a| !a.is_none()) else { return Ok(Vec::new()) };
     sequence(args, "UDF args")?
-        .iter().enumerate().map(|(i, a)| value_from_py(a).map_err(|e| prefixed(args.py(), e, &format!("args[{i}]")))).collect()
+        .iter().enumerate().map(|(i, a)| value_from_py(a).map_err(|e| with_context(args.py(), e, &format!("args[{i}]")))).collect()
 }
 
 /// A UDF call: module, function and arguments.
@@ -231,7 +231,7 @@ pub(crate) fn batch_request(conn: &Connection, keys: &Bound<'_, PyAny>, call: &U
     let (batch, base) = batch_udf_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
     let mut ops = Vec::new();
     for (i, item) in sequence(keys, "keys")?.iter().enumerate() {
-        let op = udf_row(item, call, &base).map_err(|e| prefixed(keys.py(), e, &format!("keys[{i}]")))?;
+        let op = udf_row(item, call, &base).map_err(|e| with_context(keys.py(), e, &format!("keys[{i}]")))?;
         ops.push(op);
     }
     Ok(BatchRequest::from_ops(batch, ops))
