@@ -158,10 +158,16 @@ pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Re
         }
         return Ok(ops.into_iter().map(row).collect());
     }
+    // Each sub-batch is its own exact-size Vec: `split_off` would leave every head holding the
+    // whole remaining capacity, which made memory grow with the square of the batch size.
     let mut pending: Vec<Vec<BatchOperation>> = Vec::with_capacity(ops.len().div_ceil(SUB_BATCH_KEYS));
-    while !ops.is_empty() {
-        let rest = ops.split_off(SUB_BATCH_KEYS.min(ops.len()));
-        pending.push(std::mem::replace(&mut ops, rest));
+    let mut rest = ops.into_iter();
+    loop {
+        let chunk: Vec<BatchOperation> = rest.by_ref().take(SUB_BATCH_KEYS).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        pending.push(chunk);
     }
     let parts = pending.len();
     let mut done: Vec<Option<Vec<BatchOperation>>> = (0..parts).map(|_| None).collect();
