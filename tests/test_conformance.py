@@ -26,10 +26,6 @@ AREAS = ["kv", "operate", "batch", "list", "map", "bit", "hll", "exp", "query", 
 
 # Case id (without the area) -> why the local server still differs from CE 8.1.2.0.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "map": {
-        "key_list_and_value_list_duplicates": "get_by_value_list with RANK on an unordered map: the "
-        "server answers ranks in an order we have not derived ([4, 0, 1]); we answer them sorted",
-    },
     "exp": {
         "meta_record_size": "the storage-size model gives 94 bytes where CE gives 96 for this shape",
         "path_select_map_flags": "path expressions (SelectByPath) are not implemented: 4",

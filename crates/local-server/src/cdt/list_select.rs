@@ -59,6 +59,7 @@ pub fn select(body: &[MpValue], ordered: bool, op: &CdtOp, code: u8) -> Result<(
             picked.to_vec()
         }
     };
+    let mut rank_list = None;
     let (class, positions, single_op) = match code {
         BY_INDEX | BY_RANK => {
             if inverted {
@@ -75,6 +76,9 @@ pub fn select(body: &[MpValue], ordered: bool, op: &CdtOp, code: u8) -> Result<(
         BY_VALUE_LIST => {
             let MpValue::Array(list) = arg(op, 1)? else { return Err(rc::PARAMETER_ERROR) };
             let list = order::list_body(list);
+            if !inverted && !ordered {
+                rank_list = Some(result::value_list_ranks(&body.iter().collect::<Vec<_>>(), list));
+            }
             (Class::ValueList, (0..n).filter(|&i| list.iter().any(|v| order::matches(v, &body[i]))).collect(), false)
         }
         BY_INDEX_RANGE => {
@@ -103,6 +107,7 @@ pub fn select(body: &[MpValue], ordered: bool, op: &CdtOp, code: u8) -> Result<(
     };
     let mut sel = Selection::new(class, inverted, positions);
     sel.single = single_op;
+    sel.rank_list = rank_list;
     if inverted {
         let mut chosen = vec![false; n];
         for &p in &sel.positions {

@@ -72,6 +72,7 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
     let mut index_order = None;
     // A rank range's [start, end): its inversion keeps rank order when it is one run.
     let mut rank_span = None;
+    let mut rank_list = None;
     let (class, positions, single_op) = match code {
         BY_KEY => {
             let k = arg(op, 1)?;
@@ -90,6 +91,10 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
             let MpValue::Array(list) = arg(op, 1)? else { return Err(rc::PARAMETER_ERROR) };
             let list = order::list_body(list);
             let hit = |i: usize| list.iter().any(|v| order::matches(v, &map.pairs[i].1));
+            if !inverted {
+                let values: Vec<&MpValue> = map.pairs.iter().map(|(_, v)| v).collect();
+                rank_list = Some(result::value_list_ranks(&values, list));
+            }
             (Class::ValueList, (0..n).filter(|&i| hit(i)).collect(), false)
         }
         BY_KEY_INTERVAL => {
@@ -146,6 +151,7 @@ fn select(map: &Map, op: &CdtOp, code: u8) -> Result<(Selection, i64), u8> {
     let mut sel = Selection::new(class, inverted, positions);
     sel.single = single_op && !inverted;
     sel.index_order = index_order;
+    sel.rank_list = rank_list;
     if inverted {
         let mut chosen = vec![false; n];
         for &p in &sel.positions {

@@ -48,12 +48,14 @@ pub struct Selection {
     pub plain_empty: bool,
     /// INDEX results in this order instead (map key lists: request order).
     pub index_order: Option<Vec<usize>>,
+    /// RANK results exactly as listed instead (value lists: see `value_list_ranks`).
+    pub rank_list: Option<Vec<usize>>,
 }
 
 impl Selection {
     pub fn new(class: Class, inverted: bool, positions: Vec<usize>) -> Self {
         let plain_empty = positions.is_empty();
-        Selection { class, inverted, single: false, positions, plain_empty, index_order: None }
+        Selection { class, inverted, single: false, positions, plain_empty, index_order: None, rank_list: None }
     }
 }
 
@@ -179,6 +181,9 @@ pub fn build(sel: &Selection, rt: i64, src: &Source<'_>) -> Result<Option<MpValu
             if single_missing {
                 return Ok(Some(MpValue::Int(-1)));
             }
+            if let Some(list) = &sel.rank_list {
+                return Ok(Some(ints(list.iter().map(|&r| if rt == RANK { r } else { n - 1 - r }))));
+            }
             let ranks = (src.ranks)();
             let rank_of = |p: usize| ranks.get(p).copied().unwrap_or(0);
             if sel.single {
@@ -234,6 +239,27 @@ pub fn ranks_of(values: &[&MpValue]) -> Vec<usize> {
     ranks
 }
 
+/// The ranks a non-inverted get/remove_by_value_list answers on an unordered container.
+/// The server sorts the requested values, so equal requests collapse onto the last of them
+/// (its sort is stable); then, in request order, each surviving value contributes the ranks
+/// its matches occupy: `[less, less + matched)`, where `less` counts smaller elements.
+/// So `[2, 9, 2]` against values `5, 2, 9, 2, 7` gives `[4, 0, 1]`.
+pub fn value_list_ranks(values: &[&MpValue], requested: &[MpValue]) -> Vec<usize> {
+    use super::order::{compare, matches};
+    use std::cmp::Ordering;
+    let mut out = Vec::new();
+    for (i, item) in requested.iter().enumerate() {
+        let repeated_later = requested[i + 1..].iter().any(|later| compare(later, item) == Ordering::Equal);
+        if repeated_later {
+            continue;
+        }
+        let less = values.iter().filter(|v| compare(v, item) == Ordering::Less).count();
+        let matched = values.iter().filter(|v| matches(item, v)).count();
+        out.extend(less..less + matched);
+    }
+    out
+}
+
 /// Clamps (index, count) to `[start, end)` within `n` the way range ops do: negative index
 /// counts from the end, negative or absent count means to the end.
 pub fn range(index: i64, count: Option<i64>, n: usize) -> (usize, usize) {
@@ -279,6 +305,17 @@ mod tests {
         assert_eq!(reversed_runs(&[1, 2, 3], 5), vec![1, 2, 3]);
         assert_eq!(reversed_runs(&[0, 3, 4], 5), vec![4, 0, 1]);
         assert_eq!(reversed_runs(&[0, 4, 5, 6, 7], 8), vec![7, 0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn value_list_ranks_follow_request_order_and_collapse_repeats() {
+        let values: Vec<MpValue> = [5, 2, 9, 2, 7].into_iter().map(MpValue::Int).collect();
+        let refs: Vec<&MpValue> = values.iter().collect();
+        let req = |v: &[i64]| v.iter().map(|&x| MpValue::Int(x)).collect::<Vec<_>>();
+        assert_eq!(value_list_ranks(&refs, &req(&[2, 9, 2])), vec![4, 0, 1]);
+        assert_eq!(value_list_ranks(&refs, &req(&[9, 2])), vec![4, 0, 1]);
+        assert_eq!(value_list_ranks(&refs, &req(&[2, 9])), vec![0, 1, 4]);
+        assert_eq!(value_list_ranks(&refs, &req(&[3, 7])), vec![3]);
     }
 
     #[test]
