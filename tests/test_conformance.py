@@ -27,7 +27,6 @@ AREAS = ["kv", "operate", "batch", "list", "map", "bit", "hll", "exp", "query", 
 # Case id (without the area) -> why the local server still differs from CE 8.1.2.0.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "exp": {
-        "meta_record_size": "the storage-size model gives 94 bytes where CE gives 96 for this shape",
         "path_select_map_flags": "path expressions (SelectByPath) are not implemented: 4",
         "path_modify_in_read_and_write": "path expressions (ModifyByPath) are not implemented: 4",
         "path_modify_nested_map_and_remove": "path expressions (ModifyByPath) are not implemented: 4",

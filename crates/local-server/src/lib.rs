@@ -22,6 +22,7 @@ pub mod info;
 pub mod net;
 pub mod node;
 pub mod query;
+pub mod record_size;
 pub mod result_code;
 pub mod sindex;
 pub mod storage;

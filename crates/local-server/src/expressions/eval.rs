@@ -10,6 +10,7 @@ use super::{geo, RecordView};
 use crate::codec::msgpack::{self, MpValue, MAP_KEY_ORDERED};
 use crate::codec::particle::{self, Value};
 use crate::expiry;
+use crate::record_size;
 use crate::{bits, hll};
 
 pub struct Runtime<'a> {
@@ -237,7 +238,7 @@ impl Runtime<'_> {
         let rec = self.view.record;
         match code {
             op::DEVICE_SIZE => Val::Int(0),
-            op::MEMORY_SIZE | op::RECORD_SIZE => Val::Int(rec.storage_size() as i64),
+            op::MEMORY_SIZE | op::RECORD_SIZE => Val::Int(record_size::stored_size(rec) as i64),
             op::LAST_UPDATE => Val::Int((rec.last_update_ms as i64).saturating_mul(1_000_000)),
             op::SINCE_UPDATE => Val::Int(self.now_ms.saturating_sub(rec.last_update_ms) as i64),
             op::VOID_TIME if rec.void_time == 0 => Val::Int(-1),

@@ -7,6 +7,7 @@ use crate::codec::message::{self, field, info1, info2, info3, op, Message, Respo
 use crate::codec::particle::Value;
 use crate::expiry;
 use crate::expressions;
+use crate::record_size;
 use crate::result_code as rc;
 use crate::storage::record::next_generation;
 use crate::storage::Record;
@@ -198,11 +199,12 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
         if let Some(k) = &t.key {
             work.key = Some(k.clone());
         }
-        if work.storage_size() > ns.max_record_size {
-            return Err(rc::RECORD_TOO_BIG);
-        }
         work.generation = if existed { next_generation(old_gen) } else { 1 };
         work.void_time = ops::void_time_for(h.record_ttl, ns, old_void, now);
+        // After the void time: whether the record stores one changes its size.
+        if record_size::too_big(&work, ns.max_record_size) {
+            return Err(rc::RECORD_TOO_BIG);
+        }
         work.last_update_ms = expiry::now_unix_ms();
         let out = (work.generation, work.void_time);
         part.put(t.digest, work);

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mlua::{MultiValue, Value as LuaValue};
 
-use super::record::{stored_size, LuaRecord, Meta};
+use super::record::{LuaRecord, Meta};
 use super::registry::Unavailable;
 use super::sandbox::Sandbox;
 use super::values;
@@ -20,6 +20,7 @@ use crate::codec::msgpack::{self, MpValue};
 use crate::codec::particle::Value;
 use crate::expiry;
 use crate::expressions;
+use crate::record_size;
 use crate::result_code as rc;
 use crate::storage::record::next_generation;
 use crate::storage::{Record, Store};
@@ -171,7 +172,7 @@ pub fn apply_as(store: &Store, t: &Target<'_>, msg: &Message<'_>, internal: bool
             last_update_ms: r.last_update_ms,
             set: r.set.clone(),
             key: r.key.clone(),
-            size: stored_size(&r.set, r.key.as_ref(), &r.bins),
+            size: record_size::stored_size(r) as u32,
         };
     }
     let (gen0, void0) = existing.as_ref().map_or((0, 0), |r| (u32::from(r.generation), r.void_time));
@@ -238,11 +239,11 @@ fn write(
     if rec.drop_key {
         out.key = None;
     }
-    if out.storage_size() > ns.max_record_size {
-        return Err(rc::RECORD_TOO_BIG);
-    }
     out.generation = generation;
     out.void_time = void_time;
+    if record_size::too_big(&out, ns.max_record_size) {
+        return Err(rc::RECORD_TOO_BIG);
+    }
     out.last_update_ms = expiry::now_unix_ms();
     super::store_write(part, &t.digest, out);
     Ok((u32::from(generation), void_time))

@@ -249,23 +249,6 @@ fn with_rec<R>(lua: &Lua, args: &[LuaValue], f: impl FnOnce(&mut LuaRecord) -> R
     }
 }
 
-/// Rough flat-storage size: the record format's overhead with integers stored in as few bytes
-/// as they need (calibrated on CE 8.1 in memory: `{a: 1, s: 'x' * 100}` in a 19-character set
-/// without a key is 176 bytes).
-pub fn stored_size(set: &[u8], key: Option<&StoredKey>, bins: &[Bin]) -> u32 {
-    let mut r = crate::storage::Record::new(set.to_vec());
-    r.key = key.cloned();
-    r.bins = bins.to_vec();
-    let mut size = r.storage_size();
-    for b in bins {
-        if let Value::Int(i) = b.value {
-            let n = if i < 0 { 8 } else { (8 - (i as u64).leading_zeros() as usize / 8).max(1) };
-            size = size - 8 + n;
-        }
-    }
-    size as u32
-}
-
 fn key_value(lua: &Lua, k: &StoredKey) -> mlua::Result<LuaValue> {
     Ok(match k.particle {
         particle::INTEGER => match particle::int_from_wire(&k.bytes) {

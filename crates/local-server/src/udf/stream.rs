@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use mlua::{MultiValue, Value as LuaValue};
 
 use super::apply::timeout_of_ms;
-use super::record::{stored_size, LuaRecord, Meta};
+use super::record::{LuaRecord, Meta};
 use super::registry::{Registry, Unavailable};
 use super::sandbox::Sandbox;
 use super::values;
@@ -22,6 +22,7 @@ use crate::codec::msgpack::{self, MpValue};
 use crate::codec::particle::Value;
 use crate::query::request::Query;
 use crate::query::RecordSink;
+use crate::record_size;
 use crate::result_code as rc;
 use crate::storage::{digest, Digest, Namespace, Record};
 
@@ -186,7 +187,7 @@ fn stream_record(d: Digest, r: Record) -> LuaRecord {
         last_update_ms: r.last_update_ms,
         set: r.set.clone(),
         key: r.key.clone(),
-        size: stored_size(&r.set, r.key.as_ref(), &r.bins),
+        size: record_size::stored_size(&r) as u32,
     };
     rec.bins = r.bins;
     rec
