@@ -570,7 +570,7 @@ def test_to_numpy_int_column_fills_float_fields_exactly(client, keys):
     assert batch.to_numpy([("a", "f4")])["a"].tolist() == [3.0, float(-(2**53))]
 
 
-@pytest.mark.slow  # ~40 s against the debug LocalServer (the server's write/read path); seconds on a real one
+@pytest.mark.slow  # ~40 s and 3.8 GB peak against the debug in-process LocalServer; seconds on a real one
 def test_to_numpy_one_million_records(config, ns):
     """1M records written in batch_write chunks, read with one batch_read, summed through NumPy.
     Sync client only: the columnar path after the read is the same object on both."""
