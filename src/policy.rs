@@ -24,6 +24,9 @@ pub(crate) struct Defaults {
     pub operate: WritePolicy,
     pub remove: WritePolicy,
     pub batch: aerospike::BatchPolicy,
+    /// `policies["query"]`: every query and scan starts from it (the official client's
+    /// `policies["scan"]` is taken as the same family: a scan here is a query without `where`).
+    pub query: aerospike::QueryPolicy,
     /// `config["lua"]["user_path"]`: where `udf_put` keeps the client's copy of each module,
     /// which the final reduce of an aggregation loads (None: `default_lua_user_path()`).
     pub lua_user_path: Option<std::path::PathBuf>,
@@ -293,6 +296,12 @@ fn apply_default_policies(defaults: &mut Defaults, policies: &Bound<'_, PyDict>)
             "operate" => defaults.operate = write_policy(&defaults.operate, dict, "operate")?,
             "remove" => defaults.remove = write_policy(&defaults.remove, dict, "remove")?,
             "batch" => defaults.batch = batch_policy(defaults, dict)?.batch,
+            "query" | "scan" => {
+                if dict.is_some_and(|d| d.contains("partition_filter").unwrap_or(false)) {
+                    return Err(param_error(format!("{what} cannot hold a partition_filter: it belongs to one query")));
+                }
+                defaults.query = query_policy(&defaults.query, dict)?;
+            }
             _ => return Err(param_error(format!("unknown policy family {family:?} in config[\"policies\"]"))),
         }
     }

@@ -64,7 +64,15 @@ impl QueryCore {
         if set.len() > 63 {
             return Err(param_error(format!("set name {set:?} is longer than 63 bytes")));
         }
-        Ok(Self { conn, namespace, set, spec: Mutex::new(Spec::default()), cursor: Arc::new(Mutex::new(None)) })
+        // A new query starts from the client's `policies["query"]`; its setters change only it.
+        let defaults = &conn.defaults().query;
+        let spec = Spec {
+            max_records: defaults.max_records,
+            records_per_second: defaults.records_per_second,
+            no_bins: !defaults.include_bin_data,
+            ..Spec::default()
+        };
+        Ok(Self { conn, namespace, set, spec: Mutex::new(spec), cursor: Arc::new(Mutex::new(None)) })
     }
 
     fn spec(&self) -> PyResult<MutexGuard<'_, Spec>> {
@@ -128,11 +136,13 @@ impl QueryCore {
     fn request(&self, policy: Option<&Bound<'_, PyAny>>) -> PyResult<(Arc<aerospike::Client>, QueryRequest, Option<CursorSink>)> {
         let dict = optional_dict(policy, "policy")?;
         let spec = self.spec()?;
+        // The client's `policies["query"]`, this query's settings (which started from it), then
+        // the call's own policy dict.
         let base = QueryPolicy {
             max_records: spec.max_records,
             records_per_second: spec.records_per_second,
             include_bin_data: !spec.no_bins,
-            ..QueryPolicy::default()
+            ..self.conn.defaults().query.clone()
         };
         let policy = query_policy(&base, dict.as_ref())?;
         let given = match dict.as_ref().map(|d| d.get_item("partition_filter")).transpose()?.flatten() {

@@ -194,6 +194,32 @@ def test_max_records_and_records_per_second(q: Any, people: list[Any]) -> None:
     assert len(query.results()) == 20
 
 
+def test_client_query_policies_are_the_defaults(make_client: Any, config: dict[str, Any], ns: str, set_name: str, people: list[Any]) -> None:
+    """`policies["query"]` (or the official client's `"scan"`) is where every query starts;
+    the query's own setters and the call's policy dict override it."""
+    limited = make_client({**config, "policies": {"query": {"max_records": 4}}}).connect()
+    try:
+        query = make_query(limited, ns, set_name)
+        assert query.max_records == 4
+        assert len(query.results()) == 4
+        assert len(query.results(policy={"max_records": 7})) == 7
+        query.max_records = 0  # back to no limit
+        assert len(query.results()) == 20
+    finally:
+        limited.close()
+    bare = make_client({**config, "policies": {"scan": {"include_bin_data": False}}}).connect()
+    try:
+        query = make_query(bare, ns, set_name)
+        assert query.no_bins is True
+        assert all(not r.bins for r in query.results())
+    finally:
+        bare.close()
+    with pytest.raises(aerospike.ParamError, match="max_record"):
+        make_client({**config, "policies": {"query": {"max_record": 4}}})
+    with pytest.raises(aerospike.ParamError, match="partition_filter"):
+        make_client({**config, "policies": {"query": {"partition_filter": aerospike.predicates.partition_filter_all()}}})
+
+
 def test_filter_expression(q: Any, people: list[Any]) -> None:
     expr = exp.ge(exp.int_bin("age"), exp.int_val(15))
     assert ages(q().results(policy={"filter_expression": expr})) == [15, 16, 17, 18, 19]
