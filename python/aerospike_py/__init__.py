@@ -42,7 +42,8 @@ def client(config: dict[str, Any]) -> Client:
 
     ``config`` takes ``hosts`` (a list of ``(address, port)``), and optionally ``cluster_name``,
     ``user``/``password``, ``timeout`` (connect timeout, ms), ``policies`` (per-family
-    defaults: ``{"read": {...}, "write": {...}, "operate": {...}, "remove": {...}}``) and ``lua``
+    defaults: ``{"read": {...}, "write": {...}, "operate": {...}, "remove": {...}, "batch": {...},
+    "query": {...}}``; ``"scan"`` is taken as ``"query"``) and ``lua``
     (``{"user_path": dir}``: where ``udf_put`` keeps the module copies that aggregations reduce
     with; default a per-process temp dir). An unknown key raises ``ParamError``.
     """
