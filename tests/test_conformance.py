@@ -25,13 +25,7 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 AREAS = ["kv", "operate", "batch", "list", "map", "bit", "hll", "exp", "query", "info", "udf"]
 
 # Case id (without the area) -> why the local server still differs from CE 8.1.2.0.
-KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "exp": {
-        "path_select_map_flags": "path expressions (SelectByPath) are not implemented: 4",
-        "path_modify_in_read_and_write": "path expressions (ModifyByPath) are not implemented: 4",
-        "path_modify_nested_map_and_remove": "path expressions (ModifyByPath) are not implemented: 4",
-    },
-}
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {}
 
 # Cases whose recorded answers contain the recording server's port (3000): they match only a
 # server listening there.

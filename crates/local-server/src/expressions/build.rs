@@ -3,6 +3,7 @@
 //! compilation). Any failure is result code 4.
 
 use super::geo;
+use super::path;
 use super::regex::Regex;
 use super::value::{Type, Val};
 use crate::codec::msgpack::{self, MpValue, RAW_BLOB, RAW_GEOJSON, RAW_STRING};
@@ -111,12 +112,24 @@ pub enum Node {
     Bin(Vec<u8>, Type),
     BinType(Vec<u8>),
     ResultRemove,
-    /// A loop variable of a path expression (unknown outside them).
-    VarBuiltin,
+    /// A loop variable of a path expression (key 0, value 1, index 2) and its declared type;
+    /// unknown outside path expressions.
+    VarBuiltin(usize, Type),
     Cond(Vec<(Node, Node)>, Box<Node>),
     Var(usize),
     Let(Vec<(usize, Node)>, Box<Node>),
     Call(Box<Call>),
+    Path(Box<PathCall>),
+}
+
+/// A path expression: the CDT select op run on a list or map.
+#[derive(Debug)]
+pub struct PathCall {
+    pub ret: Type,
+    pub modify: bool,
+    /// `None`: the CDT layer rejects the op, so the call is unknown when it runs.
+    pub op: Option<path::PathOp>,
+    pub target: Node,
 }
 
 /// A CDT, bit or HLL op run on a value inside an expression.
@@ -143,6 +156,7 @@ struct Builder {
     nodes: usize,
 }
 
+#[derive(Debug)]
 pub struct Built {
     pub node: Node,
     pub ty: Type,
@@ -408,7 +422,7 @@ impl Builder {
                 if idx >= 3 || (idx == 2 && t != Type::Int) {
                     return err();
                 }
-                (Node::VarBuiltin, t)
+                (Node::VarBuiltin(idx as usize, t), t)
             }
             op::COND => self.cond(args, d)?,
             op::VAR => {
@@ -512,9 +526,26 @@ impl Builder {
         }
         let ret = Type::from_wire(uint(&args[0])?).ok_or(rc::PARAMETER_ERROR)?;
         let system = uint(&args[1])?;
+        let base = system & !CALL_MODIFY;
+        let select = match &args[2] {
+            MpValue::Array(items) if base == CALL_CDT && items.first().and_then(|c| uint(c).ok()) == Some(path::SELECT) => {
+                Some(items)
+            }
+            _ => None,
+        };
+        if let Some(items) = select {
+            if !path::well_formed(items) {
+                return err();
+            }
+            let (target, tt) = self.next(&args[3], d)?;
+            if !matches!(tt, Type::List | Type::Map | Type::Nil) {
+                return err();
+            }
+            let call = PathCall { ret, modify: system & CALL_MODIFY != 0, op: path::parse(items), target };
+            return Ok((Node::Path(Box::new(call)), ret));
+        }
         let parts = self.call_parts(&args[2], d)?;
         let (target, tt) = self.next(&args[3], d)?;
-        let base = system & !CALL_MODIFY;
         if tt != Type::Nil {
             let ok = match base {
                 CALL_CDT => matches!(tt, Type::List | Type::Map),

@@ -4,9 +4,9 @@
 
 use std::cmp::Ordering;
 
-use super::build::{op, Call, CallPart, Node, CALL_BITS, CALL_CDT, CALL_HLL};
+use super::build::{op, Call, CallPart, Node, PathCall, CALL_BITS, CALL_CDT, CALL_HLL};
 use super::value::Val;
-use super::{geo, RecordView};
+use super::{geo, path, RecordView};
 use crate::codec::msgpack::{self, MpValue, MAP_KEY_ORDERED};
 use crate::codec::particle::{self, Value};
 use crate::expiry;
@@ -14,9 +14,27 @@ use crate::record_size;
 use crate::{bits, hll};
 
 pub struct Runtime<'a> {
-    pub view: &'a RecordView<'a>,
+    /// The record; `None` in the filters and modify expressions of a path expression, which
+    /// the server runs without one (bins and metadata are unknown there).
+    pub view: Option<&'a RecordView<'a>>,
     pub vars: Vec<Val>,
+    pub loop_vars: LoopVars,
     pub now_ms: u64,
+}
+
+/// A path expression's loop variables for the child being looked at: a map entry has a key
+/// and a value, a list element a value and an index. What is absent is unknown.
+#[derive(Debug, Clone)]
+pub struct LoopVars {
+    pub key: Val,
+    pub value: Val,
+    pub index: Val,
+}
+
+impl Default for LoopVars {
+    fn default() -> Self {
+        LoopVars { key: Val::Unknown, value: Val::Unknown, index: Val::Unknown }
+    }
 }
 
 fn b(v: bool) -> Val {
@@ -133,13 +151,14 @@ impl Runtime<'_> {
                 acc.map_or(Val::Unknown, Val::Int)
             }
             Node::DigestMod(m) => {
-                let d = self.view.digest;
+                let Some(view) = self.view else { return Val::Unknown };
+                let d = view.digest;
                 let v = u32::from_le_bytes([d[16], d[17], d[18], d[19]]);
                 Val::Int(i64::from(v) % *m)
             }
             Node::Meta(code) => self.meta(*code),
             Node::Key(t) => {
-                let Some(k) = &self.view.record.key else { return Val::Unknown };
+                let Some(k) = self.view.and_then(|v| v.record.key.as_ref()) else { return Val::Unknown };
                 let v = match k.particle {
                     particle::INTEGER => match <[u8; 8]>::try_from(k.bytes.as_slice()) {
                         Ok(a) => Val::Int(i64::from_be_bytes(a)),
@@ -151,14 +170,24 @@ impl Runtime<'_> {
                 };
                 if v.is_type(*t) { v } else { Val::Unknown }
             }
-            Node::Bin(name, t) => match self.view.record.bin(name) {
+            Node::Bin(name, t) => match self.view.and_then(|v| v.record.bin(name)) {
                 Some(v) if v.particle_type() == t.particle() => Val::from_value(v),
                 _ => Val::Unknown,
             },
-            Node::BinType(name) => Val::Int(i64::from(self.view.record.bin(name).map_or(particle::NULL, Value::particle_type))),
+            Node::BinType(name) => match self.view {
+                Some(view) => Val::Int(i64::from(view.record.bin(name).map_or(particle::NULL, Value::particle_type))),
+                None => Val::Unknown,
+            },
             Node::ResultRemove => Val::Remove,
-            // Built-in loop variables only exist inside path expressions.
-            Node::VarBuiltin => Val::Unknown,
+            // A loop variable of another type than declared is unknown.
+            Node::VarBuiltin(idx, t) => {
+                let v = match idx {
+                    0 => &self.loop_vars.key,
+                    1 => &self.loop_vars.value,
+                    _ => &self.loop_vars.index,
+                };
+                if v.is_type(*t) { v.clone() } else { Val::Unknown }
+            }
             Node::Cond(cases, default) => {
                 for (c, action) in cases {
                     match self.eval(c) {
@@ -180,7 +209,19 @@ impl Runtime<'_> {
                 self.eval(body)
             }
             Node::Call(c) => self.call(c),
+            Node::Path(p) => self.path(p),
         }
+    }
+
+    fn path(&mut self, p: &PathCall) -> Val {
+        let (Val::List(bytes) | Val::Map(bytes)) = self.eval(&p.target) else { return Val::Unknown };
+        let (Some(op), Ok(bin)) = (&p.op, msgpack::parse(&bytes)) else { return Val::Unknown };
+        let out = match path::run(op, &bin, p.modify, self.now_ms) {
+            Some(v @ MpValue::Array(_)) => Val::List(msgpack::to_bytes(&v)),
+            Some(v @ MpValue::Map(_)) => Val::Map(msgpack::to_bytes(&v)),
+            _ => return Val::Unknown,
+        };
+        if out.is_type(p.ret) { out } else { Val::Unknown }
     }
 
     fn math(&mut self, code: i64, args: &[Node]) -> Val {
@@ -235,7 +276,8 @@ impl Runtime<'_> {
     }
 
     fn meta(&self, code: i64) -> Val {
-        let rec = self.view.record;
+        let Some(view) = self.view else { return Val::Unknown };
+        let rec = view.record;
         match code {
             op::DEVICE_SIZE => Val::Int(0),
             op::MEMORY_SIZE | op::RECORD_SIZE => Val::Int(record_size::stored_size(rec) as i64),

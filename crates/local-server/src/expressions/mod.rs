@@ -14,12 +14,13 @@
 //!
 //! Modules: `build` (wire msgpack → typed node tree, the build-time checks), `eval` (three-valued
 //! evaluation), `value` (run-time values and types), `regex` (POSIX regex for CmpRegex), `geo`
-//! (CmpGeo). List/map calls go to `crate::cdt`, bit and HLL calls to `crate::bits` and
-//! `crate::hll`.
+//! (CmpGeo), `path` (path expressions: SelectByPath / ModifyByPath). List/map calls go to
+//! `crate::cdt`, bit and HLL calls to `crate::bits` and `crate::hll`.
 
 mod build;
 mod eval;
 pub mod geo;
+mod path;
 mod regex;
 mod value;
 
@@ -36,7 +37,12 @@ pub struct RecordView<'a> {
 }
 
 fn evaluate(built: &build::Built, view: &RecordView<'_>) -> Val {
-    let mut rt = eval::Runtime { view, vars: vec![Val::Unknown; built.n_vars], now_ms: crate::expiry::now_unix_ms() };
+    let mut rt = eval::Runtime {
+        view: Some(view),
+        vars: vec![Val::Unknown; built.n_vars],
+        loop_vars: eval::LoopVars::default(),
+        now_ms: crate::expiry::now_unix_ms(),
+    };
     rt.eval(&built.node)
 }
 
