@@ -3,7 +3,7 @@
 //! parses its policy with the GIL held, then streams its records through `ops::query::Feed`.
 //! The two classes differ only in how results are waited for.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use aerospike::query::{Filter, PartitionFilter};
 use aerospike::{Bins, QueryPolicy, Statement};
@@ -196,7 +196,7 @@ impl QueryCore {
 
     fn records(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>, progress: bool) -> PyResult<PyRecordStream> {
         let feed = self.feed(policy)?;
-        Ok(PyRecordStream::new(feed, Progress::new(py, progress, &self.describe())))
+        Ok(PyRecordStream::new(feed, Progress::new(py, progress, &self.describe(), self.expected_records(progress, policy))))
     }
 
     fn arrow_batches(
@@ -218,7 +218,30 @@ impl QueryCore {
         let bins = self.spec()?.bins.clone();
         let options = Options { meta_columns, bins, schema, on_conflict: OnMismatch::Error, ..Options::default() };
         let feed = self.feed(policy)?;
-        Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), Progress::new(py, progress, &self.describe())))
+        Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), Progress::new(py, progress, &self.describe(), self.expected_records(progress, policy))))
+    }
+
+    /// For a progress bar: the records a scan will return, counted in the background (the bar
+    /// runs without a total until it lands). None for a query with a predicate or a partition
+    /// filter of the call's own, whose size the statistics cannot tell.
+    fn expected_records(&self, progress: bool, policy: Option<&Bound<'_, PyAny>>) -> Option<Arc<OnceLock<u64>>> {
+        let spec = self.spec().ok()?;
+        let own_partitions = optional_dict(policy, "policy").ok()?.is_some_and(|d| d.contains("partition_filter").unwrap_or(true));
+        if !progress || spec.filter.is_some() || spec.paginate || own_partitions {
+            return None;
+        }
+        let limit = spec.max_records;
+        drop(spec);
+        let client = self.conn.client().ok()?;
+        let slot = Arc::new(OnceLock::new());
+        let filled = slot.clone();
+        let (namespace, set) = (self.namespace.clone(), self.set.clone());
+        crate::runtime::runtime().spawn(async move {
+            if let Ok(n) = crate::ops::info::scan_size(client, namespace, set).await {
+                let _ = filled.set(if limit > 0 { n.min(limit) } else { n });
+            }
+        });
+        Some(slot)
     }
 
     fn describe(&self) -> String {
@@ -400,7 +423,7 @@ impl PyQuery {
             return crate::methods::udf::aggregate_values(py, client, req);
         }
         let feed = Arc::new(tokio::sync::Mutex::new(self.core.feed(policy)?));
-        let mut bar = Progress::new(py, progress, &self.core.describe());
+        let mut bar = Progress::new(py, progress, &self.core.describe(), self.core.expected_records(progress, policy));
         let out = PyList::empty(py);
         loop {
             let feed = feed.clone();
@@ -497,8 +520,8 @@ impl PyAsyncQuery {
     #[pyo3(signature = (policy=None, progress=false))]
     fn results<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, progress: bool) -> PyResult<Bound<'py, PyAny>> {
         if progress {
-            let stream = self.core.records(py, policy, false)?;
-            return python_helper(py, "results")?.call1((stream, self.core.describe()));
+            let stream = self.core.records(py, policy, true)?;
+            return python_helper(py, "results")?.call1((stream,));
         }
         if let Some((client, req)) = self.core.aggregate(policy)? {
             return crate::methods::udf::aggregate_awaitable(py, client, req);
@@ -521,9 +544,8 @@ impl PyAsyncQuery {
             let values = crate::methods::udf::aggregate_awaitable(py, client, req)?;
             return py.import("aerospike_py._udf")?.getattr("foreach_values")?.call1((values, callback));
         }
-        let stream = self.core.records(py, policy, false)?;
-        let desc = progress.then(|| self.core.describe());
-        python_helper(py, "foreach")?.call1((stream, callback, desc))
+        let stream = self.core.records(py, policy, progress)?;
+        python_helper(py, "foreach")?.call1((stream, callback))
     }
 
     fn __aiter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -6,7 +6,7 @@
 //! only on the consumer's thread. Dropping or closing a stream stops the query on the server.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aerospike::Record;
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions, StructArray};
@@ -40,12 +40,15 @@ pub(crate) fn _live_arrow_batches() -> usize {
 pub(crate) struct Progress {
     bar: Py<PyAny>,
     pending: u64,
+    /// The records the scan should return, counted in the background from the nodes' set or
+    /// namespace statistics; the bar takes it as its total when it arrives.
+    expected: Option<Arc<OnceLock<u64>>>,
 }
 
 impl Progress {
     const FLUSH_EVERY: u64 = 2048;
 
-    pub(crate) fn new(py: Python<'_>, enabled: bool, desc: &str) -> Option<Self> {
+    pub(crate) fn new(py: Python<'_>, enabled: bool, desc: &str, expected: Option<Arc<OnceLock<u64>>>) -> Option<Self> {
         if !enabled {
             return None;
         }
@@ -54,7 +57,7 @@ impl Progress {
         kwargs.set_item("unit", "rec").ok()?;
         kwargs.set_item("desc", desc).ok()?;
         let bar = tqdm.getattr("tqdm").ok()?.call((), Some(&kwargs)).ok()?;
-        Some(Self { bar: bar.unbind(), pending: 0 })
+        Some(Self { bar: bar.unbind(), pending: 0, expected })
     }
 
     pub(crate) fn add(&mut self, py: Python<'_>, n: u64) {
@@ -65,6 +68,11 @@ impl Progress {
     }
 
     fn flush(&mut self, py: Python<'_>) {
+        if let Some(total) = self.expected.as_ref().and_then(|e| e.get().copied()) {
+            self.expected = None;
+            let _ = self.bar.setattr(py, "total", total);
+            let _ = self.bar.call_method0(py, "refresh");
+        }
         if self.pending > 0 {
             let _ = self.bar.call_method1(py, "update", (self.pending,));
             self.pending = 0;
@@ -122,7 +130,12 @@ fn cursor_of(feed: &tokio::sync::Mutex<Feed>) -> Option<PyPartitionFilter> {
 // Records
 
 /// The next record of an asyncio stream, or the end (StopAsyncIteration).
-struct Step(Option<Record>);
+/// One awaited record; it reaches the stream's progress bar when it becomes a Python object,
+/// on the event loop's thread with the GIL (so async iteration counts as sync iteration does).
+struct Step {
+    record: Option<Record>,
+    progress: Arc<Mutex<Option<Progress>>>,
+}
 
 impl<'py> IntoPyObject<'py> for Step {
     type Target = PyAny;
@@ -130,7 +143,8 @@ impl<'py> IntoPyObject<'py> for Step {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self.0 {
+        progress_add(&self.progress, py, u64::from(self.record.is_some()), self.record.is_none());
+        match self.record {
             Some(record) => record_to_py(py, record),
             None => Err(PyStopAsyncIteration::new_err(())),
         }
@@ -143,12 +157,12 @@ impl<'py> IntoPyObject<'py> for Step {
 #[pyclass(name = "RecordStream", module = "aerospike_py", frozen)]
 pub(crate) struct PyRecordStream {
     feed: Arc<tokio::sync::Mutex<Feed>>,
-    progress: Mutex<Option<Progress>>,
+    progress: Arc<Mutex<Option<Progress>>>,
 }
 
 impl PyRecordStream {
     pub(crate) fn new(feed: Feed, progress: Option<Progress>) -> Self {
-        Self { feed: Arc::new(tokio::sync::Mutex::new(feed)), progress: Mutex::new(progress) }
+        Self { feed: Arc::new(tokio::sync::Mutex::new(feed)), progress: Arc::new(Mutex::new(progress)) }
     }
 
     /// The next record on the caller's thread: from the channel if one is waiting, otherwise
@@ -183,17 +197,20 @@ impl PyRecordStream {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         if let Some(out) = self.feed.try_lock().ok().and_then(|mut f| f.try_next()) {
-            return match out.map_err(crate::errors::to_py)? {
+            let record = out.map_err(crate::errors::to_py)?;
+            progress_add(&self.progress, py, u64::from(record.is_some()), record.is_none());
+            return match record {
                 Some(record) => Ok(Bound::new(py, Ready { value: Mutex::new(Some(record_to_py(py, record)?.unbind())) })?.into_any()),
                 None => Err(PyStopAsyncIteration::new_err(())),
             };
         }
-        let feed = self.feed.clone();
-        spawn(py, async move { Ok(Step(feed.lock().await.next().await?)) })
+        let (feed, progress) = (self.feed.clone(), self.progress.clone());
+        spawn(py, async move { Ok(Step { record: feed.lock().await.next().await?, progress }) })
     }
 
     /// Stops the query; records not yet taken stay ahead of the resume cursor.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        progress_add(&self.progress, py, 0, true);
         let feed = self.feed.clone();
         wait(py, async move {
             feed.lock().await.close();
@@ -426,7 +443,11 @@ impl Batcher {
 }
 
 /// The next batch of an asyncio stream, or the end (StopAsyncIteration).
-struct BatchStep(Columns);
+/// One awaited batch, counted on the stream's progress bar like `Step`.
+struct BatchStep {
+    columns: Columns,
+    progress: Arc<Mutex<Option<Progress>>>,
+}
 
 impl<'py> IntoPyObject<'py> for BatchStep {
     type Target = PyAny;
@@ -434,7 +455,12 @@ impl<'py> IntoPyObject<'py> for BatchStep {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self.0 {
+        match &self.columns {
+            Columns::Batch(batch) => progress_add(&self.progress, py, batch.num_rows() as u64, false),
+            Columns::End => progress_add(&self.progress, py, 0, true),
+            Columns::Invalid(_) => {}
+        }
+        match self.columns {
             Columns::Batch(batch) => Ok(Bound::new(py, PyArrowBatch::new(batch))?.into_any()),
             Columns::End => Err(PyStopAsyncIteration::new_err(())),
             Columns::Invalid(message) => Err(PyValueError::new_err(message)),
@@ -534,8 +560,8 @@ impl PyArrowBatchStream {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.check_not_taken()?;
-        let state = self.state.clone();
-        spawn(py, async move { Ok(BatchStep(state.lock().await.next().await?)) })
+        let (state, progress) = (self.state.clone(), self.progress.clone());
+        spawn(py, async move { Ok(BatchStep { columns: state.lock().await.next().await?, progress }) })
     }
 
     /// The whole stream as an Arrow C stream, taken once; batches are built as the consumer
@@ -573,6 +599,7 @@ impl PyArrowBatchStream {
 
     /// Stops the query; `partition_filter` is then the cursor to resume from.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        progress_add(&self.progress, py, 0, true);
         let state = self.state.clone();
         wait(py, async move {
             state.lock().await.feed.close();

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import pickle
+import sys
 import time
 import tracemalloc
 import uuid
@@ -488,6 +489,52 @@ def test_dropping_a_stream_closes_it(client: Any, big_set: str) -> None:
 
 def test_progress_without_tqdm_is_silent(q: Any, people: list[Any]) -> None:
     assert len(q().results(progress=True)) == 20
+
+
+class FakeBar:
+    """Stands in for `tqdm.tqdm`, recording what the query tells its bar."""
+
+    made: list["FakeBar"] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs, self.total, self.n, self.closed = kwargs, None, 0, False
+        FakeBar.made.append(self)
+
+    def update(self, n: int) -> None:
+        self.n += n
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("how", ["results", "arrow_batches", "foreach"])
+def test_progress_bar_counts_records_against_the_set_size(q: Any, big_set: str, client: Any, ns: str, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeBar))
+    FakeBar.made.clear()
+    query = make_query(client, ns, big_set)
+    if how == "results":
+        count = len(query.results(progress=True))
+    elif how == "foreach":
+        seen: list[int] = []
+        query.foreach(lambda r: seen.append(1), progress=True)
+        count = len(seen)
+    else:
+        count = sum(b.num_rows for b in query.arrow_batches(batch_size=50_000, progress=True))
+    (bar,) = FakeBar.made
+    assert count == BIG and bar.n == BIG and bar.closed
+    assert bar.total == BIG, "the set's size from the nodes' statistics"
+    assert bar.kwargs["desc"] == f"scan {ns}.{big_set}"
+    part = make_query(client, ns, big_set).results(policy={"partition_filter": p.partition_filter_by_range(0, 100)}, progress=True)
+    assert 0 < len(part) < BIG and FakeBar.made[-1].total is None, "statistics cannot size a partition range"
+    limited = make_query(client, ns, big_set)
+    limited.max_records = 5000
+    assert len(limited.results(progress=True)) == 5000
+    assert FakeBar.made[-1].total in (None, 5000), "capped by max_records"
 
 
 # --- errors ------------------------------------------------------------------------------------

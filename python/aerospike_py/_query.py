@@ -1,5 +1,5 @@
-"""Asyncio helpers of `AsyncQuery`: the parts that run Python per record (a callback, a progress
-bar) or import an optional dependency, kept on the event loop's thread."""
+"""Asyncio helpers of `AsyncQuery`: the parts that run Python per record (a callback) or import
+an optional dependency, kept on the event loop's thread."""
 
 from __future__ import annotations
 
@@ -7,45 +7,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 
-def _bar(desc: str | None) -> Any:
-    if desc is None:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(unit="rec", desc=desc)
-
-
-async def foreach(stream: Any, callback: Callable[[Any], Any], desc: str | None) -> None:
-    """Calls ``callback(record)`` per record; a callback returning False stops the query."""
-    bar = _bar(desc)
+async def foreach(stream: Any, callback: Callable[[Any], Any]) -> None:
+    """Calls ``callback(record)`` per record; a callback returning False stops the query. The
+    stream counts records on its own progress bar, when it has one."""
     try:
         async for record in stream:
-            if bar is not None:
-                bar.update(1)
             if callback(record) is False:
                 break
     finally:
         stream.close()
-        if bar is not None:
-            bar.close()
 
 
-async def results(stream: Any, desc: str | None) -> list[Any]:
-    """Every record, with a progress bar."""
-    bar = _bar(desc)
-    out = []
+async def results(stream: Any) -> list[Any]:
+    """Every record (the stream keeps its progress bar)."""
     try:
-        async for record in stream:
-            out.append(record)
-            if bar is not None:
-                bar.update(1)
+        return [record async for record in stream]
     finally:
         stream.close()
-        if bar is not None:
-            bar.close()
-    return out
 
 
 async def to_frame(table: Awaitable[Any], kind: str) -> Any:
