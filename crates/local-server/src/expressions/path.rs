@@ -123,7 +123,7 @@ pub fn parse(items: &[MpValue]) -> Option<PathOp> {
         let value = &pair[1];
         if ctx_type & CTX_AND != 0 {
             let prev = levels.last_mut()?;
-            if ctx_type != CTX_AND | CTX_EXP || prev.and.is_some() || matches!(prev.pick, Pick::Each(_)) {
+            if ctx_type != (CTX_AND | CTX_EXP) || prev.and.is_some() || matches!(prev.pick, Pick::Each(_)) {
                 return None;
             }
             prev.and = match value {
@@ -234,13 +234,6 @@ fn by_order<T>(items: &[T], key: impl Fn(&T) -> &MpValue) -> Vec<usize> {
     order
 }
 
-/// What the modify expression makes of one child.
-enum Edit {
-    Keep,
-    Remove,
-    Replace(MpValue),
-}
-
 /// The op failed: the whole call is unknown.
 struct Failed;
 
@@ -272,12 +265,14 @@ impl Walk<'_> {
         if self.op.no_fail { Ok(false) } else { Err(Failed) }
     }
 
-    fn edit(&self, vars: LoopVars) -> Step<Edit> {
+    /// Runs the modify expression on a last-level child and puts what it makes of it in the
+    /// child's slot: its new value (through `rebuild`), nothing (removed), or the old one.
+    fn apply_edit<T>(&self, slot: &mut Option<T>, vars: LoopVars, rebuild: impl FnOnce(MpValue) -> T) -> Step<()> {
         let Some(e) = &self.op.modify else { return Err(Failed) };
         match self.eval(e, vars) {
-            Val::Remove => Ok(Edit::Remove),
-            Val::Unknown if self.op.no_fail => Ok(Edit::Keep),
-            Val::Unknown => Err(Failed),
+            Val::Remove => *slot = None,
+            Val::Unknown if self.op.no_fail => {}
+            Val::Unknown => return Err(Failed),
             v => {
                 let bytes = v.to_msgpack().ok_or(Failed)?;
                 let value = msgpack::parse(&bytes).map_err(|_| Failed)?;
@@ -285,9 +280,10 @@ impl Walk<'_> {
                 if order::holds_search_value(&value) {
                     return Err(Failed);
                 }
-                Ok(Edit::Replace(value))
+                *slot = Some(rebuild(value));
             }
         }
+        Ok(())
     }
 
     fn is_leaf(&self, depth: usize) -> bool {
@@ -411,11 +407,7 @@ impl Walk<'_> {
                     if !leaf && is_cdt(e) {
                         *slot = Some(self.visit(e, depth + 1)?);
                     } else if leaf {
-                        match self.edit(Self::list_vars(p, e))? {
-                            Edit::Keep => {}
-                            Edit::Remove => *slot = None,
-                            Edit::Replace(v) => *slot = Some(v),
-                        }
+                        self.apply_edit(slot, Self::list_vars(p, e), |v| v)?;
                     }
                 }
                 let mut out: Vec<MpValue> = out.into_iter().flatten().collect();
@@ -473,11 +465,7 @@ impl Walk<'_> {
                     if !leaf && is_cdt(v) {
                         *slot = Some((k.clone(), self.visit(v, depth + 1)?));
                     } else if leaf {
-                        match self.edit(Self::map_vars(k, v))? {
-                            Edit::Keep => {}
-                            Edit::Remove => *slot = None,
-                            Edit::Replace(nv) => *slot = Some((k.clone(), nv)),
-                        }
+                        self.apply_edit(slot, Self::map_vars(k, v), |nv| (k.clone(), nv))?;
                     }
                 }
                 Ok(MpValue::Map(out.into_iter().flatten().collect()))
@@ -499,108 +487,5 @@ impl Walk<'_> {
                 Ok(MpValue::Nil)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codec::msgpack::MpValue as M;
-
-    fn s(t: &str) -> M {
-        let mut d = vec![RAW_STRING];
-        d.extend_from_slice(t.as_bytes());
-        M::Raw { bin: false, data: d }
-    }
-    fn call(code: i64, args: Vec<M>) -> M {
-        let mut v = vec![M::Int(code)];
-        v.extend(args);
-        M::Array(v)
-    }
-    /// `LoopVar(type, id)`: id 0 key, 1 value, 2 index.
-    fn loop_var(ty: i64, id: i64) -> M {
-        call(122, vec![M::Int(ty), M::Int(id)])
-    }
-    fn doc() -> M {
-        let inner = |x: i64, y: i64| M::Map(vec![(s("x"), M::Int(x)), (s("y"), M::Int(y))]);
-        M::Map(vec![(s("a"), inner(1, 5)), (s("b"), inner(7, 2))])
-    }
-    fn select(ctx: Vec<M>, flags: i64, modify: Option<M>, bin: &M) -> Option<M> {
-        let mut items = vec![M::Int(SELECT as i64), M::Array(ctx), M::Int(flags)];
-        items.extend(modify);
-        assert!(well_formed(&items));
-        let op = parse(&items)?;
-        run(&op, bin, op.mode == Mode::Apply, 0)
-    }
-    const ALL: [M; 2] = [M::Int(CTX_EXP as i64), M::Bool(true)];
-
-    #[test]
-    fn selects_values_keys_and_trees() {
-        let x_of_all = vec![ALL[0].clone(), ALL[1].clone(), M::Int(0x22), s("x")];
-        assert_eq!(select(x_of_all.clone(), 1, None, &doc()), Some(M::Array(vec![M::Int(1), M::Int(7)])));
-        let tree = M::Map(vec![(s("a"), M::Map(vec![(s("x"), M::Int(1))])), (s("b"), M::Map(vec![(s("x"), M::Int(7))]))]);
-        assert_eq!(select(x_of_all, 0, None, &doc()), Some(tree));
-        // Children whose "x" is above 3: by key, and by key and value.
-        let big_x = call(3, vec![call(127, vec![M::Int(2), M::Int(0), M::Array(vec![M::Int(97), M::Int(7), s("x")]), loop_var(5, 1)]), M::Int(3)]);
-        let ctx = vec![M::Int(4), big_x];
-        assert_eq!(select(ctx.clone(), 2, None, &doc()), Some(M::Array(vec![s("b")])));
-        let M::Map(pairs) = doc() else { unreachable!() };
-        assert_eq!(select(ctx, 3, None, &doc()), Some(M::Array(vec![s("b"), pairs[1].1.clone()])));
-        assert_eq!(select(ALL.to_vec(), 0, None, &doc()), Some(doc()));
-    }
-
-    #[test]
-    fn modifies_and_removes_at_the_last_level() {
-        let list = M::Array(vec![M::Int(1), M::Int(5), M::Int(3), M::Int(8)]);
-        let add100 = call(20, vec![loop_var(2, 1), M::Int(100)]);
-        let out = select(ALL.to_vec(), 4, Some(add100), &list);
-        assert_eq!(out, Some(M::Array([101, 105, 103, 108].into_iter().map(M::Int).collect())));
-        let above_2 = vec![M::Int(4), call(3, vec![loop_var(2, 1), M::Int(2)])];
-        let double = call(22, vec![loop_var(2, 1), M::Int(2)]);
-        assert_eq!(select(above_2, 4, Some(double), &list), Some(M::Array([1, 10, 6, 16].into_iter().map(M::Int).collect())));
-
-        let is_a = vec![M::Int(4), call(1, vec![loop_var(3, 0), s("a")])];
-        let M::Map(pairs) = doc() else { unreachable!() };
-        assert_eq!(select(is_a, 4, Some(call(100, vec![])), &doc()), Some(M::Map(vec![pairs[1].clone()])));
-    }
-
-    #[test]
-    fn unknown_fails_unless_no_fail() {
-        // LoopVarInt on the map's values (maps): unknown.
-        let add = call(20, vec![loop_var(2, 1), M::Int(1)]);
-        assert_eq!(select(ALL.to_vec(), 4, Some(add.clone()), &doc()), None);
-        assert_eq!(select(ALL.to_vec(), 4 | 0x10, Some(add), &doc()), Some(doc()));
-        // Keys of a list.
-        let list = M::Array(vec![M::Int(1)]);
-        assert_eq!(select(ALL.to_vec(), 2, None, &list), None);
-        assert_eq!(select(ALL.to_vec(), 2 | 0x10, None, &list), Some(M::Array(vec![])));
-    }
-
-    #[test]
-    fn index_rank_and_and_filters() {
-        let list = M::Array(vec![M::Int(30), M::Int(10), M::Int(20)]);
-        assert_eq!(select(vec![M::Int(0x10), M::Int(-1)], 1, None, &list), Some(M::Array(vec![M::Int(20)])));
-        assert_eq!(select(vec![M::Int(0x11), M::Int(0)], 1, None, &list), Some(M::Array(vec![M::Int(10)])));
-        assert_eq!(select(vec![M::Int(0x10), M::Int(9)], 1, None, &list), Some(M::Array(vec![])));
-        let index_is_0 = call(1, vec![loop_var(2, 2), M::Int(0)]);
-        let anded = vec![M::Int(0x13), M::Int(30), M::Int(0x204), index_is_0.clone()];
-        assert_eq!(select(anded, 1, None, &list), Some(M::Array(vec![M::Int(30)])));
-        // AND needs a level before it, and not an expression level.
-        assert!(parse(&[M::Int(0xfe), M::Array(vec![M::Int(0x204), index_is_0.clone()]), M::Int(1)]).is_none());
-        assert!(parse(&[M::Int(0xfe), M::Array(vec![M::Int(4), M::Bool(true), M::Int(0x204), index_is_0]), M::Int(1)]).is_none());
-        // Apply needs its expression, and select must not have one.
-        assert!(parse(&[M::Int(0xfe), M::Array(ALL.to_vec()), M::Int(4)]).is_none());
-        assert!(parse(&[M::Int(0xfe), M::Array(ALL.to_vec()), M::Int(1), M::Int(1)]).is_none());
-    }
-
-    #[test]
-    fn ordered_lists_stay_sorted_and_record_access_is_unknown() {
-        let ordered = M::Array(vec![M::Ext(1, vec![]), M::Int(1), M::Int(2), M::Int(3)]);
-        let negate = call(21, vec![loop_var(2, 1)]);
-        let out = select(ALL.to_vec(), 4, Some(negate), &ordered);
-        assert_eq!(out, Some(M::Array(vec![M::Ext(1, vec![]), M::Int(-3), M::Int(-2), M::Int(-1)])));
-        // A bin read inside the filter is unknown: the filter runs without the record.
-        let bin_read = vec![M::Int(4), call(1, vec![call(81, vec![M::Int(2), M::Raw { bin: false, data: b"a".to_vec() }]), M::Int(1)])];
-        assert_eq!(select(bin_read, 1, None, &ordered), None);
     }
 }

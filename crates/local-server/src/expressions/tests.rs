@@ -108,3 +108,119 @@ fn garbage_never_panics() {
         }
     }
 }
+
+// Path expressions (SelectByPath / ModifyByPath): the select op on list and map values.
+
+/// `LoopVar(type, id)`: id 0 key, 1 value, 2 index.
+fn loop_var(ty: i64, id: i64) -> M {
+    call(122, vec![M::Int(ty), M::Int(id)])
+}
+
+fn doc() -> M {
+    let inner = |x: i64, y: i64| M::Map(vec![(s("x"), M::Int(x)), (s("y"), M::Int(y))]);
+    M::Map(vec![(s("a"), inner(1, 5)), (s("b"), inner(7, 2))])
+}
+/// Runs a select op (`[0xfe, ctx, flags, modify?]`) the way its expression calls it: apply
+/// (flags 4) as a modify, the rest as reads.
+fn select(ctx: Vec<M>, flags: i64, modify: Option<M>, bin: &M) -> Option<M> {
+    let mut items = vec![M::Int(0xfe), M::Array(ctx), M::Int(flags)];
+    items.extend(modify);
+    assert!(path::well_formed(&items));
+    let op = path::parse(&items)?;
+    path::run(&op, bin, flags & 0x0f == 4, 0)
+}
+/// The "all children" context level.
+const ALL: [M; 2] = [M::Int(4), M::Bool(true)];
+
+#[test]
+fn selects_values_keys_and_trees() {
+    let x_of_all = vec![ALL[0].clone(), ALL[1].clone(), M::Int(0x22), s("x")];
+    assert_eq!(select(x_of_all.clone(), 1, None, &doc()), Some(M::Array(vec![M::Int(1), M::Int(7)])));
+    let tree = M::Map(vec![(s("a"), M::Map(vec![(s("x"), M::Int(1))])), (s("b"), M::Map(vec![(s("x"), M::Int(7))]))]);
+    assert_eq!(select(x_of_all, 0, None, &doc()), Some(tree));
+    // Children whose "x" is above 3: by key, and by key and value.
+    let big_x = call(3, vec![call(127, vec![M::Int(2), M::Int(0), M::Array(vec![M::Int(97), M::Int(7), s("x")]), loop_var(5, 1)]), M::Int(3)]);
+    let ctx = vec![M::Int(4), big_x];
+    assert_eq!(select(ctx.clone(), 2, None, &doc()), Some(M::Array(vec![s("b")])));
+    let M::Map(pairs) = doc() else { unreachable!() };
+    assert_eq!(select(ctx, 3, None, &doc()), Some(M::Array(vec![s("b"), pairs[1].1.clone()])));
+    assert_eq!(select(ALL.to_vec(), 0, None, &doc()), Some(doc()));
+}
+
+#[test]
+fn modifies_and_removes_at_the_last_level() {
+    let list = M::Array(vec![M::Int(1), M::Int(5), M::Int(3), M::Int(8)]);
+    let add100 = call(20, vec![loop_var(2, 1), M::Int(100)]);
+    let out = select(ALL.to_vec(), 4, Some(add100), &list);
+    assert_eq!(out, Some(M::Array([101, 105, 103, 108].into_iter().map(M::Int).collect())));
+    let above_2 = vec![M::Int(4), call(3, vec![loop_var(2, 1), M::Int(2)])];
+    let double = call(22, vec![loop_var(2, 1), M::Int(2)]);
+    assert_eq!(select(above_2, 4, Some(double), &list), Some(M::Array([1, 10, 6, 16].into_iter().map(M::Int).collect())));
+
+    let is_a = vec![M::Int(4), call(1, vec![loop_var(3, 0), s("a")])];
+    let M::Map(pairs) = doc() else { unreachable!() };
+    assert_eq!(select(is_a, 4, Some(call(100, vec![])), &doc()), Some(M::Map(vec![pairs[1].clone()])));
+}
+
+#[test]
+fn unknown_fails_unless_no_fail() {
+    // LoopVarInt on the map's values (maps): unknown.
+    let add = call(20, vec![loop_var(2, 1), M::Int(1)]);
+    assert_eq!(select(ALL.to_vec(), 4, Some(add.clone()), &doc()), None);
+    assert_eq!(select(ALL.to_vec(), 4 | 0x10, Some(add), &doc()), Some(doc()));
+    // Keys of a list.
+    let list = M::Array(vec![M::Int(1)]);
+    assert_eq!(select(ALL.to_vec(), 2, None, &list), None);
+    assert_eq!(select(ALL.to_vec(), 2 | 0x10, None, &list), Some(M::Array(vec![])));
+}
+
+#[test]
+fn index_rank_and_and_filters() {
+    let list = M::Array(vec![M::Int(30), M::Int(10), M::Int(20)]);
+    assert_eq!(select(vec![M::Int(0x10), M::Int(-1)], 1, None, &list), Some(M::Array(vec![M::Int(20)])));
+    assert_eq!(select(vec![M::Int(0x11), M::Int(0)], 1, None, &list), Some(M::Array(vec![M::Int(10)])));
+    assert_eq!(select(vec![M::Int(0x10), M::Int(9)], 1, None, &list), Some(M::Array(vec![])));
+    let index_is_0 = call(1, vec![loop_var(2, 2), M::Int(0)]);
+    let anded = vec![M::Int(0x13), M::Int(30), M::Int(0x204), index_is_0.clone()];
+    assert_eq!(select(anded, 1, None, &list), Some(M::Array(vec![M::Int(30)])));
+    // AND needs a level before it, and not an expression level.
+    assert!(path::parse(&[M::Int(0xfe), M::Array(vec![M::Int(0x204), index_is_0.clone()]), M::Int(1)]).is_none());
+    assert!(path::parse(&[M::Int(0xfe), M::Array(vec![M::Int(4), M::Bool(true), M::Int(0x204), index_is_0]), M::Int(1)]).is_none());
+    // Apply needs its expression, and select must not have one.
+    assert!(path::parse(&[M::Int(0xfe), M::Array(ALL.to_vec()), M::Int(4)]).is_none());
+    assert!(path::parse(&[M::Int(0xfe), M::Array(ALL.to_vec()), M::Int(1), M::Int(1)]).is_none());
+}
+
+#[test]
+fn ordered_lists_stay_sorted_and_record_access_is_unknown() {
+    let ordered = M::Array(vec![M::Ext(1, vec![]), M::Int(1), M::Int(2), M::Int(3)]);
+    let negate = call(21, vec![loop_var(2, 1)]);
+    let out = select(ALL.to_vec(), 4, Some(negate), &ordered);
+    assert_eq!(out, Some(M::Array(vec![M::Ext(1, vec![]), M::Int(-3), M::Int(-2), M::Int(-1)])));
+    // A bin read inside the filter is unknown: the filter runs without the record.
+    let bin_read = vec![M::Int(4), call(1, vec![call(81, vec![M::Int(2), M::Raw { bin: false, data: b"a".to_vec() }]), M::Int(1)])];
+    assert_eq!(select(bin_read, 1, None, &ordered), None);
+}
+
+#[test]
+fn path_calls_inside_expressions() {
+    let mut rec = record();
+    let list = M::Array([1, 5, 3, 8].into_iter().map(M::Int).collect());
+    rec.set_bin(b"l", Value::List(msgpack::to_bytes(&list)));
+    let digest = [0u8; 20];
+    let view = RecordView { record: &rec, digest: &digest };
+    let list_bin = call(81, vec![M::Int(4), name("l")]);
+    let add100 = call(20, vec![loop_var(2, 1), M::Int(100)]);
+    let modify_by_path = |system: i64| {
+        let op = M::Array(vec![M::Int(0xfe), M::Array(ALL.to_vec()), M::Int(4), add100.clone()]);
+        call(127, vec![M::Int(4), M::Int(system), op, list_bin.clone()])
+    };
+    let read = |e: &M| read_op(&view, &msgpack::to_bytes(&M::Array(vec![e.clone(), M::Int(0)])));
+    let added = M::Array([101, 105, 103, 108].into_iter().map(M::Int).collect());
+    assert_eq!(read(&modify_by_path(0x40)), Ok(Some(Value::List(msgpack::to_bytes(&added)))));
+    // Apply called as a read is refused by the CDT layer: unknown.
+    assert_eq!(read(&modify_by_path(0)), Err(rc::OP_NOT_APPLICABLE));
+    // A select call needs a context list: it does not build otherwise.
+    let bad = call(127, vec![M::Int(4), M::Int(0), M::Array(vec![M::Int(0xfe), M::Int(4), M::Int(1)]), list_bin]);
+    assert_eq!(read(&bad), Err(rc::PARAMETER_ERROR));
+}
