@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use aerospike::Value;
 use arrow_array::{
     ArrayRef, BinaryArray, BooleanArray, Float64Array, Int64Array, ListArray, MapArray, NullArray,
     StringArray, StructArray,
@@ -11,6 +10,7 @@ use arrow_array::{
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{Field, Fields};
 
+use crate::cell::{Cell, Scalar};
 use crate::error::ColumnarError;
 use crate::infer::{map_entries_field, Kind};
 
@@ -21,7 +21,7 @@ pub enum OnMismatch {
     Null,
 }
 
-/// Builds one column; `values[i]` is None for a missing record or bin (and a nil value).
+/// Builds one column; `values[i]` is None for a missing record or bin (a nil cell is null too).
 pub(crate) struct ColumnBuild<'a> {
     pub bin: &'a str,
     pub on_mismatch: OnMismatch,
@@ -31,19 +31,19 @@ pub(crate) struct ColumnBuild<'a> {
 const EXACT_FLOAT_LIMIT: i64 = 1 << 53;
 
 impl ColumnBuild<'_> {
-    pub(crate) fn array(&self, values: &[Option<&Value>], kind: &Kind) -> Result<ArrayRef, ColumnarError> {
+    pub(crate) fn array<'a, C: Cell<'a>>(&self, values: &[Option<C>], kind: &Kind) -> Result<ArrayRef, ColumnarError> {
         Ok(match kind {
             Kind::Null => Arc::new(NullArray::new(values.len())),
             Kind::Bool => Arc::new(
                 values
                     .iter()
-                    .map(|v| self.fit(*v, kind, |v| if let Value::Bool(b) = v { Some(*b) } else { None }))
+                    .map(|v| self.fit(*v, kind, |s| if let Scalar::Bool(b) = s { Some(b) } else { None }))
                     .collect::<Result<BooleanArray, _>>()?,
             ),
             Kind::Int => Arc::new(
                 values
                     .iter()
-                    .map(|v| self.fit(*v, kind, |v| if let Value::Int(i) = v { Some(*i) } else { None }))
+                    .map(|v| self.fit(*v, kind, |s| if let Scalar::Int(i) = s { Some(i) } else { None }))
                     .collect::<Result<Int64Array, _>>()?,
             ),
             Kind::Float => Arc::new(values.iter().map(|v| self.float(*v)).collect::<Result<Float64Array, _>>()?),
@@ -51,8 +51,8 @@ impl ColumnBuild<'_> {
                 values
                     .iter()
                     .map(|v| {
-                        self.fit(*v, kind, |v| match v {
-                            Value::String(s) | Value::GeoJson(s) => Some(s.as_str()),
+                        self.fit(*v, kind, |s| match s {
+                            Scalar::Str(s) | Scalar::GeoJson(s) => Some(s),
                             _ => None,
                         })
                     })
@@ -62,8 +62,8 @@ impl ColumnBuild<'_> {
                 values
                     .iter()
                     .map(|v| {
-                        self.fit(*v, kind, |v| match v {
-                            Value::Blob(b) | Value::Hll(b) | Value::Unknown(_, b) => Some(b.as_slice()),
+                        self.fit(*v, kind, |s| match s {
+                            Scalar::Blob(b) | Scalar::Hll(b) => Some(b),
                             _ => None,
                         })
                     })
@@ -75,59 +75,63 @@ impl ColumnBuild<'_> {
     }
 
     /// `pick` extracts the value when it has the column's kind; otherwise null or an error.
-    fn fit<'v, T>(&self, value: Option<&'v Value>, kind: &Kind, pick: impl FnOnce(&'v Value) -> Option<T>) -> Result<Option<T>, ColumnarError> {
-        match value {
-            None | Some(Value::Nil) => Ok(None),
-            Some(v) => match pick(v) {
+    fn fit<'a, C: Cell<'a>, T>(&self, value: Option<C>, kind: &Kind, pick: impl FnOnce(Scalar<'a>) -> Option<T>) -> Result<Option<T>, ColumnarError> {
+        let Some(cell) = value else { return Ok(None) };
+        match cell.scalar() {
+            Scalar::Nil => Ok(None),
+            scalar => match pick(scalar) {
                 Some(x) => Ok(Some(x)),
-                None => self.mismatch(v, kind).map(|()| None),
+                None => self.mismatch(cell, kind).map(|()| None),
             },
         }
     }
 
-    fn mismatch(&self, value: &Value, kind: &Kind) -> Result<(), ColumnarError> {
+    fn mismatch<'a, C: Cell<'a>>(&self, value: C, kind: &Kind) -> Result<(), ColumnarError> {
         match self.on_mismatch {
             OnMismatch::Null => Ok(()),
             OnMismatch::Error => {
-                let found = Kind::of(value).map_or_else(|c| c.0.describe(), |k| k.describe());
+                let found = Kind::of_cell(value).map_or_else(|c| c.0.describe(), |k| k.describe());
                 Err(ColumnarError::TypeConflict { bin: self.bin.to_owned(), first: kind.describe(), second: found })
             }
         }
     }
 
-    fn float(&self, value: Option<&Value>) -> Result<Option<f64>, ColumnarError> {
-        match value {
-            None | Some(Value::Nil) => Ok(None),
-            Some(Value::Float(f)) => Ok(Some(f64::from(f))),
-            Some(Value::Int(i)) if i.unsigned_abs() <= EXACT_FLOAT_LIMIT.unsigned_abs() => {
+    fn float<'a, C: Cell<'a>>(&self, value: Option<C>) -> Result<Option<f64>, ColumnarError> {
+        let Some(cell) = value else { return Ok(None) };
+        match cell.scalar() {
+            Scalar::Nil => Ok(None),
+            Scalar::Float(f) => Ok(Some(f)),
+            Scalar::Int(i) if i.unsigned_abs() <= EXACT_FLOAT_LIMIT.unsigned_abs() => {
                 #[allow(clippy::cast_precision_loss)] // exact below 2^53, checked above
-                Ok(Some(*i as f64))
+                Ok(Some(i as f64))
             }
-            Some(Value::Int(i)) => match self.on_mismatch {
+            Scalar::Int(i) => match self.on_mismatch {
                 OnMismatch::Null => Ok(None),
-                OnMismatch::Error => Err(ColumnarError::LossyPromotion { bin: self.bin.to_owned(), value: *i }),
+                OnMismatch::Error => Err(ColumnarError::LossyPromotion { bin: self.bin.to_owned(), value: i }),
             },
-            Some(v) => self.mismatch(v, &Kind::Float).map(|()| None),
+            _ => self.mismatch(cell, &Kind::Float).map(|()| None),
         }
     }
 
-    fn list(&self, values: &[Option<&Value>], kind: &Kind, element: &Kind) -> Result<ArrayRef, ColumnarError> {
+    fn list<'a, C: Cell<'a>>(&self, values: &[Option<C>], kind: &Kind, element: &Kind) -> Result<ArrayRef, ColumnarError> {
         let mut lengths = Vec::with_capacity(values.len());
         let mut valid = Vec::with_capacity(values.len());
-        let mut children: Vec<Option<&Value>> = Vec::new();
+        let mut children: Vec<Option<C>> = Vec::new();
         for value in values {
-            match value {
-                Some(Value::List(items) | Value::MultiResult(items)) => {
-                    lengths.push(items.len());
+            let items = value.and_then(|cell| cell.list());
+            match (value, items) {
+                (_, Some(items)) => {
+                    let before = children.len();
+                    children.extend(items.map(Some));
+                    lengths.push(children.len() - before);
                     valid.push(true);
-                    children.extend(items.iter().map(Some));
                 }
-                None | Some(Value::Nil) => {
+                (Some(cell), None) if cell.scalar() != Scalar::Nil => {
+                    self.mismatch(*cell, kind)?;
                     lengths.push(0);
                     valid.push(false);
                 }
-                Some(v) => {
-                    self.mismatch(v, kind)?;
+                _ => {
                     lengths.push(0);
                     valid.push(false);
                 }
@@ -138,17 +142,13 @@ impl ColumnBuild<'_> {
         Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::from_lengths(lengths), child, nulls(valid))?))
     }
 
-    fn map<'a>(&self, values: &[Option<&'a Value>], kind: &Kind, key: &Kind, value: &Kind) -> Result<ArrayRef, ColumnarError> {
+    fn map<'a, C: Cell<'a>>(&self, values: &[Option<C>], kind: &Kind, key: &Kind, value: &Kind) -> Result<ArrayRef, ColumnarError> {
         let mut lengths = Vec::with_capacity(values.len());
         let mut valid = Vec::with_capacity(values.len());
-        let mut keys: Vec<Option<&'a Value>> = Vec::new();
-        let mut items: Vec<Option<&'a Value>> = Vec::new();
+        let mut keys: Vec<Option<C>> = Vec::new();
+        let mut items: Vec<Option<C>> = Vec::new();
         for v in values {
-            let entries = match v {
-                Some(map) => map_entries(map),
-                None => None,
-            };
-            match entries {
+            match v.and_then(|cell| cell.map()) {
                 Some(entries) => {
                     let before = keys.len();
                     for (k, v) in entries {
@@ -159,7 +159,7 @@ impl ColumnBuild<'_> {
                     valid.push(true);
                 }
                 None => {
-                    if let Some(other) = v.filter(|v| !matches!(v, Value::Nil)) {
+                    if let Some(other) = v.filter(|c| c.scalar() != Scalar::Nil) {
                         self.mismatch(other, kind)?;
                     }
                     lengths.push(0);
@@ -180,17 +180,6 @@ impl ColumnBuild<'_> {
         let entries = StructArray::try_new(Fields::from(fields.iter().cloned().collect::<Vec<_>>()), vec![key_array, value_array], None)?;
         Ok(Arc::new(MapArray::try_new(Arc::new(entries_field), OffsetBuffer::from_lengths(lengths), entries, nulls(valid), false)?))
     }
-}
-
-/// The entries of a map value in their order, or None for a value that is not a map.
-fn map_entries(value: &Value) -> Option<Box<dyn Iterator<Item = (&Value, &Value)> + '_>> {
-    Some(match value {
-        Value::HashMap(m) => Box::new(m.iter()),
-        Value::OrderedMap(m) => Box::new(m.iter()),
-        Value::SortedMap(m) => Box::new(m.iter()),
-        Value::KeyValueList(p) => Box::new(p.iter().map(|(k, v)| (k, v))),
-        _ => return None,
-    })
 }
 
 /// A validity bitmap, or none when every slot is valid (Arrow's cheaper form).

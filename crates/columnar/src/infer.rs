@@ -2,6 +2,8 @@
 //! lossless promotion (int + float -> float64) and a conflict for anything else.
 
 use aerospike::Value;
+
+use crate::cell::{Cell, Scalar};
 use arrow_schema::{DataType, Field, Fields};
 use std::sync::Arc;
 
@@ -28,35 +30,34 @@ pub struct Conflict(pub Kind, pub Kind);
 impl Kind {
     /// The kind of one value (a list's elements and a map's keys and values merged).
     pub fn of(value: &Value) -> Result<Kind, Conflict> {
-        Ok(match value {
-            Value::Nil | Value::Infinity | Value::Wildcard => Kind::Null,
-            Value::Bool(_) => Kind::Bool,
-            Value::Int(_) => Kind::Int,
-            Value::Float(_) => Kind::Float,
-            Value::String(_) | Value::GeoJson(_) => Kind::Str,
-            Value::Blob(_) | Value::Hll(_) | Value::Unknown(..) => Kind::Blob,
-            Value::List(items) | Value::MultiResult(items) => {
+        Self::of_cell(value)
+    }
+
+    /// `of` for any held form of a value.
+    pub fn of_cell<'a, C: Cell<'a>>(cell: C) -> Result<Kind, Conflict> {
+        Ok(match cell.scalar() {
+            Scalar::Nil => Kind::Null,
+            Scalar::Bool(_) => Kind::Bool,
+            Scalar::Int(_) => Kind::Int,
+            Scalar::Float(_) => Kind::Float,
+            Scalar::Str(_) | Scalar::GeoJson(_) => Kind::Str,
+            Scalar::Blob(_) | Scalar::Hll(_) | Scalar::Unsupported => Kind::Blob,
+            Scalar::List => {
                 let mut element = Kind::Null;
-                for item in items {
-                    element = element.merge(Kind::of(item)?)?;
+                for item in cell.list().into_iter().flatten() {
+                    element = element.merge(Kind::of_cell(item)?)?;
                 }
                 Kind::List(Box::new(element))
             }
-            Value::HashMap(map) => Self::of_entries(map.iter())?,
-            Value::OrderedMap(map) => Self::of_entries(map.iter())?,
-            Value::SortedMap(map) => Self::of_entries(map.iter())?,
-            Value::KeyValueList(pairs) => Self::of_entries(pairs.iter().map(|(k, v)| (k, v)))?,
-            _ => Kind::Blob,
+            Scalar::Map => {
+                let (mut key, mut value) = (Kind::Null, Kind::Null);
+                for (k, v) in cell.map().into_iter().flatten() {
+                    key = key.merge(Kind::of_cell(k)?)?;
+                    value = value.merge(Kind::of_cell(v)?)?;
+                }
+                Kind::Map(Box::new(key), Box::new(value))
+            }
         })
-    }
-
-    fn of_entries<'a>(entries: impl Iterator<Item = (&'a Value, &'a Value)>) -> Result<Kind, Conflict> {
-        let (mut key, mut value) = (Kind::Null, Kind::Null);
-        for (k, v) in entries {
-            key = key.merge(Kind::of(k)?)?;
-            value = value.merge(Kind::of(v)?)?;
-        }
-        Ok(Kind::Map(Box::new(key), Box::new(value)))
     }
 
     /// The kind that holds both; Null gives way to anything, int and float meet at float.

@@ -4,10 +4,12 @@
 //! NumPy dtypes ask (and reads them back); `from_arrow` turns frames into records to write. Both are unit-tested and benched here, without an interpreter.
 
 mod builders;
+pub mod cell;
 mod error;
 pub mod from_arrow;
 mod infer;
 pub mod numpy;
+pub mod packed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +21,8 @@ use rayon::prelude::*;
 
 pub use builders::OnMismatch;
 use builders::ColumnBuild;
+use cell::Cell;
+use packed::{PackedCell, PackedRows};
 pub use error::ColumnarError;
 pub use infer::Kind;
 
@@ -72,8 +76,77 @@ impl Default for Options {
     }
 }
 
+/// What the builders need of a batch's rows, however they are held.
+trait RowSource<'a> {
+    type Cell: Cell<'a>;
+    fn count(&self) -> usize;
+    fn key(&self, row: usize) -> Option<Self::Cell>;
+    fn result_code(&self, row: usize) -> i32;
+    /// Generation and ttl, for rows that have a record.
+    fn found(&self, row: usize) -> Option<(u32, i64)>;
+    fn bins(&self, row: usize) -> impl Iterator<Item = (&'a str, Self::Cell)>;
+}
+
+impl<'a> RowSource<'a> for &[Row<'a>] {
+    type Cell = &'a Value;
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn key(&self, row: usize) -> Option<&'a Value> {
+        self.get(row).and_then(|r| r.key)
+    }
+
+    fn result_code(&self, row: usize) -> i32 {
+        self.get(row).map_or(0, |r| r.result_code)
+    }
+
+    fn found(&self, row: usize) -> Option<(u32, i64)> {
+        self.get(row).filter(|r| r.bins.is_some()).map(|r| (r.generation, r.ttl))
+    }
+
+    fn bins(&self, row: usize) -> impl Iterator<Item = (&'a str, &'a Value)> {
+        self.get(row).and_then(|r| r.bins).into_iter().flatten().map(|(name, value)| (name.as_str(), value))
+    }
+}
+
+impl<'a> RowSource<'a> for &'a PackedRows {
+    type Cell = PackedCell<'a>;
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn key(&self, row: usize) -> Option<PackedCell<'a>> {
+        self.row(row).and_then(|r| self.user_key(r))
+    }
+
+    fn result_code(&self, row: usize) -> i32 {
+        self.row(row).map_or(0, |r| r.result_code)
+    }
+
+    fn found(&self, row: usize) -> Option<(u32, i64)> {
+        self.row(row).filter(|r| r.has_record).map(|r| (r.generation, r.ttl))
+    }
+
+    fn bins(&self, row: usize) -> impl Iterator<Item = (&'a str, PackedCell<'a>)> {
+        let rows: &'a PackedRows = self;
+        rows.row(row).into_iter().flat_map(move |r| rows.bins(r))
+    }
+}
+
 /// The rows as an Arrow record batch.
 pub fn build(rows: &[Row<'_>], options: &Options) -> Result<RecordBatch, ColumnarError> {
+    build_from(&rows, options)
+}
+
+/// `build` for rows packed as they arrived (`batch_read`).
+pub fn build_packed(rows: &PackedRows, options: &Options) -> Result<RecordBatch, ColumnarError> {
+    build_from(&rows, options)
+}
+
+fn build_from<'a, R: RowSource<'a>>(rows: &R, options: &Options) -> Result<RecordBatch, ColumnarError> {
     let (names, values) = transpose(rows, options.bins.as_deref());
     let mut fields: Vec<Field> = Vec::with_capacity(names.len() + 4);
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(names.len() + 4);
@@ -83,8 +156,8 @@ pub fn build(rows: &[Row<'_>], options: &Options) -> Result<RecordBatch, Columna
         }
         meta_columns(rows, options.on_conflict, &mut fields, &mut columns)?;
     }
-    let total_values = rows.len().saturating_mul(names.len().max(1));
-    let build_one = |(name, column): (&String, &Vec<Option<&Value>>)| build_bin(name, column, options);
+    let total_values = rows.count().saturating_mul(names.len().max(1));
+    let build_one = |(name, column): (&String, &Vec<Option<R::Cell>>)| build_bin(name, column, options);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let parallel = options.parallel.unwrap_or(total_values >= PARALLEL_MIN_VALUES && cores >= PARALLEL_MIN_CORES) && names.len() > 1;
     let built: Vec<(Field, ArrayRef)> = if parallel {
@@ -97,37 +170,45 @@ pub fn build(rows: &[Row<'_>], options: &Options) -> Result<RecordBatch, Columna
         columns.push(column);
     }
     let schema = Arc::new(Schema::new(fields));
-    let batch_options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+    let batch_options = RecordBatchOptions::new().with_row_count(Some(rows.count()));
     Ok(RecordBatch::try_new_with_options(schema, columns, &batch_options)?)
 }
 
-/// Bin names in column order, and each bin's value per row (None where absent).
-fn transpose<'a>(rows: &[Row<'a>], selected: Option<&[String]>) -> (Vec<String>, Vec<Vec<Option<&'a Value>>>) {
-    let mut index: HashMap<&str, usize> = HashMap::new();
+/// Each bin's value per row (None where absent).
+type Columns<C> = Vec<Vec<Option<C>>>;
+
+/// Bin names in column order, and their columns.
+fn transpose<'a, R: RowSource<'a>>(rows: &R, selected: Option<&[String]>) -> (Vec<String>, Columns<R::Cell>) {
+    let mut index: HashMap<&'a str, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
+    let mut values: Columns<R::Cell> = Vec::new();
+    let count = rows.count();
     if let Some(selected) = selected {
         for name in selected {
-            if !index.contains_key(name.as_str()) {
-                index.insert(name.as_str(), names.len());
+            if !names.contains(name) {
                 names.push(name.clone());
+                values.push(vec![None; count]);
             }
         }
     }
-    let mut values: Vec<Vec<Option<&'a Value>>> = vec![vec![None; rows.len()]; names.len()];
     // Records of one set mostly list their bins in the same order: remember the column of each
     // position in the last record and check the name there before hashing it.
     let mut column_at: Vec<Option<usize>> = Vec::new();
-    for (row_index, row) in rows.iter().enumerate() {
-        let Some(bins) = row.bins else { continue };
-        for (position, (name, value)) in bins.iter().enumerate() {
+    for row_index in 0..count {
+        for (position, (name, value)) in rows.bins(row_index).enumerate() {
             let remembered = column_at.get(position).copied().flatten().filter(|c| names.get(*c).is_some_and(|n| n == name));
-            let column = match remembered.or_else(|| index.get(name.as_str()).copied()) {
+            let found = remembered.or_else(|| index.get(name).copied()).or_else(|| {
+                let c = names.iter().position(|n| n == name)?;
+                index.insert(name, c);
+                Some(c)
+            });
+            let column = match found {
                 Some(c) => c,
                 None if selected.is_some() => continue,
                 None => {
-                    index.insert(name.as_str(), names.len());
-                    names.push(name.clone());
-                    values.push(vec![None; rows.len()]);
+                    index.insert(name, names.len());
+                    names.push(name.to_owned());
+                    values.push(vec![None; count]);
                     names.len() - 1
                 }
             };
@@ -143,7 +224,7 @@ fn transpose<'a>(rows: &[Row<'a>], selected: Option<&[String]>) -> (Vec<String>,
     (names, values)
 }
 
-fn build_bin(name: &str, values: &[Option<&Value>], options: &Options) -> Result<(Field, ArrayRef), ColumnarError> {
+fn build_bin<'a, C: Cell<'a>>(name: &str, values: &[Option<C>], options: &Options) -> Result<(Field, ArrayRef), ColumnarError> {
     let wanted = options.schema.as_ref().and_then(|s| s.field_with_name(name).ok()).map(|f| f.data_type().clone());
     if let Some(target) = wanted {
         let kind = Kind::from_data_type(&target).ok_or_else(|| ColumnarError::Cast {
@@ -167,15 +248,12 @@ fn build_bin(name: &str, values: &[Option<&Value>], options: &Options) -> Result
 
 /// The kind of a column: the merge of every value's kind. With `OnMismatch::Null` the first
 /// kind seen wins and later misfits become nulls.
-fn infer_kind(bin: &str, values: &[Option<&Value>], on_conflict: OnMismatch) -> Result<Kind, ColumnarError> {
+fn infer_kind<'a, C: Cell<'a>>(bin: &str, values: &[Option<C>], on_conflict: OnMismatch) -> Result<Kind, ColumnarError> {
     let mut kind = Kind::Null;
     for value in values.iter().flatten() {
-        let this = match Kind::of(value) {
+        let this = match Kind::of_cell(*value) {
             Ok(k) => k,
-            Err(conflict) if on_conflict == OnMismatch::Null => {
-                let _ = conflict;
-                continue;
-            }
+            Err(_) if on_conflict == OnMismatch::Null => continue,
             Err(conflict) => {
                 return Err(ColumnarError::TypeConflict { bin: format!("{bin}[..]"), first: conflict.0.describe(), second: conflict.1.describe() })
             }
@@ -192,21 +270,21 @@ fn infer_kind(bin: &str, values: &[Option<&Value>], on_conflict: OnMismatch) -> 
 }
 
 /// `_key` (user keys of mixed types follow `on_conflict`, like a bin), `_result_code`, `_gen`, `_ttl`.
-fn meta_columns(rows: &[Row<'_>], on_conflict: OnMismatch, fields: &mut Vec<Field>, columns: &mut Vec<ArrayRef>) -> Result<(), ColumnarError> {
-    let keys: Vec<Option<&Value>> = rows.iter().map(|r| r.key).collect();
+fn meta_columns<'a, R: RowSource<'a>>(rows: &R, on_conflict: OnMismatch, fields: &mut Vec<Field>, columns: &mut Vec<ArrayRef>) -> Result<(), ColumnarError> {
+    let count = rows.count();
+    let keys: Vec<Option<R::Cell>> = (0..count).map(|i| rows.key(i)).collect();
     if keys.iter().any(Option::is_some) {
         let kind = infer_kind(KEY_COLUMN, &keys, on_conflict)?;
         let array = ColumnBuild { bin: KEY_COLUMN, on_mismatch: on_conflict }.array(&keys, &kind)?;
         fields.push(Field::new(KEY_COLUMN, kind.data_type(), true));
         columns.push(array);
     }
-    let found = |r: &Row<'_>| r.bins.is_some();
     fields.push(Field::new(RESULT_CODE_COLUMN, DataType::Int32, false));
-    columns.push(Arc::new(rows.iter().map(|r| r.result_code).collect::<Int32Array>()));
+    columns.push(Arc::new((0..count).map(|i| rows.result_code(i)).collect::<Int32Array>()));
     fields.push(Field::new(GEN_COLUMN, DataType::UInt32, true));
-    columns.push(Arc::new(rows.iter().map(|r| found(r).then_some(r.generation)).collect::<UInt32Array>()));
+    columns.push(Arc::new((0..count).map(|i| rows.found(i).map(|(generation, _)| generation)).collect::<UInt32Array>()));
     fields.push(Field::new(TTL_COLUMN, DataType::Int64, true));
-    columns.push(Arc::new(rows.iter().map(|r| found(r).then_some(r.ttl)).collect::<Int64Array>()));
+    columns.push(Arc::new((0..count).map(|i| rows.found(i).map(|(_, ttl)| ttl)).collect::<Int64Array>()));
     Ok(())
 }
 

@@ -216,3 +216,42 @@ fn aggregation_maps_become_rows_and_scalars_one_column() -> Result<(), ColumnarE
     assert_eq!(scalars.column(0).as_primitive::<Int64Type>().value(0), 42);
     Ok(())
 }
+
+/// The same records, packed as `batch_read` keeps them, build the same columns as the crate's
+/// decoded values do, through every kind, nesting, a missing record and a missing bin.
+#[test]
+fn packed_rows_build_the_same_columns_as_decoded_ones() -> Result<(), ColumnarError> {
+    use std::collections::HashMap;
+    let mut attrs = HashMap::new();
+    attrs.insert(Value::String("k".into()), Value::Int(7));
+    let records = [
+        Some(bins(&[
+            ("i", Value::Int(1)),
+            ("f", Value::from(0.5)),
+            ("s", Value::String("héllo".into())),
+            ("b", Value::Blob(vec![1, 2])),
+            ("t", Value::Bool(true)),
+            ("v", Value::List(vec![Value::from(1.5), Value::Int(2)])),
+            ("m", Value::HashMap(attrs)),
+            ("g", Value::GeoJson(r#"{"type":"Point","coordinates":[1,2]}"#.into())),
+        ])),
+        None,
+        Some(bins(&[("i", Value::Int(-5)), ("v", Value::List(vec![])), ("n", Value::Nil)])),
+    ];
+    let keys: Vec<aerospike::Key> = (0..3).map(|i| aerospike::Key::new("test", "s", Value::Int(i))).collect::<Result<_, _>>().map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+    let decoded: Vec<aerospike::Record> = records.iter().flatten().map(|b| aerospike::Record::new(None, b.clone(), None, 4, 0)).collect();
+    let mut packed = PackedRows::default();
+    let mut found = decoded.iter();
+    let mut rows = Vec::new();
+    for (key, bins) in keys.iter().zip(&records) {
+        let record = bins.as_ref().and_then(|_| found.next());
+        packed.push(key, if record.is_some() { 0 } else { 2 }, record, false);
+        rows.push(Row { key: key.user_key(), result_code: if record.is_some() { 0 } else { 2 }, generation: 4, ttl: -1, bins: record.map(|r| &r.bins) });
+    }
+    for options in [Options::default(), Options { bins: Some(vec!["v".into(), "zz".into(), "i".into()]), ..Options::default() }] {
+        let from_values = build(&rows, &options)?;
+        let from_packed = build_packed(&packed, &options)?;
+        assert_eq!(from_values, from_packed);
+    }
+    Ok(())
+}
