@@ -1,22 +1,22 @@
-//! `LazyBatchRecords`: the answer of `batch_read`. It holds the decoded rows and builds Arrow
-//! columns only when a columnar view is asked for (once, cached, without the GIL); Python
-//! objects are made only for what the caller touches. It is a read-only Mapping of user key ->
+//! `LazyBatchRecords`: the answer of `batch_read`. It holds the rows packed in one arena
+//! (`columnar::packed`) and builds Arrow columns only when a columnar view is asked for (once,
+//! cached, without the GIL); Python objects are made only for what the caller touches. It is a read-only Mapping of user key ->
 //! bins over the records found, and exports Arrow through `__arrow_c_stream__`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use aerospike::Value;
 use arrow_array::RecordBatch;
-use columnar::{OnMismatch, Options, Row};
+use columnar::cell::{Cell, Scalar};
+use columnar::packed::{PackedCell, PackedRow, PackedRows};
+use columnar::{OnMismatch, Options};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList};
 
 use crate::arrow_export::{exporter, import_extra, schema_capsule, stream_capsule};
-use crate::convert::{batch_row_to_py, record_bins_to_py, value_from_py, value_to_py};
+use crate::convert::{cell_to_py, packed_bins_to_py, packed_row_to_py, value_from_py};
 use crate::numpy_export::{column_view, to_numpy};
-use crate::ops::batch::BatchRow;
 
 /// A user key as a hashable map key.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -27,11 +27,11 @@ enum UserKey {
 }
 
 impl UserKey {
-    fn of(value: &Value) -> Option<Self> {
-        match value {
-            Value::Int(i) => Some(Self::Int(*i)),
-            Value::String(s) => Some(Self::Str(s.clone())),
-            Value::Blob(b) => Some(Self::Bytes(b.clone())),
+    fn of<'a>(value: impl Cell<'a>) -> Option<Self> {
+        match value.scalar() {
+            Scalar::Int(i) => Some(Self::Int(i)),
+            Scalar::Str(s) => Some(Self::Str(s.to_owned())),
+            Scalar::Blob(b) => Some(Self::Bytes(b.to_vec())),
             _ => None,
         }
     }
@@ -39,7 +39,7 @@ impl UserKey {
 
 #[pyclass(name = "LazyBatchRecords", module = "aerospike_py", frozen, mapping)]
 pub(crate) struct PyLazyBatchRecords {
-    rows: Arc<Vec<BatchRow>>,
+    rows: Arc<PackedRows>,
     /// The bins the read selected, in the caller's order (column order of the Arrow view).
     bins: Option<Vec<String>>,
     columns: OnceLock<RecordBatch>,
@@ -55,12 +55,12 @@ struct MappingIndex {
 }
 
 impl PyLazyBatchRecords {
-    pub(crate) fn new(rows: Vec<BatchRow>, bins: Option<Vec<String>>) -> Self {
+    pub(crate) fn new(rows: PackedRows, bins: Option<Vec<String>>) -> Self {
         Self { rows: Arc::new(rows), bins, columns: OnceLock::new(), bin_columns: OnceLock::new(), index: OnceLock::new() }
     }
 
-    fn is_found(row: &BatchRow) -> bool {
-        row.result_code == 0 && row.record.is_some()
+    fn is_found(row: &PackedRow) -> bool {
+        row.result_code == 0 && row.has_record
     }
 
     /// The Mapping's entries: row index of each found record by user key, the first when a key
@@ -70,8 +70,8 @@ impl PyLazyBatchRecords {
         self.index.get_or_init(|| {
             let mut by_key = HashMap::new();
             let mut order = Vec::new();
-            for (i, row) in self.rows.iter().enumerate().filter(|(_, r)| Self::is_found(r)) {
-                if let Some(key) = row.key.user_key().and_then(UserKey::of) {
+            for (i, row) in self.rows.rows().iter().enumerate().filter(|(_, r)| Self::is_found(r)) {
+                if let Some(key) = self.rows.user_key(row).and_then(UserKey::of) {
                     by_key.entry(key).or_insert_with(|| {
                         order.push(i);
                         i
@@ -82,10 +82,10 @@ impl PyLazyBatchRecords {
         })
     }
 
-    fn lookup(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<&BatchRow>> {
+    fn lookup(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<&PackedRow>> {
         let value = value_from_py(key)?;
         let key = UserKey::of(&value).ok_or_else(|| PyTypeError::new_err("batch records are looked up by str, int or bytes user key"))?;
-        Ok(self.index().by_key.get(&key).and_then(|i| self.rows.get(*i)))
+        Ok(self.index().by_key.get(&key).and_then(|i| self.rows.row(*i)))
     }
 
     fn options(&self, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Options> {
@@ -104,10 +104,7 @@ impl PyLazyBatchRecords {
     /// Builds the columns with the GIL released.
     fn build(&self, py: Python<'_>, options: &Options) -> PyResult<RecordBatch> {
         let rows = self.rows.clone();
-        py.detach(move || {
-            let view: Vec<Row<'_>> = rows.iter().map(columnar_row).collect();
-            columnar::build(&view, options)
-        })
+        py.detach(move || columnar::build_packed(&rows, options))
         .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
@@ -149,25 +146,14 @@ impl PyLazyBatchRecords {
     }
 }
 
-fn columnar_row(row: &BatchRow) -> Row<'_> {
-    let record = row.record.as_ref();
-    Row {
-        key: row.key.user_key(),
-        result_code: row.result_code,
-        generation: record.map_or(0, |r| r.generation),
-        ttl: record.and_then(aerospike::Record::time_to_live).map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        bins: record.map(|r| &r.bins),
-    }
-}
-
 #[pymethods]
 impl PyLazyBatchRecords {
     /// Every key's outcome in request order: `BatchRecord(key, result, record, in_doubt)`.
     #[getter]
     fn batch_records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        for row in self.rows.iter() {
-            out.append(batch_row_to_py(py, row)?)?;
+        for row in self.rows.rows() {
+            out.append(packed_row_to_py(py, &self.rows, row)?)?;
         }
         Ok(out)
     }
@@ -178,8 +164,8 @@ impl PyLazyBatchRecords {
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        match self.lookup(key)?.and_then(|row| row.record.as_ref()) {
-            Some(record) => record_bins_to_py(py, record),
+        match self.lookup(key)? {
+            Some(row) => packed_bins_to_py(py, &self.rows, row),
             None => Err(PyKeyError::new_err(key.clone().unbind())),
         }
     }
@@ -196,7 +182,7 @@ impl PyLazyBatchRecords {
     fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
         for (key, _) in self.found_rows() {
-            out.append(value_to_py(py, key)?)?;
+            out.append(cell_to_py(py, key)?)?;
         }
         Ok(out)
     }
@@ -204,8 +190,8 @@ impl PyLazyBatchRecords {
     /// Bins of the records found, in request order.
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        for (_, record) in self.found_rows() {
-            out.append(record_bins_to_py(py, record)?)?;
+        for (_, row) in self.found_rows() {
+            out.append(packed_bins_to_py(py, &self.rows, row)?)?;
         }
         Ok(out)
     }
@@ -213,16 +199,16 @@ impl PyLazyBatchRecords {
     /// `(user_key, bins)` of the records found, in request order.
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        for (key, record) in self.found_rows() {
-            out.append((value_to_py(py, key)?, record_bins_to_py(py, record)?))?;
+        for (key, row) in self.found_rows() {
+            out.append((cell_to_py(py, key)?, packed_bins_to_py(py, &self.rows, row)?))?;
         }
         Ok(out)
     }
 
     #[pyo3(signature = (key, default=None))]
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, default: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        match self.lookup(key)?.and_then(|row| row.record.as_ref()) {
-            Some(record) => record_bins_to_py(py, record),
+        match self.lookup(key)? {
+            Some(row) => packed_bins_to_py(py, &self.rows, row),
             None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
         }
     }
@@ -230,8 +216,8 @@ impl PyLazyBatchRecords {
     /// `{user_key: bins}` of the records found.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let out = PyDict::new(py);
-        for (key, record) in self.found_rows() {
-            out.set_item(value_to_py(py, key)?, record_bins_to_py(py, record)?)?;
+        for (key, row) in self.found_rows() {
+            out.set_item(cell_to_py(py, key)?, packed_bins_to_py(py, &self.rows, row)?)?;
         }
         Ok(out)
     }
@@ -240,7 +226,7 @@ impl PyLazyBatchRecords {
     #[getter]
     fn result_codes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::numpy_export::numpy(py)?;
-        let codes: Vec<i32> = self.rows.iter().map(|r| r.result_code).collect();
+        let codes: Vec<i32> = self.rows.rows().iter().map(|r| r.result_code).collect();
         Ok(numpy::PyArray1::from_vec(py, codes).into_any())
     }
 
@@ -248,7 +234,7 @@ impl PyLazyBatchRecords {
     #[getter]
     fn found<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::numpy_export::numpy(py)?;
-        let found: Vec<bool> = self.rows.iter().map(Self::is_found).collect();
+        let found: Vec<bool> = self.rows.rows().iter().map(Self::is_found).collect();
         Ok(numpy::PyArray1::from_vec(py, found).into_any())
     }
 
@@ -271,10 +257,9 @@ impl PyLazyBatchRecords {
         }
         let np = crate::numpy_export::numpy(py)?;
         let values = PyList::empty(py);
-        for row in self.rows.iter() {
-            let value = row.record.as_ref().and_then(|r| r.bins.get(name));
-            values.append(match value {
-                Some(v) => value_to_py(py, v)?,
+        for row in self.rows.rows() {
+            values.append(match self.rows.bin(row, name) {
+                Some(cell) => cell_to_py(py, cell)?,
                 None => py.None().into_bound(py),
             })?;
         }
@@ -337,8 +322,8 @@ impl PyLazyBatchRecords {
 }
 
 impl PyLazyBatchRecords {
-    /// The Mapping's (user key, record) pairs in request order.
-    fn found_rows(&self) -> impl Iterator<Item = (&Value, &aerospike::Record)> {
-        self.index().order.iter().filter_map(|i| self.rows.get(*i)).filter_map(|r| Some((r.key.user_key()?, r.record.as_ref()?)))
+    /// The Mapping's (user key, row) pairs in request order.
+    fn found_rows(&self) -> impl Iterator<Item = (PackedCell<'_>, &PackedRow)> {
+        self.index().order.iter().filter_map(|i| self.rows.row(*i)).filter_map(|r| Some((self.rows.user_key(r)?, r)))
     }
 }

@@ -12,6 +12,9 @@ use pyo3::types::{
     PyType,
 };
 
+use columnar::cell::{Cell, Scalar};
+use columnar::packed::{PackedRow, PackedRows};
+
 use crate::errors::param_error;
 use crate::operations::OpAnswer;
 
@@ -282,40 +285,34 @@ pub(crate) fn sequence<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec
 // Aerospike -> Python
 
 pub(crate) fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Nil | Value::Infinity | Value::Wildcard => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Int(i) => i.into_pyobject(py)?.into_any(),
-        Value::Float(f) => f64::from(f).into_pyobject(py)?.into_any(),
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Blob(b) | Value::Unknown(_, b) => PyBytes::new(py, b).into_any(),
-        Value::Hll(b) => hll_class(py)?.call1((PyBytes::new(py, b),))?,
-        Value::GeoJson(s) => geojson_class(py)?.call1((s.as_str(),))?,
-        Value::List(items) | Value::MultiResult(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::HashMap(map) => map_to_py(py, map.iter())?,
-        Value::OrderedMap(map) => map_to_py(py, map.iter())?,
-        Value::SortedMap(map) => map_to_py(py, map.iter())?,
-        Value::KeyValueList(pairs) => map_to_py(py, pairs.iter().map(|(k, v)| (k, v)))?,
-        // `Value` is non-exhaustive: a kind this build does not know is refused, not guessed.
-        _ => return Err(crate::errors::client_error(format!("the server sent a value this client cannot read: {value:?}"))),
-    })
+    cell_to_py(py, value)
 }
 
-fn map_to_py<'py, 'a>(
-    py: Python<'py>,
-    entries: impl Iterator<Item = (&'a Value, &'a Value)>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let dict = PyDict::new(py);
-    for (k, v) in entries {
-        dict.set_item(value_to_py(py, k)?, value_to_py(py, v)?)?;
-    }
-    Ok(dict.into_any())
+/// `value_to_py` for any held form of a value: a decoded `Value` or a packed batch cell.
+pub(crate) fn cell_to_py<'py, 'a, C: Cell<'a>>(py: Python<'py>, cell: C) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match cell.scalar() {
+        Scalar::Nil => py.None().into_bound(py),
+        Scalar::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        Scalar::Int(i) => i.into_pyobject(py)?.into_any(),
+        Scalar::Float(f) => PyFloat::new(py, f).into_any(),
+        Scalar::Str(s) => PyString::new(py, s).into_any(),
+        Scalar::Blob(b) => PyBytes::new(py, b).into_any(),
+        Scalar::Hll(b) => hll_class(py)?.call1((PyBytes::new(py, b),))?,
+        Scalar::GeoJson(s) => geojson_class(py)?.call1((s,))?,
+        Scalar::List => {
+            let items = cell.list().into_iter().flatten().map(|item| cell_to_py(py, item)).collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        Scalar::Map => {
+            let dict = PyDict::new(py);
+            for (k, v) in cell.map().into_iter().flatten() {
+                dict.set_item(cell_to_py(py, k)?, cell_to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+        // `Value` is non-exhaustive: a kind this build does not know is refused, not guessed.
+        Scalar::Unsupported => return Err(crate::errors::client_error("the server sent a value this client cannot read")),
+    })
 }
 
 /// `Key(namespace, set, user_key, digest)` for a record's key.
@@ -499,7 +496,30 @@ impl<'py> IntoPyObject<'py> for BatchWriteAnswer {
     }
 }
 
-/// The bins of a record as a dict (for the batch Mapping views).
-pub(crate) fn record_bins_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
-    bins_to_py(py, record)
+/// `BatchRecord(key, result, record, in_doubt)` for one packed row of `batch_read`.
+pub(crate) fn packed_row_to_py<'py>(py: Python<'py>, rows: &PackedRows, row: &PackedRow) -> PyResult<Bound<'py, PyAny>> {
+    let (namespace, set) = rows.namespace_set(row);
+    let user_key = match rows.user_key(row) {
+        Some(cell) => cell_to_py(py, cell)?,
+        None => py.None().into_bound(py),
+    };
+    let set = if set.is_empty() { None } else { Some(set) };
+    let key = key_class(py)?.call1((namespace, set, user_key, PyBytes::new(py, &row.digest)))?;
+    let record = if row.has_record {
+        let meta = meta_class(py)?.call1((row.generation, row.ttl))?;
+        record_class(py)?.call1((key.clone(), meta, packed_bins_to_py(py, rows, row)?))?
+    } else {
+        py.None().into_bound(py)
+    };
+    batch_record_class(py)?.call1((key, row.result_code, record, row.in_doubt))
 }
+
+/// A packed row's bins as a dict.
+pub(crate) fn packed_bins_to_py<'py>(py: Python<'py>, rows: &PackedRows, row: &PackedRow) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    for (name, cell) in rows.bins(row) {
+        dict.set_item(name, cell_to_py(py, cell)?)?;
+    }
+    Ok(dict.into_any())
+}
+

@@ -11,6 +11,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use columnar::packed::PackedRows;
+
 use crate::connection::Connection;
 use crate::convert::{bins_from_py, key_from_py, sequence};
 use crate::errors::{param_error, with_context, AsError};
@@ -151,12 +153,21 @@ fn write_row(item: &Bound<'_, PyAny>, base: &BatchWritePolicy) -> PyResult<Batch
 
 /// Runs the batch and answers one row per key, in request order.
 pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<Vec<BatchRow>, AsError> {
+    let parts = run_parts(client, req, |ops| ops.into_iter().map(row).collect::<Vec<_>>()).await?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// Runs the batch (split into sub-batches when it is big) and hands each part's finished
+/// operations to `finish` on the task that ran it, so the crate's records of a part are
+/// converted and dropped while later parts are still in flight. The parts come back in request
+/// order.
+async fn run_parts<T: Send + 'static>(client: Arc<aerospike::Client>, req: BatchRequest, finish: fn(Vec<BatchOperation>) -> T) -> Result<Vec<T>, AsError> {
     let BatchRequest { policy, mut ops, .. } = req;
     if ops.len() <= SUB_BATCH_KEYS {
         if !ops.is_empty() {
             client.batch(&policy, &mut ops).await?;
         }
-        return Ok(ops.into_iter().map(row).collect());
+        return Ok(vec![finish(ops)]);
     }
     // Each sub-batch is its own exact-size Vec: `split_off` would leave every head holding the
     // whole remaining capacity, which made memory grow with the square of the batch size.
@@ -170,7 +181,7 @@ pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Re
         pending.push(chunk);
     }
     let parts = pending.len();
-    let mut done: Vec<Option<Vec<BatchOperation>>> = (0..parts).map(|_| None).collect();
+    let mut done: Vec<Option<T>> = (0..parts).map(|_| None).collect();
     let mut tasks = tokio::task::JoinSet::new();
     let mut next = pending.into_iter().enumerate();
     let mut first_error = None;
@@ -180,37 +191,55 @@ pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Re
             let (client, policy) = (client.clone(), policy.clone());
             tasks.spawn(async move {
                 let outcome = client.batch(&policy, &mut chunk).await;
-                (index, outcome, chunk)
+                (index, outcome, finish(chunk))
             });
         }
         let Some(joined) = tasks.join_next().await else { break };
-        let (index, outcome, chunk) = joined.map_err(|e| AsError::Client(format!("a batch task failed: {e}")))?;
+        let (index, outcome, part) = joined.map_err(|e| AsError::Client(format!("a batch task failed: {e}")))?;
         if let Err(e) = outcome {
             first_error.get_or_insert(e);
         }
         if let Some(slot) = done.get_mut(index) {
-            *slot = Some(chunk);
+            *slot = Some(part);
         }
     }
     if let Some(e) = first_error {
         return Err(e.into());
     }
-    Ok(done.into_iter().flatten().flatten().map(row).collect())
+    Ok(done.into_iter().flatten().collect())
 }
 
 fn row(mut op: BatchOperation) -> BatchRow {
     // The result code is read before the record is taken: without a record it reads as unset.
-    let result_code = op.result_code().map_or(NO_RESPONSE, |rc| i32::from(u8::from(rc)));
+    let result_code = result_code(&op);
     let record = op.take_record();
     let in_doubt = op.in_doubt();
     let key = op.into_batch_record().key;
     BatchRow { key, result_code, record, in_doubt }
 }
 
-/// `batch_read`: the rows, kept for `LazyBatchRecords`.
+fn result_code(op: &BatchOperation) -> i32 {
+    op.result_code().map_or(NO_RESPONSE, |rc| i32::from(u8::from(rc)))
+}
+
+/// A part of a `batch_read`, packed (see `columnar::packed`).
+fn pack(ops: Vec<BatchOperation>) -> PackedRows {
+    let mut rows = PackedRows::with_capacity(ops.len());
+    for op in ops {
+        rows.push(&op.batch_record().key, result_code(&op), op.record(), op.in_doubt());
+    }
+    rows
+}
+
+/// `batch_read`: the rows, packed for `LazyBatchRecords`.
 pub(crate) async fn read(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<crate::batch::PyLazyBatchRecords, AsError> {
     let selected = req.selected();
-    Ok(crate::batch::PyLazyBatchRecords::new(run(client, req).await?, selected))
+    let mut parts = run_parts(client, req, pack).await?.into_iter();
+    let mut rows = parts.next().unwrap_or_default();
+    for part in parts {
+        rows.append(part);
+    }
+    Ok(crate::batch::PyLazyBatchRecords::new(rows, selected))
 }
 
 /// The batch writers: `BatchWriteResult(batch_records)`.
