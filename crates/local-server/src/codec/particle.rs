@@ -111,16 +111,6 @@ impl Value {
         }
     }
 
-    /// Bytes the value takes in the server's record format (for the record-size limit).
-    pub fn storage_size(&self) -> usize {
-        match self {
-            Value::Nil => 0,
-            Value::Int(_) | Value::Float(_) => 8,
-            Value::Bool(_) => 1,
-            Value::Str(b) | Value::Blob(_, b) | Value::Hll(b) | Value::Map(b) | Value::List(b) => 4 + b.len(),
-            Value::GeoJson(t) => 4 + 3 + t.len(),
-        }
-    }
 }
 
 /// Integers travel as 8 big-endian bytes; shorter forms are sign-extended as older clients send.

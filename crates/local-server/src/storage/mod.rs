@@ -152,7 +152,7 @@ impl Namespace {
                 }
                 let s = out.entry(r.set.clone()).or_default();
                 s.objects += 1;
-                s.data_bytes += r.storage_size() as u64;
+                s.data_bytes += crate::record_size::stored_size(r) as u64;
             }
         }
         out

@@ -30,10 +30,6 @@ pub struct Record {
     pub last_update_ms: u64,
 }
 
-/// Overhead of a record in the server's flat storage format, calibrated on CE 8.1.2: the largest
-/// one-blob-bin record (19-character set, 1-character bin, no stored key) held 1,048,505 bytes.
-const RECORD_OVERHEAD: usize = 43;
-const BIN_OVERHEAD: usize = 2;
 
 impl Record {
     pub fn new(set: Vec<u8>) -> Self {
@@ -67,12 +63,6 @@ impl Record {
         }
     }
 
-    pub fn storage_size(&self) -> usize {
-        let set = if self.set.is_empty() { 0 } else { self.set.len() + 1 };
-        let key = self.key.as_ref().map_or(0, |k| k.bytes.len() + 2);
-        let bins: usize = self.bins.iter().map(|b| BIN_OVERHEAD + b.name.len() + 1 + b.value.storage_size()).sum();
-        RECORD_OVERHEAD + set + key + bins
-    }
 }
 
 /// The next generation after a write: it wraps from 65535 to 1, never to 0.
@@ -104,12 +94,5 @@ mod tests {
         assert_eq!(next_generation(1), 2);
         assert_eq!(next_generation(65534), 65535);
         assert_eq!(next_generation(65535), 1);
-    }
-
-    #[test]
-    fn size_limit_calibration() {
-        let mut r = Record::new(b"cf_0123456789abcdef".to_vec());
-        r.set_bin(b"b", Value::Blob(4, vec![1; 1_048_505]));
-        assert_eq!(r.storage_size(), 1024 * 1024);
     }
 }
