@@ -1,4 +1,5 @@
-"""Draws a batch-read result JSON (from benches/batch_read.py) as a PNG beside it."""
+"""Draws a result JSON of benches/batch_read.py or benches/scan.py as a PNG beside it: the median
+time of each client in each scenario (the floor as a line), and each run's peak RSS."""
 
 import json
 import sys
@@ -9,24 +10,32 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-SCENARIOS = ("numpy", "frame", "dicts")
 CLIENTS = ("ours", "peer", "official")
 
 
 def main(path: Path) -> None:
     results = json.loads(path.read_text())
-    fig, ax = plt.subplots(figsize=(8, 4))
+    runs = results["runs"]
+    # The scenarios in the order they ran, e.g. numpy, frame, dicts; the floor's is not one.
+    scenarios = list(dict.fromkeys(name.split("/")[1] for name in runs if not name.startswith("floor/")))
+    title = path.stem.rsplit("-", 2)[0].replace("_", " ")  # batch_read-20260101-120000 -> batch read
+    fig, (ax, rss) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 2]})
     width = 0.25
     for i, client in enumerate(CLIENTS):
-        medians = [results["runs"].get(f"{client}/{s}", {}).get("median", 0) for s in SCENARIOS]
-        ax.bar([x + i * width for x in range(len(SCENARIOS))], medians, width, label=client)
-    floor = results["runs"].get("floor/columns", {}).get("median")
+        medians = [runs.get(f"{client}/{s}", {}).get("median", 0) for s in scenarios]
+        ax.bar([x + i * width for x in range(len(scenarios))], medians, width, label=client)
+    floor = runs.get("floor/columns", {}).get("median")
     if floor:
         ax.axhline(floor, color="black", linestyle="--", label="Rust crate alone")
-    ax.set_xticks([x + width for x in range(len(SCENARIOS))], SCENARIOS)
+    ax.set_xticks([x + width for x in range(len(scenarios))], scenarios)
     ax.set_ylabel("seconds (median; lower is better)")
-    ax.set_title(f"batch read of {results['n']:,} records ({results['server']})")
+    ax.set_title(f"{title} of {results['n']:,} records ({results['server']})")
     ax.legend()
+    measured = [(name, r["peak_rss_mib"]) for name, r in runs.items() if "peak_rss_mib" in r]
+    rss.barh([name for name, _ in measured], [mib for _, mib in measured], color="grey")
+    rss.invert_yaxis()
+    rss.set_xlabel("peak RSS, MiB (lower is better)")
+    rss.set_title("memory of each run's process")
     fig.tight_layout()
     fig.savefig(path.with_suffix(".png"), dpi=100)
 
