@@ -60,6 +60,22 @@ impl Kind {
         })
     }
 
+    /// Whether a column of this kind already holds `cell` as it is, so merging its kind would
+    /// change nothing. Checked before `of_cell`, it keeps inference free of allocations for
+    /// the common column whose values all share one kind (nested ones included).
+    pub fn covers<'a, C: Cell<'a>>(&self, cell: C) -> bool {
+        match (self, cell.scalar()) {
+            (_, Scalar::Nil) => true,
+            (Kind::Bool, Scalar::Bool(_)) | (Kind::Int, Scalar::Int(_)) => true,
+            (Kind::Float, Scalar::Float(_) | Scalar::Int(_)) => true,
+            (Kind::Str, Scalar::Str(_) | Scalar::GeoJson(_)) => true,
+            (Kind::Blob, Scalar::Blob(_) | Scalar::Hll(_) | Scalar::Unsupported) => true,
+            (Kind::List(element), Scalar::List) => cell.list().is_some_and(|mut items| items.all(|item| element.covers(item))),
+            (Kind::Map(key, value), Scalar::Map) => cell.map().is_some_and(|mut entries| entries.all(|(k, v)| key.covers(k) && value.covers(v))),
+            _ => false,
+        }
+    }
+
     /// The kind that holds both; Null gives way to anything, int and float meet at float.
     pub fn merge(self, other: Kind) -> Result<Kind, Conflict> {
         Ok(match (self, other) {
@@ -155,6 +171,25 @@ mod tests {
         assert_eq!(Kind::Null.merge(Kind::Str).ok(), Some(Kind::Str));
         assert!(Kind::Int.merge(Kind::Str).is_err());
         assert!(Kind::Bool.merge(Kind::Int).is_err(), "a bool is not an int in Aerospike");
+    }
+
+    #[test]
+    fn covers_says_whether_merging_would_change_the_kind() {
+        let floats = Value::List(vec![Value::from(1.5), Value::Int(2), Value::Nil]);
+        assert!(Kind::List(Box::new(Kind::Float)).covers(&floats));
+        assert!(!Kind::List(Box::new(Kind::Int)).covers(&floats), "a float widens an int list");
+        assert!(!Kind::List(Box::new(Kind::Null)).covers(&floats), "an empty first list fixed nothing");
+        assert!(Kind::Str.covers(&Value::Nil) && !Kind::Str.covers(&Value::Int(1)));
+        assert!(Kind::Float.covers(&Value::Int(3)) && !Kind::Int.covers(&Value::from(3.0)));
+        let mut map = std::collections::HashMap::new();
+        map.insert(Value::String("k".into()), Value::Int(1));
+        let map = Value::HashMap(map);
+        assert!(Kind::Map(Box::new(Kind::Str), Box::new(Kind::Float)).covers(&map));
+        assert!(!Kind::Map(Box::new(Kind::Int), Box::new(Kind::Int)).covers(&map));
+        // Every covered value merges into the same kind.
+        for (kind, value) in [(Kind::Float, Value::Int(3)), (Kind::List(Box::new(Kind::Float)), floats)] {
+            assert_eq!(Kind::of(&value).and_then(|k| kind.clone().merge(k)).ok(), Some(kind));
+        }
     }
 
     #[test]

@@ -251,6 +251,9 @@ fn build_bin<'a, C: Cell<'a>>(name: &str, values: &[Option<C>], options: &Option
 fn infer_kind<'a, C: Cell<'a>>(bin: &str, values: &[Option<C>], on_conflict: OnMismatch) -> Result<Kind, ColumnarError> {
     let mut kind = Kind::Null;
     for value in values.iter().flatten() {
+        if kind.covers(*value) {
+            continue;
+        }
         let this = match Kind::of_cell(*value) {
             Ok(k) => k,
             Err(_) if on_conflict == OnMismatch::Null => continue,
