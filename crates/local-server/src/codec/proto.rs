@@ -66,6 +66,45 @@ pub fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whole AS_MSG frames, concatenated, repacked the way the server sends a block of a streamed
+/// answer: consecutive successful records share one proto message, so a client reads a block
+/// per header rather than a record; a frame with an error or the LAST flag keeps a message of
+/// its own, as clients read its detail on its own. Anything but well-formed MSG frames comes
+/// back as it was.
+pub fn merge_msg_frames(frames: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frames.len());
+    let mut open: Option<usize> = None;
+    let seal = |out: &mut Vec<u8>, open: &mut Option<usize>| {
+        if let Some(start) = open.take() {
+            let body_len = out.len() - start - HEADER_SIZE;
+            write_header(&mut out[start..], TYPE_MSG, body_len);
+        }
+    };
+    let mut rest = frames;
+    while !rest.is_empty() {
+        let Some(header) = rest.first_chunk::<HEADER_SIZE>().map(ProtoHeader::parse) else { return frames.to_vec() };
+        let Some(body) = usize::try_from(header.size).ok().and_then(|n| rest.get(HEADER_SIZE..HEADER_SIZE + n)) else { return frames.to_vec() };
+        if header.kind != TYPE_MSG {
+            return frames.to_vec();
+        }
+        // Byte 3 of the message header is info3 (bit 0: LAST), byte 5 the result code.
+        let alone = body.get(3).is_none_or(|info3| info3 & 1 != 0) || body.get(5).is_none_or(|code| *code != 0);
+        if alone {
+            seal(&mut out, &mut open);
+            out.extend_from_slice(&rest[..HEADER_SIZE + body.len()]);
+        } else {
+            if open.is_none() {
+                open = Some(out.len());
+                out.extend_from_slice(&[0; HEADER_SIZE]);
+            }
+            out.extend_from_slice(body);
+        }
+        rest = &rest[HEADER_SIZE + body.len()..];
+    }
+    seal(&mut out, &mut open);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +129,29 @@ mod tests {
         assert!(h.validate().is_err());
         let h = ProtoHeader::parse(&[2, 77, 0, 0, 0, 0, 0, 1]);
         assert!(h.validate().is_err());
+    }
+
+    #[test]
+    fn merged_frames_are_one_message_of_the_same_bodies() {
+        // A 22-byte message header: info3 at byte 3, the result code at byte 5.
+        let msg = |info3: u8, code: u8, tail: &[u8]| {
+            let mut body = vec![22, 0, 0, info3, 0, code];
+            body.resize(22, 0);
+            body.extend_from_slice(tail);
+            frame(TYPE_MSG, &body)
+        };
+        let (a, b, err, last) = (msg(0, 0, b"a"), msg(0, 0, b"bb"), msg(0, 100, b"boom"), msg(1, 0, b""));
+        let merged = merge_msg_frames(&[a.clone(), b.clone(), err.clone(), a.clone(), last.clone()].concat());
+        let first = ProtoHeader::parse(merged.first_chunk::<HEADER_SIZE>().expect("a header"));
+        assert_eq!((first.kind, first.size), (TYPE_MSG, 22 + 1 + 22 + 2), "the two records share a message");
+        let rest = &merged[HEADER_SIZE + 47..];
+        assert_eq!(&rest[..err.len()], &err[..], "an error keeps its own message");
+        let rest = &rest[err.len()..];
+        assert_eq!(&rest[..a.len()], &a[..]);
+        assert_eq!(&rest[a.len()..], &last[..], "so does LAST");
+        assert!(merge_msg_frames(&[]).is_empty());
+        let info = frame(TYPE_INFO, b"x");
+        assert_eq!(merge_msg_frames(&info), info, "not an AS_MSG: left alone");
+        assert_eq!(merge_msg_frames(&a[..a.len() - 1]), a[..a.len() - 1].to_vec(), "cut short: left alone");
     }
 }

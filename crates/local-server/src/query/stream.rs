@@ -57,7 +57,8 @@ pub async fn foreground(stream: &mut TcpStream, node: &Node, q: &Query, sink: &m
     loop {
         out.clear();
         let step = exec.fill(sink, &mut out, budget);
-        if !out.is_empty() && stream.write_all(&out).await.is_err() {
+        let block = crate::codec::proto::merge_msg_frames(&out);
+        if !block.is_empty() && stream.write_all(&block).await.is_err() {
             return false;
         }
         if step == Step::Done {
