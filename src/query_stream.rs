@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use aerospike::Record;
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions, StructArray};
 use arrow_schema::{DataType, Field, SchemaRef};
-use columnar::{Options, Row};
+use columnar::packed::PackedRows;
+use columnar::Options;
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
@@ -309,6 +310,9 @@ pub(crate) enum Columns {
     Invalid(String),
 }
 
+/// Records taken from the query and packed per round while a batch fills.
+const PACK_CHUNK: usize = 4096;
+
 /// The state behind an `ArrowBatchStream`: the feed, and the schema fixed by the first batch
 /// (every later batch is built to it, so the stream has one schema).
 pub(crate) struct Batcher {
@@ -320,16 +324,6 @@ pub(crate) struct Batcher {
     pending: Option<RecordBatch>,
     /// The most rows held natively at once.
     pub peak_rows: usize,
-}
-
-fn columnar_row(record: &Record) -> Row<'_> {
-    Row {
-        key: record.key.as_ref().and_then(aerospike::Key::user_key),
-        result_code: 0,
-        generation: record.generation,
-        ttl: record.time_to_live().map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        bins: Some(&record.bins),
-    }
 }
 
 /// `batch` laid out in `schema`: columns by name, absent ones all-null. A column the schema
@@ -374,13 +368,12 @@ impl Batcher {
         Self { feed, batch_size, options, schema: None, pending: None, peak_rows: 0 }
     }
 
-    fn build(&mut self, records: &[Record]) -> Result<RecordBatch, String> {
-        let rows: Vec<Row<'_>> = records.iter().map(columnar_row).collect();
+    fn build(&mut self, rows: &PackedRows) -> Result<RecordBatch, String> {
         let mut options = self.options.clone();
         if let Some(schema) = &self.schema {
             options.schema = Some(schema.clone());
         }
-        let built = columnar::build(&rows, &options).map_err(|e| e.to_string())?;
+        let built = columnar::build_packed(rows, &options).map_err(|e| e.to_string())?;
         match &self.schema {
             Some(schema) => conform(built, schema),
             None => {
@@ -390,17 +383,28 @@ impl Batcher {
         }
     }
 
-    /// The next batch of up to `batch_size` rows (fewer only at the end).
+    /// The next batch of up to `batch_size` rows (fewer only at the end). Records are packed
+    /// as they arrive, a few thousand at a time, so a batch waiting to fill holds packed rows,
+    /// not the crate's records.
     pub(crate) async fn next(&mut self) -> Result<Columns, AsError> {
         if let Some(batch) = self.pending.take() {
             return Ok(Columns::Batch(batch));
         }
-        let records = self.feed.fill(self.batch_size).await?;
-        if records.is_empty() {
+        let mut rows = PackedRows::with_capacity(self.batch_size.min(PACK_CHUNK));
+        while rows.len() < self.batch_size {
+            let records = self.feed.fill((self.batch_size - rows.len()).min(PACK_CHUNK)).await?;
+            if records.is_empty() {
+                break;
+            }
+            for record in &records {
+                rows.push(record.key.as_ref(), 0, Some(record), false);
+            }
+        }
+        if rows.is_empty() {
             return Ok(Columns::End);
         }
-        self.peak_rows = self.peak_rows.max(records.len());
-        Ok(match self.build(&records) {
+        self.peak_rows = self.peak_rows.max(rows.len());
+        Ok(match self.build(&rows) {
             Ok(batch) => Columns::Batch(batch),
             Err(message) => {
                 self.feed.close();
@@ -416,7 +420,7 @@ impl Batcher {
             match self.next().await? {
                 Columns::Batch(batch) => self.pending = Some(batch),
                 Columns::Invalid(message) => return Ok(Err(message)),
-                Columns::End => match self.build(&[]) {
+                Columns::End => match self.build(&PackedRows::default()) {
                     Ok(empty) => self.schema = Some(empty.schema()),
                     Err(message) => return Ok(Err(message)),
                 },

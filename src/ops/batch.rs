@@ -226,7 +226,7 @@ fn result_code(op: &BatchOperation) -> i32 {
 fn pack(ops: Vec<BatchOperation>) -> PackedRows {
     let mut rows = PackedRows::with_capacity(ops.len());
     for op in ops {
-        rows.push(&op.batch_record().key, result_code(&op), op.record(), op.in_doubt());
+        rows.push(Some(&op.batch_record().key), result_code(&op), op.record(), op.in_doubt());
     }
     rows
 }

@@ -70,10 +70,11 @@ impl PackedRows {
         self.rows.get(index)
     }
 
-    /// Packs one key's outcome; `record` is what the server answered with, if anything.
-    pub fn push(&mut self, key: &Key, result_code: i32, record: Option<&Record>, in_doubt: bool) {
-        let namespace_set = self.set_index(key.namespace(), key.set_name());
-        let user_key = match key.user_key() {
+    /// Packs one key's outcome; `record` is what the server answered with, if anything. A
+    /// query's record may come without a key; its row then has no key, set or digest.
+    pub fn push(&mut self, key: Option<&Key>, result_code: i32, record: Option<&Record>, in_doubt: bool) {
+        let namespace_set = self.set_index(key.map_or("", Key::namespace), key.map_or("", Key::set_name));
+        let user_key = match key.and_then(Key::user_key) {
             Some(v) => {
                 let start = self.arena.len();
                 encode(&mut self.arena, v);
@@ -102,7 +103,7 @@ impl PackedRows {
             has_record: record.is_some(),
             generation: record.map_or(0, |r| r.generation),
             ttl,
-            digest: key.digest(),
+            digest: key.map_or([0; 20], Key::digest),
             namespace_set,
             user_key,
             bins: (start, self.arena.len()),
@@ -540,11 +541,11 @@ mod tests {
             Record::new(None, bins, None, 3, 0)
         };
         let mut first = PackedRows::default();
-        first.push(&key(1, "s1"), 0, Some(&record(1)), false);
-        first.push(&key(2, "s1"), 2, None, false);
+        first.push(Some(&key(1, "s1")), 0, Some(&record(1)), false);
+        first.push(Some(&key(2, "s1")), 2, None, false);
         let mut second = PackedRows::default();
-        second.push(&key(3, "s2"), 0, Some(&record(3)), true);
-        second.push(&Key::new("test", "s1", Value::Int(4)).expect("key"), 0, Some(&record(4)), false);
+        second.push(Some(&key(3, "s2")), 0, Some(&record(3)), true);
+        second.push(Some(&Key::new("test", "s1", Value::Int(4)).expect("key")), 0, Some(&record(4)), false);
         first.append(second);
         assert_eq!(first.len(), 4);
         let rows = first.rows();

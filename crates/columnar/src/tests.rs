@@ -245,7 +245,7 @@ fn packed_rows_build_the_same_columns_as_decoded_ones() -> Result<(), ColumnarEr
     let mut rows = Vec::new();
     for (key, bins) in keys.iter().zip(&records) {
         let record = bins.as_ref().and_then(|_| found.next());
-        packed.push(key, if record.is_some() { 0 } else { 2 }, record, false);
+        packed.push(Some(key), if record.is_some() { 0 } else { 2 }, record, false);
         rows.push(Row { key: key.user_key(), result_code: if record.is_some() { 0 } else { 2 }, generation: 4, ttl: -1, bins: record.map(|r| &r.bins) });
     }
     for options in [Options::default(), Options { bins: Some(vec!["v".into(), "zz".into(), "i".into()]), ..Options::default() }] {
