@@ -35,8 +35,10 @@ impl Default for NamespaceConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: String,
-    /// 0 picks a free port.
+    /// The first node's port; node `i` listens on `port + i`. 0 picks free ports.
     pub port: u16,
+    /// Nodes in the cluster, each on its own port and owning its share of the partitions.
+    pub nodes: usize,
     pub namespaces: Vec<NamespaceConfig>,
     /// `None` answers `null` to `cluster-name`, as an unnamed real server does. The default is
     /// `docker`: the conformance corpus was recorded from a server named so (the official
@@ -53,6 +55,7 @@ impl Default for Config {
         Config {
             host: "127.0.0.1".to_string(),
             port: 0,
+            nodes: 1,
             // The conformance corpus was recorded with namespaces `test` and `bar`.
             namespaces: vec![NamespaceConfig::new("test"), NamespaceConfig::new("bar")],
             cluster_name: Some("docker".to_string()),

@@ -7,12 +7,13 @@
 //! add siblings: `batch` (batch-index protocol, streamed from `net`), `cdt`
 //! (list/map/bit/HLL ops, reached from the op switch in `transactions::write`/`read`),
 //! `expressions`, `sindex` + `query` (scans and queries with partition filters), `udf`,
-//! `truncate`, `security` (admin messages, `net::dispatch`), and a multi-node mode where each
-//! `node::Node` owns a subset of partitions and announces its peers.
+//! `truncate`, `security` (admin messages, `net::dispatch`), and `cluster`: several nodes, each
+//! on its own port, owning disjoint partitions and announcing each other as peers.
 
 pub mod batch;
 pub mod bits;
 pub mod cdt;
+pub mod cluster;
 pub mod codec;
 pub mod config;
 pub mod expiry;

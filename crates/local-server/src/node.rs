@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::cluster::{Cluster, Member, PartitionSet};
 use crate::config::Config;
 use crate::query::jobs::Jobs;
 use crate::storage::Store;
@@ -22,28 +23,53 @@ pub struct Node {
     pub connections_open: AtomicU64,
     /// Background query jobs and running queries (`query-show`).
     pub jobs: Arc<Jobs>,
+    /// The partitions this node answers for.
+    pub partitions: PartitionSet,
+    /// Every node of the server, this one at `member_index`.
+    pub cluster: Arc<Cluster>,
+    pub member_index: usize,
 }
 
 impl Node {
-    pub fn new(config: &Config, port: u16, store: Arc<Store>) -> Node {
+    /// The nodes of one server, one per port, sharing `store`; node `i` owns its share of the
+    /// partitions (`PartitionSet::share_of`). One port makes a single node owning everything.
+    pub fn cluster(config: &Config, ports: &[u16], store: Arc<Store>) -> Vec<Node> {
         // A wildcard listen address is not something a client can dial back.
         let service_host = match config.host.as_str() {
             "0.0.0.0" | "" => "127.0.0.1".to_string(),
             "::" => "::1".to_string(),
             h => h.to_string(),
         };
-        Node {
-            id: node_id(port),
-            service_host,
-            port,
-            cluster_name: config.cluster_name.clone(),
-            store,
-            started: Instant::now(),
-            partition_generation: AtomicU64::new(1),
-            connections_opened: AtomicU64::new(0),
-            connections_open: AtomicU64::new(0),
-            jobs: Arc::new(Jobs::default()),
-        }
+        let members = ports.iter().map(|&port| Member { id: node_id(port), address: service_address(&service_host, port) });
+        let cluster = Arc::new(Cluster { members: members.collect() });
+        (0..ports.len())
+            .map(|i| Node {
+                id: cluster.members[i].id.clone(),
+                service_host: service_host.clone(),
+                port: ports[i],
+                cluster_name: config.cluster_name.clone(),
+                store: store.clone(),
+                started: Instant::now(),
+                partition_generation: AtomicU64::new(1),
+                connections_opened: AtomicU64::new(0),
+                connections_open: AtomicU64::new(0),
+                jobs: Arc::new(Jobs::default()),
+                partitions: PartitionSet::share_of(i, ports.len()),
+                cluster: cluster.clone(),
+                member_index: i,
+            })
+            .collect()
+    }
+
+    /// Whether this node answers for partition `pid`; other nodes' partitions answer
+    /// PARTITION_UNAVAILABLE, and the client asks again by its partition map.
+    pub fn owns(&self, pid: usize) -> bool {
+        self.partitions.contains(pid)
+    }
+
+    /// The other nodes of the server.
+    pub fn peers(&self) -> impl Iterator<Item = &Member> {
+        self.cluster.peers_of(self.member_index)
     }
 
     pub fn partition_generation(&self) -> u64 {
@@ -51,12 +77,16 @@ impl Node {
     }
 
     /// `host:port`, bracketing IPv6 hosts.
-    pub fn service_address(&self) -> String {
-        if self.service_host.contains(':') {
-            format!("[{}]:{}", self.service_host, self.port)
-        } else {
-            format!("{}:{}", self.service_host, self.port)
-        }
+    pub fn service_address(&self) -> &str {
+        &self.cluster.members[self.member_index].address
+    }
+}
+
+fn service_address(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 

@@ -1,5 +1,6 @@
 //! The running server: binds, then serves on its own threads with its own tokio runtime, so
-//! it never depends on (or blocks) a runtime of the code that embeds it.
+//! it never depends on (or blocks) a runtime of the code that embeds it. Its nodes (one per
+//! port, see `cluster`) share the runtime and the store.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,19 +15,21 @@ use crate::storage::Store;
 use crate::{expiry, net};
 
 pub struct Server {
-    addr: SocketAddr,
+    /// One per node, in node order.
+    addrs: Vec<SocketAddr>,
     shutdown: Option<watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
-    /// Binds `config.host:config.port` and returns once connections are accepted.
+    /// Binds a port for each of `config.nodes` nodes on `config.host` (consecutive ports from
+    /// `config.port`, or free ones when it is 0) and returns once connections are accepted.
     pub fn start(config: Config) -> std::io::Result<Server> {
-        let listener = std::net::TcpListener::bind((config.host.as_str(), config.port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        let listeners = bind(&config)?;
+        let addrs = listeners.iter().map(|l| l.local_addr()).collect::<std::io::Result<Vec<_>>>()?;
+        let ports: Vec<u16> = addrs.iter().map(|a| a.port()).collect();
         let store = Arc::new(Store::new(&config.namespaces));
-        let node = Arc::new(Node::new(&config, addr.port(), store.clone()));
+        let nodes: Vec<Arc<Node>> = Node::cluster(&config, &ports, store.clone()).into_iter().map(Arc::new).collect();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("aerospike-local")
@@ -38,7 +41,7 @@ impl Server {
         let sweep = Duration::from_millis(config.sweep_interval_ms.max(10));
         let thread = std::thread::Builder::new().name("aerospike-local-main".into()).spawn(move || {
             runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
+                let listeners = match listeners.into_iter().map(tokio::net::TcpListener::from_std).collect::<std::io::Result<Vec<_>>>() {
                     Ok(l) => l,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -46,15 +49,18 @@ impl Server {
                     }
                 };
                 let sweeper = tokio::spawn(expiry::sweep_forever(store, sweep));
+                let serving: Vec<_> = listeners.into_iter().zip(nodes).map(|(l, node)| tokio::spawn(net::serve(l, node, rx.clone()))).collect();
                 let _ = ready_tx.send(Ok(()));
-                net::serve(listener, node, rx).await;
+                for node in serving {
+                    let _ = node.await;
+                }
                 sweeper.abort();
             });
             // Dropping the runtime cancels every connection task, closing their sockets.
             runtime.shutdown_timeout(Duration::from_secs(2));
         })?;
         match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Server { addr, shutdown: Some(tx), thread: Some(thread) }),
+            Ok(Ok(())) => Ok(Server { addrs, shutdown: Some(tx), thread: Some(thread) }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -66,12 +72,19 @@ impl Server {
         }
     }
 
+    /// The first node's address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.addrs[0]
     }
 
+    /// The first node's port.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.addr().port()
+    }
+
+    /// Every node's address, in node order.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
     }
 
     /// Closes the listener and every connection, and joins the server's threads. Idempotent.
@@ -83,6 +96,26 @@ impl Server {
             let _ = t.join();
         }
     }
+}
+
+/// The nodes' listeners, non-blocking, in node order.
+fn bind(config: &Config) -> std::io::Result<Vec<std::net::TcpListener>> {
+    if config.nodes == 0 {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "a server needs at least one node"));
+    }
+    (0..config.nodes)
+        .map(|i| {
+            let port = match config.port {
+                0 => 0,
+                first => u16::try_from(usize::from(first) + i).map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} nodes from port {first} run past port 65535", config.nodes))
+                })?,
+            };
+            let listener = std::net::TcpListener::bind((config.host.as_str(), port))?;
+            listener.set_nonblocking(true)?;
+            Ok(listener)
+        })
+        .collect()
 }
 
 impl Drop for Server {

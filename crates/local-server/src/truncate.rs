@@ -63,6 +63,7 @@ pub fn info_command(store: &Store, name: &str, params: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::PartitionSet;
     use crate::codec::particle::Value;
     use crate::config::NamespaceConfig;
     use crate::storage::{digest, Record};
@@ -80,12 +81,12 @@ mod tests {
         }
         assert_eq!(truncate(&store, b"test", Some(b"other"), u64::MAX), 0);
         assert_eq!(truncate(&store, b"test", Some(b"s"), CITRUSLEAF_EPOCH_MS + 5000), 1);
-        assert_eq!(ns.object_count(), 1);
+        assert_eq!(ns.object_count(&PartitionSet::all()), 1);
         let future = (expiry::now_unix_ms() + 3_600_000) * 1_000_000;
         assert!(info_command(&store, "truncate", &format!("namespace=test;set=s;lut={future}")).contains("future"));
         assert!(info_command(&store, "truncate", "namespace=test;set=s;lut=0").contains("truncate to 0"));
         assert_eq!(info_command(&store, "truncate", "namespace=nope;set=s"), "ok");
         assert_eq!(info_command(&store, "truncate-namespace", "namespace=test"), "ok");
-        assert_eq!(ns.object_count(), 0);
+        assert_eq!(ns.object_count(&PartitionSet::all()), 0);
     }
 }

@@ -183,3 +183,48 @@ fn port_in_use_is_an_error() {
     let again = Server::start(Config { port: s.port(), ..Config::default() });
     assert!(again.is_err());
 }
+
+#[test]
+fn a_cluster_listens_on_a_port_per_node_and_stops_them_all() {
+    let mut s = Server::start(Config { nodes: 3, ..Config::default() }).expect("start");
+    let addrs = s.addrs().to_vec();
+    assert_eq!(addrs.len(), 3);
+    assert_eq!(s.addr(), addrs[0]);
+    let mut ids = Vec::new();
+    let mut conns = Vec::new();
+    for (i, addr) in addrs.iter().enumerate() {
+        let mut c = TcpStream::connect(addr).expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let answer = info(&mut c, "node\npeers-clear-std\n");
+        let mut lines = answer.lines();
+        ids.push(lines.next().expect("node").trim_start_matches("node\t").to_string());
+        let peers = lines.next().expect("peers");
+        for (j, other) in addrs.iter().enumerate() {
+            assert_eq!(peers.contains(&format!("[{other}]")), i != j, "{peers}");
+        }
+        conns.push(c);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "each node has its own id");
+    s.stop();
+    for mut c in conns {
+        assert!(closed(&mut c));
+    }
+    for addr in addrs {
+        assert!(TcpStream::connect(addr).is_err());
+    }
+}
+
+#[test]
+fn a_cluster_takes_consecutive_ports_from_a_given_one() {
+    let probe = Server::start(Config::default()).expect("start");
+    let first = probe.port();
+    drop(probe);
+    // The probe's port was free a moment ago; the next two are taken as they come.
+    if let Ok(s) = Server::start(Config { port: first, nodes: 2, ..Config::default() }) {
+        assert_eq!(s.addrs().iter().map(|a| a.port()).collect::<Vec<_>>(), [first, first + 1]);
+    }
+    assert!(Server::start(Config { nodes: 0, ..Config::default() }).is_err());
+    assert!(Server::start(Config { port: u16::MAX, nodes: 2, ..Config::default() }).is_err());
+}

@@ -37,9 +37,6 @@ pub mod parent_flags {
     pub const REPORT_ERROR_REC: u8 = 0x8;
 }
 
-/// Partition 11: this node does not own the row's partition (multi-node mode).
-const PARTITION_UNAVAILABLE: u8 = 11;
-
 /// Whether an AS_MSG body is a batch (and so is answered by `Batch`, not `transactions`).
 pub fn is_batch(body: &[u8]) -> bool {
     body.get(1).is_some_and(|i1| i1 & info1::BATCH != 0)
@@ -179,7 +176,7 @@ impl<'a> Batch<'a> {
                     Some((row.index, transactions::run(store, row.msg)))
                 } else {
                     // The real server would proxy to the owner; the client retries on its map.
-                    Some((row.index, message::error_response(PARTITION_UNAVAILABLE)))
+                    Some((row.index, message::error_response(rc::PARTITION_UNAVAILABLE)))
                 }
             }
         };

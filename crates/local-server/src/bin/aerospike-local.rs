@@ -1,11 +1,14 @@
 //! `aerospike-local`: runs the local server until Ctrl-C or SIGTERM.
 //!
-//! aerospike-local [--port 3000] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
+//! aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
+//!
+//! With `--nodes N` the server is a cluster of N nodes on ports P..P+N-1 (free ports with
+//! `--port 0`), each owning its share of the partitions.
 
 use local_server::{Config, NamespaceConfig, Server};
 
 fn usage() -> ! {
-    eprintln!("usage: aerospike-local [--port 3000] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME]");
+    eprintln!("usage: aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME]");
     std::process::exit(2);
 }
 
@@ -21,6 +24,7 @@ fn parse_args() -> Config {
         let mut value = || inline.clone().or_else(|| args.next()).unwrap_or_else(|| usage());
         match flag.as_str() {
             "--port" | "-p" => config.port = value().parse().unwrap_or_else(|_| usage()),
+            "--nodes" => config.nodes = value().parse().ok().filter(|&n| n > 0).unwrap_or_else(|| usage()),
             "--host" => config.host = value(),
             "--namespace" | "-n" => namespaces.push(NamespaceConfig::new(value())),
             "--cluster-name" => config.cluster_name = Some(value()),
@@ -43,7 +47,8 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("aerospike-local listening on {}", server.addr());
+    let addrs: Vec<String> = server.addrs().iter().map(|a| a.to_string()).collect();
+    println!("aerospike-local listening on {}", addrs.join(", "));
     // Wait for Ctrl-C or SIGTERM on a small runtime of our own, separate from the server's.
     let waiter = tokio::runtime::Builder::new_current_thread().enable_io().build();
     match waiter {

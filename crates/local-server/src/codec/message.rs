@@ -268,7 +268,7 @@ pub fn error_response(result_code: u8) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Builds a request body the way clients do.

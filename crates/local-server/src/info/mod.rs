@@ -6,8 +6,12 @@ mod namespace;
 mod sindex;
 mod stats;
 
+use crate::cluster::PartitionSet;
 use crate::node::Node;
 use crate::storage::N_PARTITIONS;
+
+/// The nodes of a server never change while it runs.
+const PEERS_GENERATION: u32 = 1;
 
 pub const BUILD: &str = "8.1.2.0";
 pub const EDITION: &str = "Aerospike Community Edition";
@@ -80,19 +84,23 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "cluster-generation" => "1".to_string(),
         "partition-generation" => node.partition_generation().to_string(),
         "rebalance-generation" => "1".to_string(),
-        "peers-generation" => "1".to_string(),
-        "peers-clear-std" | "peers-clear-alt" => format!("1,{},[]", node.port),
-        "peers-tls-std" | "peers-tls-alt" => "1,,[]".to_string(),
-        "alumni-clear-std" | "alumni-tls-std" => "1,,[]".to_string(),
-        "services" | "services-alumni" | "services-alternate" | "services-alt" => String::new(),
+        "peers-generation" => PEERS_GENERATION.to_string(),
+        "peers-clear-std" | "peers-clear-alt" => peers(node),
+        "peers-tls-std" | "peers-tls-alt" => format!("{PEERS_GENERATION},,[]"),
+        "alumni-clear-std" | "alumni-tls-std" => format!("{PEERS_GENERATION},,[]"),
+        "services" | "services-alumni" | "services-alternate" | "services-alt" => {
+            node.peers().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
+        }
         "services-alumni-reset" => "ok".to_string(),
-        "service" | "service-clear-std" => node.service_address(),
+        "service" | "service-clear-std" => node.service_address().to_string(),
         "service-clear-alt" | "service-tls-std" | "service-tls-alt" => String::new(),
         "partitions" => N_PARTITIONS.to_string(),
-        "replicas" => replicas(node, |bits| format!("0,1,{bits}")),
-        "replicas-all" => replicas(node, |bits| format!("1,{bits}")),
-        "replicas-master" | "replicas-prole" => replicas(node, |bits| bits),
-        "replicas-max" => replicas(node, |_| "1".to_string()),
+        "replicas" => replicas(node, &node.partitions, |bits| format!("0,1,{bits}")),
+        "replicas-all" => replicas(node, &node.partitions, |bits| format!("1,{bits}")),
+        "replicas-master" => replicas(node, &node.partitions, |bits| bits),
+        // Replication factor 1: no partition has a prole copy.
+        "replicas-prole" => replicas(node, &PartitionSet::none(), |bits| bits),
+        "replicas-max" => replicas(node, &node.partitions, |_| "1".to_string()),
         "rack-ids" => node.store.namespaces.iter().map(|n| format!("{}:0", n.name())).collect::<Vec<_>>().join(";"),
         "racks" => String::new(),
         "namespaces" => node.store.namespaces.iter().map(|n| n.name().to_string()).collect::<Vec<_>>().join(";"),
@@ -132,12 +140,12 @@ pub fn params_map(params: &str) -> Vec<(&str, &str)> {
     params.split(';').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect()
 }
 
-/// The cluster key once the cluster is stable; a one-node cluster always is.
+/// The cluster key once the cluster is stable; the nodes of one server always are.
 pub(super) fn cluster_stable(node: &Node, params: &str) -> String {
     for (k, v) in params_map(params) {
         match k {
-            "size" => match v.parse::<u32>() {
-                Ok(1) => {}
+            "size" => match v.parse::<usize>() {
+                Ok(n) if n == node.cluster.size() => {}
                 Ok(_) => return error(7, "cluster not specified size"),
                 Err(_) => return error(4, "bad size"),
             },
@@ -148,21 +156,20 @@ pub(super) fn cluster_stable(node: &Node, params: &str) -> String {
             _ => {}
         }
     }
-    format!("{:X}", cluster_key(node))
+    format!("{:X}", node.cluster.key())
 }
 
-/// Every partition of every namespace belongs to this node.
-fn replicas(node: &Node, per_ns: impl Fn(String) -> String) -> String {
-    let bits = all_partitions_bitmap();
+/// `replicas*`: the same partitions in every namespace, as the bitmap clients decode.
+fn replicas(node: &Node, partitions: &PartitionSet, per_ns: impl Fn(String) -> String) -> String {
+    let bits = base64_encode(partitions.bitmap());
     node.store.namespaces.iter().map(|n| format!("{}:{}", n.name(), per_ns(bits.clone()))).collect::<Vec<_>>().join(";")
 }
 
-fn all_partitions_bitmap() -> String {
-    base64_encode(&[0xFFu8; N_PARTITIONS / 8])
-}
-
-fn cluster_key(node: &Node) -> u64 {
-    node.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)) & 0xFFFF_FFFF_FFFF
+/// `generation,default-port,[[node-id,tls-name,[host:port]],...]` listing every other node.
+/// Each address carries its port: the nodes of one server differ only by port.
+fn peers(node: &Node) -> String {
+    let list: Vec<String> = node.peers().map(|m| format!("[{},,[{}]]", m.id, m.address)).collect();
+    format!("{PEERS_GENERATION},{},[{}]", node.port, list.join(","))
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -212,7 +219,7 @@ mod tests {
         }
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(all_partitions_bitmap().len(), 684);
+        assert_eq!(base64_encode(PartitionSet::all().bitmap()).len(), 684);
         assert!(base64_decode("!!").is_none());
     }
 }

@@ -14,7 +14,7 @@ fn truncate_lut(ns: &Namespace, set: &[u8]) -> u64 {
 pub fn path_command(node: &Node, base: &str, arg: &str) -> Option<String> {
     match base {
         "namespace" => Some(match node.store.namespace(arg.as_bytes()) {
-            Some(ns) => namespace_stats(ns),
+            Some(ns) => namespace_stats(node, ns),
             None => "type=unknown".to_string(),
         }),
         "sets" => {
@@ -38,7 +38,7 @@ fn namespace_value(ns: &Namespace, key: &str, objects: u64) -> String {
     let c = &ns.config;
     match key {
         "objects" | "master_objects" => objects.to_string(),
-        "ns_cluster_size" | "effective_replication_factor" | "nsup-period" => "1".to_string(),
+        "effective_replication_factor" | "nsup-period" => "1".to_string(),
         "replication-factor" => c.replication_factor.to_string(),
         "default-ttl" => c.default_ttl.to_string(),
         "max-record-size" => c.max_record_size.to_string(),
@@ -71,9 +71,13 @@ fn namespace_value(ns: &Namespace, key: &str, objects: u64) -> String {
     }
 }
 
-fn namespace_stats(ns: &Namespace) -> String {
-    let objects = ns.object_count();
-    NAMESPACE_KEYS.iter().map(|k| format!("{k}={}", namespace_value(ns, k, objects))).collect::<Vec<_>>().join(";")
+fn namespace_stats(node: &Node, ns: &Namespace) -> String {
+    let objects = ns.object_count(&node.partitions);
+    let value = |k: &str| match k {
+        "ns_cluster_size" => node.cluster.size().to_string(),
+        _ => namespace_value(ns, k, objects),
+    };
+    NAMESPACE_KEYS.iter().map(|k| format!("{k}={}", value(k))).collect::<Vec<_>>().join(";")
 }
 
 /// `get-config:context=namespace;id=<ns>`: the configuration keys of `namespace/<ns>`.
@@ -93,7 +97,7 @@ pub fn sets(node: &Node, only_ns: Option<&str>, only_set: Option<&str>) -> Strin
         if only_ns.is_some_and(|n| n != ns.name()) {
             continue;
         }
-        for (set, stats) in ns.set_stats() {
+        for (set, stats) in ns.set_stats(&node.partitions) {
             let set = String::from_utf8_lossy(&set).into_owned();
             if only_set.is_some_and(|s| s != set) {
                 continue;
@@ -125,7 +129,7 @@ pub fn sets(node: &Node, only_ns: Option<&str>, only_set: Option<&str>) -> Strin
 }
 
 pub fn statistics(node: &Node) -> String {
-    let objects: u64 = node.store.namespaces.iter().map(|n| n.object_count()).sum();
+    let objects: u64 = node.store.namespaces.iter().map(|n| n.object_count(&node.partitions)).sum();
     let uptime = node.started.elapsed().as_secs();
     let open = node.connections_open.load(Ordering::Relaxed);
     let opened = node.connections_opened.load(Ordering::Relaxed);
@@ -133,12 +137,11 @@ pub fn statistics(node: &Node) -> String {
         .iter()
         .map(|k| {
             let v = match *k {
-                "cluster_size" | "cluster_generation" | "cluster_min_compatibility_id" | "cluster_max_compatibility_id" => {
-                    "1".to_string()
-                }
+                "cluster_size" => node.cluster.size().to_string(),
+                "cluster_generation" | "cluster_min_compatibility_id" | "cluster_max_compatibility_id" => "1".to_string(),
                 "cluster_integrity" | "cluster_is_member" | "migrate_allowed" => "true".to_string(),
                 "cluster_key" => super::cluster_stable(node, ""),
-                "cluster_principal" | "paxos_principal" => node.id.clone(),
+                "cluster_principal" | "paxos_principal" => node.cluster.principal().to_string(),
                 "objects" => objects.to_string(),
                 "uptime" => uptime.to_string(),
                 "client_connections" => open.to_string(),

@@ -146,8 +146,8 @@ pub fn list(node: &Node, params: &str) -> String {
     out.join(";")
 }
 
-fn stat_of(ns: &Arc<Namespace>, d: &IndexDef) -> String {
-    let entries = build::entry_count(ns, d.id);
+fn stat_of(node: &Node, ns: &Arc<Namespace>, d: &IndexDef) -> String {
+    let entries = build::entry_count(ns, d.id, &node.partitions);
     [
         format!("entries={entries}"),
         format!("used_bytes={}", entries * 40),
@@ -173,7 +173,7 @@ pub fn stat(node: &Node, params: &str) -> String {
         return format!("{}{}", error(4, "missing 'indexname'"), error(sindex::INDEX_NOT_FOUND, "no index"));
     };
     match ns.sindex.by_name(name) {
-        Some(d) => stat_of(ns, &d),
+        Some(d) => stat_of(node, ns, &d),
         None => error(sindex::INDEX_NOT_FOUND, "no index"),
     }
 }
@@ -190,7 +190,7 @@ pub fn path(node: &Node, arg: &str) -> String {
     match name {
         None => ns.sindex.defs().iter().map(|d| list_entry(ns, d)).collect::<Vec<_>>().join(";"),
         Some(n) => match ns.sindex.by_name(n) {
-            Some(d) => stat_of(ns, &d),
+            Some(d) => stat_of(node, ns, &d),
             None => error(sindex::INDEX_NOT_FOUND, "no index"),
         },
     }

@@ -58,8 +58,7 @@ async fn connection(mut stream: TcpStream, node: &Node, mut shutdown: watch::Rec
 
 /// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
 async fn stream_batch(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
-    // One node owns every partition; the multi-node mode passes its ownership map here.
-    let owns = |_partition: usize| true;
+    let owns = |partition: usize| node.owns(partition);
     let mut run = batch::Batch::new(&node.store, body, &owns);
     let mut out = Vec::with_capacity(batch::BLOCK_SIZE + 4096);
     loop {
@@ -126,7 +125,7 @@ fn msg_reply(node: &Node, body: Vec<u8>) -> Reply {
     } else if crate::codec::message::parse(&body).is_ok_and(|m| query::request::is_query(&m)) {
         Reply::Query(body)
     } else {
-        Reply::Frame(transactions::handle(&node.store, &body))
+        Reply::Frame(transactions::handle(&node.store, &body, &|partition| node.owns(partition)))
     }
 }
 

@@ -56,6 +56,8 @@ pub struct Query {
     pub task_id: u64,
     /// Sorted by partition id.
     pub parts: Vec<PartReq>,
+    /// Whether the client named the partitions (rather than asking for all of them).
+    pub parts_named: bool,
     /// 0: no limit.
     pub max_records: u64,
     /// 0: no limit.
@@ -72,6 +74,20 @@ pub struct Query {
 impl Query {
     pub fn set_bytes(&self) -> &[u8] {
         self.set.as_deref().unwrap_or_default()
+    }
+
+    /// Narrows the query to the partitions a node owns, and returns those the client named
+    /// that the node does not own: each is answered unavailable, so the client asks again of
+    /// the owner on its partition map. When the client named none, the rest are simply other
+    /// nodes' to answer.
+    pub fn keep_owned(&mut self, owns: impl Fn(usize) -> bool) -> Vec<u16> {
+        let (owned, others): (Vec<PartReq>, Vec<PartReq>) = self.parts.drain(..).partition(|p| owns(usize::from(p.pid)));
+        self.parts = owned;
+        if self.parts_named {
+            others.into_iter().map(|p| p.pid).collect()
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -151,6 +167,7 @@ pub fn decode_message(store: &Store, msg: &Message<'_>) -> Result<Query, u8> {
         kind,
         task_id: fixed_u64(msg.field(field::QUERY_ID))?.unwrap_or(0),
         parts: partitions(msg)?,
+        parts_named: msg.field(field::PID_ARRAY).is_some() || msg.field(field::DIGEST_ARRAY).is_some(),
         max_records: fixed_u64(msg.field(field::MAX_RECORDS))?.unwrap_or(0),
         rps: match msg.field(field::RECORDS_PER_SECOND) {
             Some(b) => u32::from_be_bytes(b.try_into().map_err(|_| rc::PARAMETER_ERROR)?),

@@ -14,22 +14,24 @@ use crate::result_code as rc;
 
 use super::jobs::{self, OpsAction};
 use super::request::{self, Kind, Query};
-use super::run::{last_frame, Execution, Step, BLOCK_SIZE};
+use super::run::{last_frame, partition_done, Execution, Step, BLOCK_SIZE};
 use super::{udf_hooks, ClientSink, RecordSink};
 
-/// Answers one query message; `false` when the connection must close (the client went away).
+/// Answers one query message over the partitions `node` owns; `false` when the connection
+/// must close (the client went away).
 pub async fn serve(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
-    let q = match request::decode(&node.store, body) {
+    let mut q = match request::decode(&node.store, body) {
         Ok(q) => q,
         Err(code) => return stream.write_all(&last_frame(code)).await.is_ok(),
     };
+    let unowned = q.keep_owned(|pid| node.owns(pid));
     match q.kind {
         Kind::Foreground => {
             let mut sink = ClientSink { bins: q.bins.clone(), no_bin_data: q.no_bin_data };
-            foreground(stream, node, &q, &mut sink).await
+            foreground(stream, node, &q, &unowned, &mut sink).await
         }
         Kind::Aggregate => match udf_hooks::aggregation_sink(&node.store, &q) {
-            Ok(mut sink) => foreground(stream, node, &q, sink.as_mut()).await,
+            Ok(mut sink) => foreground(stream, node, &q, &unowned, sink.as_mut()).await,
             Err(code) => stream.write_all(&last_frame(code)).await.is_ok(),
         },
         Kind::BackgroundOps => {
@@ -47,17 +49,23 @@ pub async fn serve(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
     }
 }
 
-/// Streams a foreground query's frames block by block.
-pub async fn foreground(stream: &mut TcpStream, node: &Node, q: &Query, sink: &mut dyn RecordSink) -> bool {
+/// Streams a foreground query's frames block by block, after marking the partitions it was
+/// asked for and does not own unavailable.
+pub async fn foreground(stream: &mut TcpStream, node: &Node, q: &Query, unowned: &[u16], sink: &mut dyn RecordSink) -> bool {
     let _active = Active::enter(&node.jobs);
     let started = Instant::now();
     let budget = if q.rps > 0 { u64::from(q.rps).div_ceil(10) } else { 0 };
     let mut exec = Execution::new(q);
     let mut out = Vec::with_capacity(BLOCK_SIZE + 64 * 1024);
+    if sink.partition_done() {
+        for &pid in unowned {
+            out.extend_from_slice(&partition_done(pid, rc::PARTITION_UNAVAILABLE));
+        }
+    }
     loop {
-        out.clear();
         let step = exec.fill(sink, &mut out, budget);
         let block = crate::codec::proto::merge_msg_frames(&out);
+        out.clear();
         if !block.is_empty() && stream.write_all(&block).await.is_err() {
             return false;
         }

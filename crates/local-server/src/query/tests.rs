@@ -63,22 +63,46 @@ fn pids(ids: &[u16]) -> (u8, Vec<u8>) {
 struct Answer {
     records: Vec<Digest>,
     done: Vec<u16>,
+    /// Partitions marked done with PARTITION_UNAVAILABLE: another node's.
+    unavailable: Vec<u16>,
     last: Option<u8>,
 }
 
+fn note_message(m: &message::Message<'_>, a: &mut Answer) {
+    if m.header.info3 & info3::LAST != 0 {
+        a.last = Some(m.header.result_code);
+    } else if m.header.info3 & info3::PARTITION_DONE != 0 {
+        match m.header.result_code {
+            rc::OK => a.done.push(m.header.generation as u16),
+            rc::PARTITION_UNAVAILABLE => a.unavailable.push(m.header.generation as u16),
+            code => panic!("partition done with {code}"),
+        }
+    } else {
+        let d: Digest = m.field(field::DIGEST).expect("digest").try_into().expect("20 bytes");
+        a.records.push(d);
+    }
+}
+
+/// Frames of one message each, as `Execution::fill` writes them.
 fn parse_frames(mut out: &[u8], a: &mut Answer) {
     while out.len() >= 8 {
         let size = u64::from_be_bytes([0, 0, out[2], out[3], out[4], out[5], out[6], out[7]]) as usize;
-        let m = message::parse(&out[8..8 + size]).expect("frame");
-        if m.header.info3 & info3::LAST != 0 {
-            a.last = Some(m.header.result_code);
-        } else if m.header.info3 & info3::PARTITION_DONE != 0 {
-            a.done.push(m.header.generation as u16);
-        } else {
-            let d: Digest = m.field(field::DIGEST).expect("digest").try_into().expect("20 bytes");
-            a.records.push(d);
-        }
+        note_message(&message::parse(&out[8..8 + size]).expect("frame"), a);
         out = &out[8 + size..];
+    }
+}
+
+/// What a client reads: proto messages of one or more messages each.
+fn parse_stream(mut bytes: &[u8], a: &mut Answer) {
+    while bytes.len() >= 8 {
+        let size = u64::from_be_bytes([0, 0, bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+        let mut r = crate::codec::Reader::new(&bytes[8..8 + size]);
+        while r.remaining() > 0 {
+            let header = message::parse_header(&mut r).expect("header");
+            let (fields, ops) = message::parse_fields_and_ops(&mut r, header.n_fields, header.n_ops).expect("fields and ops");
+            note_message(&message::Message { header, fields, ops }, a);
+        }
+        bytes = &bytes[8 + size..];
     }
 }
 
@@ -227,7 +251,7 @@ fn closed_socket_cancels_the_scan() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
     rt.block_on(async {
         let store = Arc::new(store_with(500));
-        let node = Arc::new(crate::node::Node::new(&Config::default(), 0, store));
+        let node = Arc::new(crate::node::Node::cluster(&Config::default(), &[0], store).remove(0));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server_node = node.clone();
@@ -255,4 +279,58 @@ fn closed_socket_cancels_the_scan() {
         assert!(matches!(finished, Ok(Ok(false))), "the scan stops once the client is gone");
         assert_eq!(node.jobs.foreground_active.load(std::sync::atomic::Ordering::Relaxed), 0);
     });
+}
+
+/// Serves one query message on `node` over a real socket, as a connection would, and returns
+/// what the client read.
+fn serve_on(node: Arc<crate::node::Node>, b: &[u8]) -> Answer {
+    use tokio::io::AsyncReadExt;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let bytes = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let body = b.to_vec();
+        let server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            super::stream::serve(&mut sock, &node, &body).await
+        });
+        // The request is handed to `serve` directly: nothing to send.
+        let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        assert!(server.await.expect("served"), "the connection stays usable");
+        let mut bytes = Vec::new();
+        client.read_to_end(&mut bytes).await.expect("read");
+        bytes
+    });
+    let mut a = Answer::default();
+    parse_stream(&bytes, &mut a);
+    a
+}
+
+#[test]
+fn a_node_of_a_cluster_scans_only_its_own_partitions() {
+    let store = Arc::new(store_with(600));
+    let nodes: Vec<Arc<crate::node::Node>> =
+        crate::node::Node::cluster(&Config::default(), &[3000, 3001, 3002], store).into_iter().map(Arc::new).collect();
+    let all: Vec<u16> = (0..4096).collect();
+    let mut seen = Vec::new();
+    for node in &nodes {
+        let own: Vec<u16> = all.iter().copied().filter(|&p| node.owns(usize::from(p))).collect();
+        let others: Vec<u16> = all.iter().copied().filter(|&p| !node.owns(usize::from(p))).collect();
+        // Asked for every partition by name: its own are read, the rest handed back.
+        let named = serve_on(node.clone(), &body(info1::READ, 0, &scan_fields(vec![pids(&all)]), &[]));
+        assert_eq!(named.last, Some(rc::OK));
+        assert_eq!(named.done, own);
+        assert_eq!(named.unavailable, others, "the client asks the owner of these");
+        assert!(named.records.iter().all(|d| node.owns(digest::partition_id(d))));
+        // Asked for all without naming them (old clients): its own only, nothing handed back.
+        let unnamed = serve_on(node.clone(), &body(info1::READ, 0, &scan_fields(vec![]), &[]));
+        assert_eq!(unnamed.done, own);
+        assert!(unnamed.unavailable.is_empty());
+        assert_eq!(unnamed.records, named.records);
+        seen.extend(named.records);
+    }
+    seen.sort();
+    let mut every: Vec<Digest> = (0..600).map(|i| digest::of_int(SET, i)).collect();
+    every.sort();
+    assert_eq!(seen, every, "the nodes together return each record once");
 }

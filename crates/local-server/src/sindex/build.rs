@@ -5,6 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use crate::cluster::PartitionSet;
 use crate::expiry;
 use crate::storage::{Namespace, N_PARTITIONS};
 
@@ -51,7 +52,7 @@ pub fn drop_entries(ns: &Namespace, id: u64) {
     }
 }
 
-/// Entries held by an index across the namespace (sindex-stat's `entries`).
-pub fn entry_count(ns: &Namespace, id: u64) -> usize {
-    (0..N_PARTITIONS).map(|p| ns.partition_at(p).index().entry_count(id)).sum()
+/// Entries an index holds in `partitions` (sindex-stat's `entries`: a node's own).
+pub fn entry_count(ns: &Namespace, id: u64, partitions: &PartitionSet) -> usize {
+    (0..N_PARTITIONS).filter(|&p| partitions.contains(p)).map(|p| ns.partition_at(p).index().entry_count(id)).sum()
 }

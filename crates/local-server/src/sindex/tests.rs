@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::codec::particle::Value;
+use crate::cluster::PartitionSet;
 use crate::config::NamespaceConfig;
 use crate::storage::{digest, Record, Store};
 
@@ -71,10 +72,10 @@ fn maintained_on_put_remove_expiry_and_truncate() {
     assert!(lookup_all(ns, id, &Predicate::Range(1, 1)).is_empty());
     // Dropping the index drops its entries.
     ns.partition(&d1).put(d1, rec(&[("n", Value::Int(1))]));
-    assert_eq!(build::entry_count(ns, id), 1);
+    assert_eq!(build::entry_count(ns, id, &PartitionSet::all()), 1);
     let gone = ns.sindex.remove("i").expect("removed");
     build::drop_entries(ns, gone.id);
-    assert_eq!(build::entry_count(ns, id), 0);
+    assert_eq!(build::entry_count(ns, id, &PartitionSet::all()), 0);
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod record;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::cluster::PartitionSet;
 use crate::config::NamespaceConfig;
 use crate::expiry;
 use crate::sindex::{self, PartitionIndex};
@@ -134,17 +135,20 @@ impl Namespace {
         self.partitions[pid % N_PARTITIONS].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn object_count(&self) -> u64 {
+    /// Live records in `partitions` (a node counts only the partitions it owns).
+    pub fn object_count(&self, partitions: &PartitionSet) -> u64 {
         let now = expiry::now_clepoch();
         (0..N_PARTITIONS)
+            .filter(|&p| partitions.contains(p))
             .map(|p| self.partition_at(p).iter().filter(|(_, r)| !expiry::is_expired(r.void_time, now)).count() as u64)
             .sum()
     }
 
-    pub fn set_stats(&self) -> BTreeMap<Vec<u8>, SetStats> {
+    /// Per-set figures over `partitions`.
+    pub fn set_stats(&self, partitions: &PartitionSet) -> BTreeMap<Vec<u8>, SetStats> {
         let now = expiry::now_clepoch();
         let mut out: BTreeMap<Vec<u8>, SetStats> = BTreeMap::new();
-        for p in 0..N_PARTITIONS {
+        for p in (0..N_PARTITIONS).filter(|&p| partitions.contains(p)) {
             let part = self.partition_at(p);
             for (_, r) in part.iter() {
                 if r.set.is_empty() || expiry::is_expired(r.void_time, now) {
@@ -206,6 +210,6 @@ mod tests {
         assert!(ns.partition(&d).live(&d, 100).is_none());
         ns.partition(&d).put(d, r);
         assert_eq!(store.sweep_expired(200), 1);
-        assert_eq!(ns.object_count(), 0);
+        assert_eq!(ns.object_count(&PartitionSet::all()), 0);
     }
 }

@@ -30,8 +30,10 @@ impl Target<'_> {
     }
 }
 
-/// Runs one AS_MSG body and returns the full response frame.
-pub fn handle(store: &Store, body: &[u8]) -> Vec<u8> {
+/// Runs one AS_MSG body on a node that answers for the partitions `owns` accepts, and returns
+/// the full response frame: PARTITION_UNAVAILABLE for a record of another node's partition
+/// (the real node would proxy it; the client retries by its refreshed partition map).
+pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u8> {
     let msg = match message::parse(body) {
         Ok(m) => m,
         Err(_) => return message::error_response(rc::PARAMETER_ERROR),
@@ -43,28 +45,35 @@ pub fn handle(store: &Store, body: &[u8]) -> Vec<u8> {
         r.set_info(0, 0, message::info3::LAST);
         return r.finish();
     }
-    run(store, &msg)
+    match resolve(store, &msg) {
+        Ok(target) if owns(digest::partition_id(&target.digest)) => run_target(store, &target, &msg),
+        Ok(_) => message::error_response(rc::PARTITION_UNAVAILABLE),
+        Err(code) => message::error_response(code),
+    }
 }
 
 /// Runs one decoded single-record message (a client's command, or one row of a batch with
 /// its digest as a field) and returns the full response frame.
 pub fn run(store: &Store, msg: &Message<'_>) -> Vec<u8> {
+    match resolve(store, msg) {
+        Ok(target) => run_target(store, &target, msg),
+        Err(code) => message::error_response(code),
+    }
+}
+
+fn run_target(store: &Store, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     let h = msg.header;
-    let target = match resolve(store, msg) {
-        Ok(t) => t,
-        Err(code) => return message::error_response(code),
-    };
     if msg.field(field::UDF_FUNCTION).is_some() || msg.field(field::UDF_PACKAGE_NAME).is_some() {
-        return crate::udf::apply::apply(store, &target, msg);
+        return crate::udf::apply::apply(store, target, msg);
     }
     if h.info2 & info2::WRITE != 0 {
         if h.info2 & info2::DELETE != 0 && msg.ops.is_empty() {
-            delete::delete(&target, msg)
+            delete::delete(target, msg)
         } else {
-            write::write(&target, msg)
+            write::write(target, msg)
         }
     } else if h.info1 & info1::READ != 0 {
-        read::read(&target, msg)
+        read::read(target, msg)
     } else {
         message::error_response(rc::PARAMETER_ERROR)
     }

@@ -1,6 +1,5 @@
 //! Single-record semantics driven through `handle` with hand-built messages.
 
-use super::handle;
 use crate::codec::message::{self, field, info1, info2, info3, op, MsgHeader};
 use crate::codec::particle::{self, Value};
 use crate::codec::proto;
@@ -13,6 +12,11 @@ const SET: &[u8] = b"s";
 
 fn store() -> Store {
     Store::new(&[NamespaceConfig::new("test")])
+}
+
+/// As a single node, owning every partition, answers.
+fn handle(s: &Store, body: &[u8]) -> Vec<u8> {
+    super::handle(s, body, &|_| true)
 }
 
 struct Req {
@@ -261,4 +265,16 @@ fn garbage_messages_get_answers_not_panics() {
         let frame = handle(&s, &base[..n]);
         assert_eq!(frame[8 + 5], rc::PARAMETER_ERROR);
     }
+}
+
+#[test]
+fn a_partition_of_another_node_is_unavailable_and_left_alone() {
+    let s = store();
+    let body = put("k", &[("a", Value::Int(1))]).body();
+    let pid = digest::partition_id(&digest::of_str(SET, "k"));
+    let frame = super::handle(&s, &body, &|p| p != pid);
+    assert_eq!(frame[8 + 5], rc::PARTITION_UNAVAILABLE);
+    assert_eq!(get("k").run(&s).code, rc::KEY_NOT_FOUND, "nothing was written");
+    let frame = super::handle(&s, &body, &|p| p == pid);
+    assert_eq!(frame[8 + 5], rc::OK);
 }
