@@ -8,6 +8,21 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::{client_error, param_error};
 
+/// An Aerospike-compatible server in this process: `nodes` nodes (default 1), each on its own
+/// port and owning its share of the 4096 partitions, so a client routes, fans out batches and
+/// queries across them as it does on a real cluster.
+///
+/// >>> import aerospike_py as aerospike
+/// >>> with aerospike.LocalServer(nodes=3) as server:
+/// ...     hosts = server.hosts
+/// ...     with aerospike.client(server.config).connect() as client:
+/// ...         nodes = client.get_node_names()
+/// ...         for i in range(100):
+/// ...             client.put(("test", "demo", i), {"n": i})
+/// ...         records = client.batch_read([("test", "demo", i) for i in range(100)])
+/// ...         total = sum(bins["n"] for bins in records.values())
+/// >>> len(nodes), len(hosts), total
+/// (3, 3, 4950)
 #[pyclass(name = "LocalServer", module = "aerospike_py", frozen)]
 pub(crate) struct PyLocalServer {
     config: local_server::Config,
@@ -17,12 +32,15 @@ pub(crate) struct PyLocalServer {
 #[pymethods]
 impl PyLocalServer {
     #[new]
-    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000))]
-    fn new(port: u16, host: String, namespaces: Option<Vec<String>>, cluster_name: Option<String>, default_ttl: u32) -> PyResult<Self> {
+    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1))]
+    fn new(port: u16, host: String, namespaces: Option<Vec<String>>, cluster_name: Option<String>, default_ttl: u32, nodes: usize) -> PyResult<Self> {
+        if nodes == 0 {
+            return Err(param_error("nodes must be at least 1"));
+        }
         let defaults = local_server::Config::default();
         // Without a name, the server keeps its default one (the corpus's server was "docker").
         let cluster_name = cluster_name.or(defaults.cluster_name.clone());
-        let mut config = local_server::Config { host, port, cluster_name, ..defaults };
+        let mut config = local_server::Config { host, port, cluster_name, nodes, ..defaults };
         if let Some(names) = namespaces {
             if names.is_empty() {
                 return Err(param_error("namespaces is empty: the server needs at least one"));
@@ -70,15 +88,28 @@ impl PyLocalServer {
     }
 
     #[getter]
+    fn nodes(&self) -> usize {
+        self.config.nodes
+    }
+
+    /// The first node's port.
+    #[getter]
     fn port(&self) -> PyResult<u16> {
         self.with_server(|s| s.port())
     }
 
-    /// `[(host, port)]`, ready for a client config.
+    /// Every node's port, in node order.
+    #[getter]
+    fn ports(&self) -> PyResult<Vec<u16>> {
+        self.with_server(|s| s.addrs().iter().map(|a| a.port()).collect())
+    }
+
+    /// `[(host, port)]` of every node, ready for a client config (any one of them is enough
+    /// as a seed: the nodes announce each other).
     #[getter]
     fn hosts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let port = self.port()?;
-        PyList::new(py, [PyTuple::new(py, [self.config.host.clone().into_pyobject(py)?.into_any(), port.into_pyobject(py)?.into_any()])?])
+        let hosts = self.ports()?.into_iter().map(|port| (self.config.host.clone(), port));
+        PyList::new(py, hosts)
     }
 
     /// A client config for this server: `aerospike_py.client(server.config).connect()`.
@@ -103,8 +134,12 @@ impl PyLocalServer {
     }
 
     fn __repr__(&self) -> String {
-        match self.port() {
-            Ok(port) => format!("LocalServer({}:{port}, running)", self.config.host),
+        match self.ports() {
+            Ok(ports) if ports.len() == 1 => format!("LocalServer({}:{}, running)", self.config.host, ports[0]),
+            Ok(ports) => {
+                let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+                format!("LocalServer({}:{}, {} nodes, running)", self.config.host, ports.join(","), self.config.nodes)
+            }
             Err(_) => "LocalServer(stopped)".to_owned(),
         }
     }
