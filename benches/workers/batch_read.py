@@ -10,10 +10,9 @@ and prints one JSON line: the seconds of each repetition and the process's peak 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import sys
-import time
+
+from timing import time_runs
 
 import numpy as np
 
@@ -97,21 +96,7 @@ def main() -> int:
     hosts = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in a.hosts.split(",")]
     keys = [("test", a.set, i) for i in range(a.n)]
     run = {"ours": ours, "peer": peer, "official": official}[a.client](hosts, keys, a.scenario)
-    out = run()  # warm-up, and a check that every record came back
-    rows = len(out) if not hasattr(out, "shape") else out.shape[0]
-    if rows != a.n:
-        print(json.dumps({"error": f"{a.client} read {rows} of {a.n} records"}))
-        return 1
-    del out
-    times = []
-    for _ in range(a.repeat):
-        start = time.perf_counter()
-        out = run()
-        times.append(time.perf_counter() - start)
-        del out
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"times": times, "peak_rss_mib": peak_kib / 1024}))
-    return 0
+    return time_runs(run, lambda out: len(out) if not hasattr(out, "shape") else out.shape[0], a.n, a.repeat, f"{a.client} read")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
-import time
+
+from timing import time_runs
 
 BATCH_SIZE = 65536
 # A scan of the whole set takes as long as it takes; a socket idle for a minute is an error.
@@ -72,11 +72,6 @@ def official(hosts, set_name, scenario):
     return run
 
 
-def rss_mib() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
 def rows_of(out) -> int:
     return out if isinstance(out, int) else out.shape[0]
 
@@ -95,21 +90,7 @@ def main() -> int:
         return 1
     hosts = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in a.hosts.split(",")]
     run = {"ours": ours, "peer": peer, "official": official}[a.client](hosts, a.set, a.scenario)
-    start_rss = rss_mib()  # imported and connected: what the peak is to be read against
-    out = run()  # warm-up, and a check that the scan saw every record
-    if rows_of(out) != a.n:
-        print(json.dumps({"error": f"{a.client} scanned {rows_of(out)} of {a.n} records"}))
-        return 1
-    del out
-    times = []
-    for _ in range(a.repeat):
-        start = time.perf_counter()
-        out = run()
-        times.append(time.perf_counter() - start)
-        del out
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"times": times, "peak_rss_mib": peak_kib / 1024, "start_rss_mib": start_rss}))
-    return 0
+    return time_runs(run, rows_of, a.n, a.repeat, f"{a.client} scanned")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,34 @@
+"""What every benchmark worker does once its client is ready: a warm-up run that checks the row
+count, then timed repetitions, and one JSON line with the seconds and the process's peak RSS."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def time_runs(run: Callable[[], Any], rows_of: Callable[[Any], int], expected: int, repeat: int, what: str) -> int:
+    """Prints the JSON line (or an error line) and returns the process exit code."""
+    start_rss = rss_mib()  # imported and connected: what the peak is to be read against
+    out = run()  # warm-up, and a check that every record came back
+    if rows_of(out) != expected:
+        print(json.dumps({"error": f"{what} {rows_of(out)} of {expected} records"}))
+        return 1
+    del out
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+        del out
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"times": times, "peak_rss_mib": peak_kib / 1024, "start_rss_mib": start_rss}))
+    return 0
