@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pickle
+import re
 import socket
 import threading
 import time
@@ -349,8 +350,10 @@ def test_hierarchy():
 
 
 def _is_server_node(node, client, server_hosts):
-    """The node an error names: its node name, or its address (the aerospike crate's spelling)."""
-    return node in client.get_node_names() or node in {f"{h}:{p}" for h, p in server_hosts}
+    """The node an error names: its node name, or its address (the aerospike crate's spelling) —
+    a seed's, or in a cluster any node's, as each announces in `service-clear-std`."""
+    announced = {a for answer in client.info_all("service-clear-std").values() for a in re.split(r"[;,]", answer.strip()) if a}
+    return node in client.get_node_names() or node in {f"{h}:{p}" for h, p in server_hosts} | announced
 
 
 def test_server_error_carries_code_node_and_message(client, keys, server_hosts):
