@@ -20,8 +20,6 @@ use crate::operations::OpAnswer;
 
 /// Deeper nesting than this is refused rather than risking the stack (and self-containing lists).
 const MAX_DEPTH: usize = 64;
-/// The expiration value the server sends for a record that never expires.
-const TTL_NEVER: i64 = -1;
 
 /// A class of `aerospike_py.types`, imported once per interpreter.
 fn types_class<'py>(
@@ -317,20 +315,22 @@ pub(crate) fn cell_to_py<'py, 'a, C: Cell<'a>>(py: Python<'py>, cell: C) -> PyRe
 
 /// `Key(namespace, set, user_key, digest)` for a record's key.
 pub(crate) fn key_to_py<'py>(py: Python<'py>, key: &Key) -> PyResult<Bound<'py, PyAny>> {
-    let set = if key.set_name().is_empty() { None } else { Some(key.set_name()) };
-    let user_key = match key.user_key() {
-        Some(v) => value_to_py(py, v)?,
+    key_parts_to_py(py, key.namespace(), key.set_name(), key.user_key(), &key.digest())
+}
+
+/// `Key(...)` from its parts, however the key was held: no set is `None`, as is no user key.
+fn key_parts_to_py<'py, 'a>(py: Python<'py>, namespace: &str, set: &str, user_key: Option<impl Cell<'a>>, digest: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let set = if set.is_empty() { None } else { Some(set) };
+    let user_key = match user_key {
+        Some(cell) => cell_to_py(py, cell)?,
         None => py.None().into_bound(py),
     };
-    key_class(py)?.call1((key.namespace(), set, user_key, PyBytes::new(py, &key.digest())))
+    key_class(py)?.call1((namespace, set, user_key, PyBytes::new(py, digest)))
 }
 
 /// `RecordMetadata(gen, ttl)` with ttl -1 for a record that never expires.
 pub(crate) fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
-    let ttl = record
-        .time_to_live()
-        .map_or(TTL_NEVER, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    meta_class(py)?.call1((record.generation, ttl))
+    meta_class(py)?.call1((record.generation, columnar::packed::ttl_seconds(record)))
 }
 
 /// A record's bins; a bin answered more than once (an operate in a batch) keeps its last answer,
@@ -499,12 +499,7 @@ impl<'py> IntoPyObject<'py> for BatchWriteAnswer {
 /// `BatchRecord(key, result, record, in_doubt)` for one packed row of `batch_read`.
 pub(crate) fn packed_row_to_py<'py>(py: Python<'py>, rows: &PackedRows, row: &PackedRow) -> PyResult<Bound<'py, PyAny>> {
     let (namespace, set) = rows.namespace_set(row);
-    let user_key = match rows.user_key(row) {
-        Some(cell) => cell_to_py(py, cell)?,
-        None => py.None().into_bound(py),
-    };
-    let set = if set.is_empty() { None } else { Some(set) };
-    let key = key_class(py)?.call1((namespace, set, user_key, PyBytes::new(py, &row.digest)))?;
+    let key = key_parts_to_py(py, namespace, set, rows.user_key(row), &row.digest)?;
     let record = if row.has_record {
         let meta = meta_class(py)?.call1((row.generation, row.ttl))?;
         record_class(py)?.call1((key.clone(), meta, packed_bins_to_py(py, rows, row)?))?

@@ -196,7 +196,7 @@ impl QueryCore {
 
     fn records(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>, progress: bool) -> PyResult<PyRecordStream> {
         let feed = self.feed(policy)?;
-        Ok(PyRecordStream::new(feed, Progress::new(py, progress, &self.describe(), self.expected_records(progress, policy))))
+        Ok(PyRecordStream::new(feed, self.progress(py, progress, policy)))
     }
 
     fn arrow_batches(
@@ -218,16 +218,21 @@ impl QueryCore {
         let bins = self.spec()?.bins.clone();
         let options = Options { meta_columns, bins, schema, on_conflict: OnMismatch::Error, ..Options::default() };
         let feed = self.feed(policy)?;
-        Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), Progress::new(py, progress, &self.describe(), self.expected_records(progress, policy))))
+        Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), self.progress(py, progress, policy)))
+    }
+
+    /// A run's progress bar (tqdm), when asked for and installed.
+    fn progress(&self, py: Python<'_>, enabled: bool, policy: Option<&Bound<'_, PyAny>>) -> Option<Progress> {
+        Progress::new(py, enabled, &self.describe(), || self.expected_records(policy))
     }
 
     /// For a progress bar: the records a scan will return, counted in the background (the bar
     /// runs without a total until it lands). None for a query with a predicate or a partition
     /// filter of the call's own, whose size the statistics cannot tell.
-    fn expected_records(&self, progress: bool, policy: Option<&Bound<'_, PyAny>>) -> Option<Arc<OnceLock<u64>>> {
+    fn expected_records(&self, policy: Option<&Bound<'_, PyAny>>) -> Option<Arc<OnceLock<u64>>> {
         let spec = self.spec().ok()?;
         let own_partitions = optional_dict(policy, "policy").ok()?.is_some_and(|d| d.contains("partition_filter").unwrap_or(true));
-        if !progress || spec.filter.is_some() || spec.paginate || own_partitions {
+        if spec.filter.is_some() || spec.paginate || own_partitions {
             return None;
         }
         let limit = spec.max_records;
@@ -423,7 +428,7 @@ impl PyQuery {
             return crate::methods::udf::aggregate_values(py, client, req);
         }
         let feed = Arc::new(tokio::sync::Mutex::new(self.core.feed(policy)?));
-        let mut bar = Progress::new(py, progress, &self.core.describe(), self.core.expected_records(progress, policy));
+        let mut bar = self.core.progress(py, progress, policy);
         let out = PyList::empty(py);
         loop {
             let feed = feed.clone();

@@ -49,7 +49,8 @@ pub(crate) struct Progress {
 impl Progress {
     const FLUSH_EVERY: u64 = 2048;
 
-    pub(crate) fn new(py: Python<'_>, enabled: bool, desc: &str, expected: Option<Arc<OnceLock<u64>>>) -> Option<Self> {
+    /// `expected` is asked only once the bar exists (it starts the count of the scan's size).
+    pub(crate) fn new(py: Python<'_>, enabled: bool, desc: &str, expected: impl FnOnce() -> Option<Arc<OnceLock<u64>>>) -> Option<Self> {
         if !enabled {
             return None;
         }
@@ -58,7 +59,7 @@ impl Progress {
         kwargs.set_item("unit", "rec").ok()?;
         kwargs.set_item("desc", desc).ok()?;
         let bar = tqdm.getattr("tqdm").ok()?.call((), Some(&kwargs)).ok()?;
-        Some(Self { bar: bar.unbind(), pending: 0, expected })
+        Some(Self { bar: bar.unbind(), pending: 0, expected: expected() })
     }
 
     pub(crate) fn add(&mut self, py: Python<'_>, n: u64) {
@@ -98,6 +99,20 @@ fn progress_add(slot: &Mutex<Option<Progress>>, py: Python<'_>, n: u64, end: boo
     }
 }
 
+/// One step of a record stream on its bar: a record, or the end (None).
+fn count_record(slot: &Mutex<Option<Progress>>, py: Python<'_>, record: Option<&Record>) {
+    progress_add(slot, py, u64::from(record.is_some()), record.is_none());
+}
+
+/// One step of a batch stream on its bar: a batch's rows, or the end.
+fn count_batch(slot: &Mutex<Option<Progress>>, py: Python<'_>, step: &Columns) {
+    match step {
+        Columns::Batch(batch) => progress_add(slot, py, batch.num_rows() as u64, false),
+        Columns::End => progress_add(slot, py, 0, true),
+        Columns::Invalid(_) => {}
+    }
+}
+
 /// A record as `Record(key, meta, bins)`.
 pub(crate) fn record_to_py(py: Python<'_>, mut record: Record) -> PyResult<Bound<'_, PyAny>> {
     let key = record.key.take().ok_or_else(|| client_error("the server sent a query record without a key"))?;
@@ -130,8 +145,7 @@ fn cursor_of(feed: &tokio::sync::Mutex<Feed>) -> Option<PyPartitionFilter> {
 // ---------------------------------------------------------------------------------------------
 // Records
 
-/// The next record of an asyncio stream, or the end (StopAsyncIteration).
-/// One awaited record; it reaches the stream's progress bar when it becomes a Python object,
+/// The next record of an asyncio stream, or the end (StopAsyncIteration); it reaches the stream's progress bar when it becomes a Python object,
 /// on the event loop's thread with the GIL (so async iteration counts as sync iteration does).
 struct Step {
     record: Option<Record>,
@@ -144,7 +158,7 @@ impl<'py> IntoPyObject<'py> for Step {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        progress_add(&self.progress, py, u64::from(self.record.is_some()), self.record.is_none());
+        count_record(&self.progress, py, self.record.as_ref());
         match self.record {
             Some(record) => record_to_py(py, record),
             None => Err(PyStopAsyncIteration::new_err(())),
@@ -177,7 +191,7 @@ impl PyRecordStream {
                 wait(py, async move { feed.lock().await.next().await })?
             }
         };
-        progress_add(&self.progress, py, u64::from(out.is_some()), out.is_none());
+        count_record(&self.progress, py, out.as_ref());
         Ok(out)
     }
 }
@@ -199,7 +213,7 @@ impl PyRecordStream {
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         if let Some(out) = self.feed.try_lock().ok().and_then(|mut f| f.try_next()) {
             let record = out.map_err(crate::errors::to_py)?;
-            progress_add(&self.progress, py, u64::from(record.is_some()), record.is_none());
+            count_record(&self.progress, py, record.as_ref());
             return match record {
                 Some(record) => Ok(Bound::new(py, Ready { value: Mutex::new(Some(record_to_py(py, record)?.unbind())) })?.into_any()),
                 None => Err(PyStopAsyncIteration::new_err(())),
@@ -446,8 +460,8 @@ impl Batcher {
     }
 }
 
-/// The next batch of an asyncio stream, or the end (StopAsyncIteration).
-/// One awaited batch, counted on the stream's progress bar like `Step`.
+/// The next batch of an asyncio stream, or the end (StopAsyncIteration), counted on the
+/// stream's progress bar like `Step`.
 struct BatchStep {
     columns: Columns,
     progress: Arc<Mutex<Option<Progress>>>,
@@ -459,11 +473,7 @@ impl<'py> IntoPyObject<'py> for BatchStep {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match &self.columns {
-            Columns::Batch(batch) => progress_add(&self.progress, py, batch.num_rows() as u64, false),
-            Columns::End => progress_add(&self.progress, py, 0, true),
-            Columns::Invalid(_) => {}
-        }
+        count_batch(&self.progress, py, &self.columns);
         match self.columns {
             Columns::Batch(batch) => Ok(Bound::new(py, PyArrowBatch::new(batch))?.into_any()),
             Columns::End => Err(PyStopAsyncIteration::new_err(())),
@@ -501,15 +511,10 @@ impl PyArrowBatchStream {
         self.check_not_taken()?;
         let state = self.state.clone();
         let step = wait(py, async move { state.lock().await.next().await })?;
+        count_batch(&self.progress, py, &step);
         match step {
-            Columns::Batch(batch) => {
-                progress_add(&self.progress, py, batch.num_rows() as u64, false);
-                Ok(Some(batch))
-            }
-            Columns::End => {
-                progress_add(&self.progress, py, 0, true);
-                Ok(None)
-            }
+            Columns::Batch(batch) => Ok(Some(batch)),
+            Columns::End => Ok(None),
             Columns::Invalid(message) => Err(PyValueError::new_err(message)),
         }
     }

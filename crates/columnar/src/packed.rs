@@ -94,9 +94,7 @@ impl PackedRows {
                 bin_count = bin_count.saturating_add(1);
             }
         }
-        let ttl = record
-            .and_then(Record::time_to_live)
-            .map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let ttl = record.map_or(-1, ttl_seconds);
         self.rows.push(PackedRow {
             result_code,
             in_doubt,
@@ -181,6 +179,11 @@ impl<'a> Iterator for Bins<'a> {
         self.rest = value.get(size..)?;
         Some((std::str::from_utf8(name).unwrap_or(""), PackedCell { buf: value.get(..size)? }))
     }
+}
+
+/// A record's seconds to live, -1 when it never expires (the `_ttl` column and `meta.ttl`).
+pub fn ttl_seconds(record: &Record) -> i64 {
+    record.time_to_live().map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Appends `value` as msgpack (Aerospike's dialect).
