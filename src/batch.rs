@@ -1,7 +1,8 @@
 //! `LazyBatchRecords`: the answer of `batch_read`. It holds the rows packed in one arena
 //! (`columnar::packed`) and builds Arrow columns only when a columnar view is asked for (once,
-//! cached, without the GIL); Python objects are made only for what the caller touches. It is a read-only Mapping of user key ->
-//! bins over the records found, and exports Arrow through `__arrow_c_stream__`.
+//! cached, without the GIL); Python objects are made only for what the caller touches. It is a
+//! read-only Mapping of user key -> bins over the records found, and exports Arrow through
+//! `__arrow_c_stream__`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
