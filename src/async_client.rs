@@ -1,5 +1,5 @@
 //! `AsyncClient`: the asyncio client. Each method parses its arguments at call time, so bad input
-//! raises before an awaitable exists, then returns a real awaitable (pyo3-async-runtimes) for the
+//! raises before an awaitable exists, then returns a coroutine (`awaitable::AsyncOp`) for the
 //! same `ops` future the sync client waits on; no thread is parked per call.
 
 use std::sync::Arc;

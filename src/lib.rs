@@ -3,6 +3,7 @@
 
 mod arrow_export;
 mod async_client;
+mod awaitable;
 mod batch;
 mod client;
 mod connection;
@@ -29,6 +30,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<async_client::PyAsyncClient>()?;
+    m.add_class::<awaitable::AsyncOp>()?;
     m.add_class::<local::PyLocalServer>()?;
     m.add_class::<batch::PyLazyBatchRecords>()?;
     m.add_class::<query::PyQuery>()?;

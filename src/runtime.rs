@@ -1,9 +1,9 @@
-//! The one tokio runtime shared by `Client`, `AsyncClient` and pyo3-async-runtimes, and the one
+//! The one tokio runtime shared by `Client` and `AsyncClient`, and the one
 //! helper that blocks on it (`wait`): the GIL is released while waiting and Ctrl-C is honoured.
 //! No other file in `src/` may block on a future.
 
 use std::future::Future;
-use std::sync::Once;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -17,14 +17,15 @@ const SIGNAL_POLL: Duration = Duration::from_millis(50);
 /// is created here. Workers are capped as aerospike-sync caps them: enough for the I/O, never one
 /// per core on a large machine.
 pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
         let mut builder = tokio::runtime::Builder::new_multi_thread();
         builder.worker_threads(workers).thread_name("aerospike-py").enable_all();
-        pyo3_async_runtimes::tokio::init(builder);
-    });
-    pyo3_async_runtimes::tokio::get_runtime()
+        // Without threads or timers nothing in this module can work; there is no fallback.
+        #[allow(clippy::expect_used)]
+        builder.build().expect("aerospike_py: cannot start the tokio runtime")
+    })
 }
 
 /// Runs `fut` to completion on the shared runtime with the GIL released. A pending signal
@@ -49,8 +50,8 @@ pub(crate) fn wait<T: Send>(
     outcome.map_err(errors::to_py)
 }
 
-/// Runs `fut` on the shared runtime and hands asyncio an awaitable for its result; the value is
-/// converted to Python when the awaitable resolves, on the event loop's thread.
+/// Runs `fut` on the shared runtime when asyncio first awaits it: the coroutine every
+/// `AsyncClient` method returns (`awaitable.rs`).
 pub(crate) fn spawn<'py, T>(
     py: Python<'py>,
     fut: impl Future<Output = Result<T, AsError>> + Send + 'static,
@@ -58,6 +59,5 @@ pub(crate) fn spawn<'py, T>(
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    runtime();
-    pyo3_async_runtimes::tokio::future_into_py(py, async move { fut.await.map_err(errors::to_py) })
+    crate::awaitable::coroutine(py, fut)
 }
