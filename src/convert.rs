@@ -115,11 +115,32 @@ fn value_at_depth(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         let text: String = obj.getattr("json")?.extract()?;
         return Ok(Value::GeoJson(text));
     }
+    if let Some(plain) = numpy_to_python(obj)? {
+        return value_at_depth(&plain, depth);
+    }
     Err(PyTypeError::new_err(format!(
         "cannot store a value of type {}: Aerospike stores None, bool, int, float, str, bytes, \
          list, dict, GeoJSON and HyperLogLog",
         obj.get_type().name()?
     )))
+}
+
+/// A NumPy scalar as the Python value it equals (`np.int64(5)` -> `5`, `np.float32(0.5)` -> `0.5`,
+/// `np.bool_(True)` -> `True`), and a NumPy array as the nested lists `tolist()` gives, so both are
+/// stored exactly as that Python value would be. `None` for anything not from NumPy. (`np.float64`,
+/// `np.str_` and `np.bytes_` subclass float, str and bytes, and never reach here.)
+fn numpy_to_python<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let ty = obj.get_type();
+    if !ty.module().is_ok_and(|m| m.to_str().is_ok_and(|m| m == "numpy")) {
+        return Ok(None);
+    }
+    let method = if obj.hasattr("ndim")? && obj.getattr("ndim")?.extract::<usize>().unwrap_or(0) > 0 { "tolist" } else { "item" };
+    if !obj.hasattr(method)? {
+        return Ok(None);
+    }
+    let plain = obj.call_method0(method)?;
+    // item() of a datetime64 or object scalar can give back another NumPy object: refuse those.
+    Ok((!plain.get_type().is(&ty)).then_some(plain))
 }
 
 /// A signed 64-bit integer, or an error that says why the value does not fit.
@@ -134,6 +155,9 @@ fn int_from_py(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 
 /// Map keys are limited to int, str and bytes: the server refuses any other type.
 fn map_key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if let Some(plain) = numpy_to_python(obj)? {
+        return map_key_from_py(&plain);
+    }
     if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
         return int_from_py(obj).map(Value::Int);
     }
@@ -244,6 +268,9 @@ pub(crate) fn key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Key> {
 }
 
 fn user_key_from_py(pk: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if let Some(plain) = numpy_to_python(pk)? {
+        return user_key_from_py(&plain);
+    }
     if pk.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err("a primary key is str, int or bytes, not bool"));
     }
@@ -328,7 +355,7 @@ fn key_parts_to_py<'py, 'a>(py: Python<'py>, namespace: &str, set: &str, user_ke
     key_class(py)?.call1((namespace, set, user_key, PyBytes::new(py, digest)))
 }
 
-/// `RecordMetadata(gen, ttl)` with ttl -1 for a record that never expires.
+/// `RecordMetadata(gen, ttl)` with ttl 4294967295 for a record that never expires.
 pub(crate) fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
     meta_class(py)?.call1((record.generation, columnar::packed::ttl_seconds(record)))
 }

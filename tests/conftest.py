@@ -3,9 +3,12 @@ both the sync `Client` and the `AsyncClient` (STYLE R13).
 
 The server is the real cluster named by ``AEROSPIKE_HOSTS`` ("host:port[,host:port]") when that
 variable is set, otherwise an embedded ``aerospike_py.LocalServer`` started for the session.
-Tests never assume an empty namespace: each test writes to its own random set and every key made
-through the ``keys`` fixture is removed afterwards, so the suite runs unchanged against a real
-server.
+Tests never assume an empty namespace. Each test module writes to one set of its own, whose name
+is the same on every run (``py_<module>``): an Aerospike namespace holds at most 4,095 set names
+and removing records never frees one, so a random set per test would fill a real server's
+namespace within a few runs. Every key made through the ``keys`` fixture is removed after its
+test, and the set is emptied before each test, so a test still starts from an empty set and the
+suite runs unchanged, run after run, against a real server.
 """
 
 from __future__ import annotations
@@ -179,10 +182,33 @@ def ns() -> str:
     return NAMESPACE
 
 
+def module_set(module_name: str) -> str:
+    """The fixed set of a test module: ``tests/test_kv.py`` -> ``py_kv``."""
+    return "py_" + module_name.rsplit(".", 1)[-1].removeprefix("test_")
+
+
+def remove_all(client: aerospike.Client, namespace: str, set_name: str) -> None:
+    """Removes every record of a set, by digest: what an earlier test or an interrupted run left."""
+    for record in client.query(namespace, set_name).results():
+        if record.key is not None:
+            try:
+                client.remove((namespace, set_name, None, record.key.digest))
+            except aerospike.RecordNotFound:
+                pass
+
+
 @pytest.fixture
-def set_name() -> str:
-    """A set of this test's own, so it never meets another test's records."""
-    return f"t_{uuid.uuid4().hex[:8]}"
+def set_name(request: pytest.FixtureRequest, ns: str, cleaner: aerospike.Client) -> str:
+    """The test module's fixed set, emptied first, so the test starts alone in it."""
+    name = module_set(request.module.__name__)
+    remove_all(cleaner, ns, name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def empty_set(cleaner: aerospike.Client) -> Callable[[str, str], None]:
+    """``empty_set(namespace, set)``: removes every record of a set (for module-scoped data)."""
+    return functools.partial(remove_all, cleaner)
 
 
 class Keys:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-import uuid
 
 import pytest
 
 import aerospike_py as aerospike
+
+# What a record that never expires reports as its ttl (the official client's convention).
+NEVER_EXPIRES = 4294967295
 
 np = pytest.importorskip("numpy")
 pa = pytest.importorskip("pyarrow")
@@ -63,7 +65,7 @@ def test_every_export_gives_the_same_table(client, keys):
         assert table.column_names == META + ["a", "s", "f"]  # metadata, then bins by first appearance
         got = table.to_pydict()
         ttl = got.pop("_ttl")
-        assert ttl[1] is None and all(t == -1 or t > 0 for t in (ttl[0], ttl[2]))
+        assert ttl[1] is None and all(t == NEVER_EXPIRES or t > 0 for t in (ttl[0], ttl[2]))
         assert got == expected
     for frame in (pl.DataFrame(batch), batch.to_polars()):
         assert isinstance(frame, pl.DataFrame)
@@ -576,7 +578,7 @@ def test_to_numpy_one_million_records(config, ns):
     Sync client only: the columnar path after the read is the same object on both."""
     n, chunk = 1_000_000, 200_000
     client = aerospike.client(config).connect()
-    set_name = f"t_{uuid.uuid4().hex[:8]}"
+    set_name = "py_columnar_million"  # fixed: a real namespace holds at most 4,095 set names
     ks = [(ns, set_name, i) for i in range(n)]
     slow = {"timeout": 120_000}
     try:
@@ -606,7 +608,7 @@ def test_gil_released_during_batch_read_and_to_numpy(config, ns):
     code would leave the counter only a few hundred iterations per hand-over."""
     n = 50_000
     client = aerospike.client(config).connect()
-    set_name = f"t_{uuid.uuid4().hex[:8]}"
+    set_name = "py_columnar_gil"  # fixed: a real namespace holds at most 4,095 set names
     ks = [(ns, set_name, i) for i in range(n)]
     policy = {"timeout": 120_000}
     dtype = np.dtype([("i", "i8"), ("emb", "f4", (EMB,))])
@@ -662,7 +664,7 @@ def test_ttl_and_gen_columns(client, keys):
     client.put(ks[1], {"a": 1}, meta={"ttl": 5000})
     client.put(ks[1], {"a": 2}, meta={"ttl": 5000})
     table = pa.table(client.batch_read(ks))
-    assert table["_ttl"][0].as_py() == -1
+    assert table["_ttl"][0].as_py() == NEVER_EXPIRES
     assert 4900 < table["_ttl"][1].as_py() <= 5000
     assert table["_gen"].to_pylist() == [1, 2]
 

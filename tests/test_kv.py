@@ -12,6 +12,9 @@ import pytest
 import aerospike_py as aerospike
 from aerospike_py import GeoJSON, HyperLogLog, Key, Record, RecordMetadata, exception
 
+# What a record that never expires reports as its ttl (the official client's convention).
+NEVER_EXPIRES = 4294967295
+
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 DEFAULT_TTL_FLOOR = 60  # a namespace default TTL is at least this (LocalServer: 30 days)
@@ -30,7 +33,7 @@ def test_put_get_returns_record_namedtuple(client, keys):
     assert bins == {"name": "Alice", "age": 30}
     assert isinstance(meta, RecordMetadata)
     assert meta.gen == 1
-    assert meta.ttl > DEFAULT_TTL_FLOOR or meta.ttl == -1
+    assert meta.ttl > DEFAULT_TTL_FLOOR or meta.ttl == NEVER_EXPIRES
     assert isinstance(key, Key)
     assert key.namespace == k[0]
     assert key.set == k[1]
@@ -82,7 +85,7 @@ def test_exists(client, keys):
     client.put(k, {"a": 1})
     key, meta = client.exists(k)
     assert meta.gen == 1
-    assert meta.ttl > DEFAULT_TTL_FLOOR or meta.ttl == -1
+    assert meta.ttl > DEFAULT_TTL_FLOOR or meta.ttl == NEVER_EXPIRES
     assert key.namespace == k[0]
 
 
@@ -812,13 +815,13 @@ def test_explicit_ttl_visible_in_meta(client, keys):
 def test_ttl_never_expire(client, keys):
     k = keys()
     client.put(k, {"a": 1}, meta={"ttl": aerospike.TTL_NEVER_EXPIRE})
-    assert client.get(k).meta.ttl == -1
+    assert client.get(k).meta.ttl == NEVER_EXPIRES
 
 
 def test_ttl_unsigned_never_spelling(client, keys):
     k = keys()
     client.put(k, {"a": 1}, meta={"ttl": 0xFFFFFFFF})
-    assert client.get(k).meta.ttl == -1
+    assert client.get(k).meta.ttl == NEVER_EXPIRES
 
 
 def test_ttl_dont_update_keeps_ttl(client, keys):
@@ -834,7 +837,7 @@ def test_ttl_dont_update_keeps_never(client, keys):
     k = keys()
     client.put(k, {"a": 1}, meta={"ttl": aerospike.TTL_NEVER_EXPIRE})
     client.put(k, {"a": 2}, meta={"ttl": aerospike.TTL_DONT_UPDATE})
-    assert client.get(k).meta.ttl == -1
+    assert client.get(k).meta.ttl == NEVER_EXPIRES
 
 
 def test_write_without_ttl_resets_to_namespace_default(client, keys):
@@ -842,7 +845,7 @@ def test_write_without_ttl_resets_to_namespace_default(client, keys):
     client.put(k, {"a": 1}, meta={"ttl": 100})
     client.put(k, {"a": 2})
     ttl = client.get(k).meta.ttl
-    assert ttl > 100 or ttl == -1
+    assert ttl > 100 or ttl == NEVER_EXPIRES
 
 
 def test_ttl_in_policy(client, keys):
@@ -862,7 +865,7 @@ def test_touch_never_expire(client, keys):
     k = keys()
     client.put(k, {"a": 1}, meta={"ttl": 100})
     client.touch(k, aerospike.TTL_NEVER_EXPIRE)
-    assert client.get(k).meta.ttl == -1
+    assert client.get(k).meta.ttl == NEVER_EXPIRES
 
 
 def test_record_with_ttl_1_expires(client, keys):
@@ -884,7 +887,7 @@ def test_touch_default_val_resets_to_namespace_default(client, keys):
     client.touch(k)
     _, meta, _ = client.get(k)
     assert meta.gen == 2
-    assert meta.ttl > 100 or meta.ttl == -1
+    assert meta.ttl > 100 or meta.ttl == NEVER_EXPIRES
 
 
 def test_increment_wraps_at_int64(client, keys):

@@ -8,6 +8,9 @@ import pytest
 import aerospike_py as aerospike
 from aerospike_py import BinTuple, OperateOrderedResult, Record, exception
 
+# What a record that never expires reports as its ttl (the official client's convention).
+NEVER_EXPIRES = 4294967295
+
 READ, WRITE, INCR = aerospike.OPERATOR_READ, aerospike.OPERATOR_WRITE, aerospike.OPERATOR_INCR
 APPEND, PREPEND = aerospike.OPERATOR_APPEND, aerospike.OPERATOR_PREPEND
 TOUCH, DELETE = aerospike.OPERATOR_TOUCH, aerospike.OPERATOR_DELETE
@@ -257,7 +260,7 @@ def test_meta_ttl_applies(client, keys):
 def test_meta_ttl_never(client, keys):
     k = keys()
     client.operate(k, [{"op": WRITE, "bin": "a", "val": 1}], meta={"ttl": aerospike.TTL_NEVER_EXPIRE})
-    assert client.get(k).meta.ttl == -1
+    assert client.get(k).meta.ttl == NEVER_EXPIRES
 
 
 def test_gen_eq_policy(client, keys):

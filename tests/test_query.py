@@ -11,7 +11,7 @@ import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -381,9 +381,10 @@ BIG = 200_000
 
 
 @pytest.fixture(scope="module")
-def big_set(server_hosts: list[tuple[str, int]]) -> Iterator[str]:
-    set_name = f"big_{uuid.uuid4().hex[:6]}"
+def big_set(server_hosts: list[tuple[str, int]], empty_set: Callable[[str, str], None]) -> Iterator[str]:
+    set_name = "py_query_big"  # fixed: a real namespace holds at most 4,095 set names
     c = aerospike.client({"hosts": list(server_hosts)}).connect()
+    empty_set("test", set_name)
     chunk = 10_000
     for start in range(0, BIG, chunk):
         c.batch_write([(("test", set_name, i), {"i": i, "pad": "x" * 40}) for i in range(start, start + chunk)])

@@ -2,7 +2,7 @@
 tuples and print, compare and pickle like any tuple.
 
 >>> from aerospike_py.types import Record, RecordMetadata
->>> key, meta, bins = Record(None, RecordMetadata(gen=1, ttl=-1), {"a": 1})
+>>> key, meta, bins = Record(None, RecordMetadata(gen=1, ttl=4294967295), {"a": 1})
 >>> meta.gen, bins["a"]
 (1, 1)
 """
@@ -27,7 +27,8 @@ class Key(NamedTuple):
 
 
 class RecordMetadata(NamedTuple):
-    """A record's generation and time to live in seconds (-1: never expires)."""
+    """A record's generation and time to live in seconds (4294967295: never expires, as the
+    official client reports it)."""
 
     gen: int
     ttl: int

@@ -308,7 +308,7 @@ pub fn from_values(values: &[Value]) -> Result<RecordBatch, ColumnarError> {
         Some(rows) if !rows.is_empty() => rows,
         _ => values.iter().map(|v| std::iter::once(("value".to_owned(), v.clone())).collect()).collect(),
     };
-    let view: Vec<Row<'_>> = rows.iter().map(|bins| Row { key: None, result_code: 0, generation: 0, ttl: -1, bins: Some(bins) }).collect();
+    let view: Vec<Row<'_>> = rows.iter().map(|bins| Row { key: None, result_code: 0, generation: 0, ttl: packed::TTL_NEVER_EXPIRES, bins: Some(bins) }).collect();
     build(&view, &Options { meta_columns: false, ..Options::default() })
 }
 

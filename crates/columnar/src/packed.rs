@@ -181,9 +181,14 @@ impl<'a> Iterator for Bins<'a> {
     }
 }
 
-/// A record's seconds to live, -1 when it never expires (the `_ttl` column and `meta.ttl`).
+/// What a record that never expires reports as its ttl: 4294967295 (`u32::MAX`), as the official
+/// clients and the seed's project report it. (`-1`, `TTL_NEVER_EXPIRE`, is what a *write* sends.)
+pub const TTL_NEVER_EXPIRES: i64 = u32::MAX as i64;
+
+/// A record's seconds to live, [`TTL_NEVER_EXPIRES`] when it never expires (the `_ttl` column
+/// and `meta.ttl`).
 pub fn ttl_seconds(record: &Record) -> i64 {
-    record.time_to_live().map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    record.time_to_live().map_or(TTL_NEVER_EXPIRES, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Appends `value` as msgpack (Aerospike's dialect).
@@ -556,7 +561,7 @@ mod tests {
         assert_eq!(first.namespace_set(&rows[3]), ("test", "s1"));
         assert_eq!(first.user_key(&rows[2]).map(|c| c.scalar()), Some(Scalar::Int(3)));
         assert!(!rows[1].has_record && first.bins(&rows[1]).next().is_none());
-        assert!(rows[2].in_doubt && rows[2].generation == 3 && rows[2].ttl == -1);
+        assert!(rows[2].in_doubt && rows[2].generation == 3 && rows[2].ttl == TTL_NEVER_EXPIRES);
         let bins: Vec<(&str, Scalar<'_>)> = first.bins(&rows[3]).map(|(n, c)| (n, c.scalar())).collect();
         assert_eq!(bins, vec![("a", Scalar::Int(4)), ("s", Scalar::Str("v4"))]);
         assert_eq!(first.bin(&rows[0], "s").map(|c| c.scalar()), Some(Scalar::Str("v1")));

@@ -246,7 +246,7 @@ fn packed_rows_build_the_same_columns_as_decoded_ones() -> Result<(), ColumnarEr
     for (key, bins) in keys.iter().zip(&records) {
         let record = bins.as_ref().and_then(|_| found.next());
         packed.push(Some(key), if record.is_some() { 0 } else { 2 }, record, false);
-        rows.push(Row { key: key.user_key(), result_code: if record.is_some() { 0 } else { 2 }, generation: 4, ttl: -1, bins: record.map(|r| &r.bins) });
+        rows.push(Row { key: key.user_key(), result_code: if record.is_some() { 0 } else { 2 }, generation: 4, ttl: crate::packed::TTL_NEVER_EXPIRES, bins: record.map(|r| &r.bins) });
     }
     for options in [Options::default(), Options { bins: Some(vec!["v".into(), "zz".into(), "i".into()]), ..Options::default() }] {
         let from_values = build(&rows, &options)?;
