@@ -2,7 +2,11 @@
 
 Names and values follow the seed API (the aerospike-py documentation the project grew from), so
 code written for it keeps working; the official client's spellings are accepted as aliases where
-they mean the same thing (``POLICY_EXISTS_CREATE`` is ``POLICY_EXISTS_CREATE_ONLY``).
+they mean the same thing (``POLICY_EXISTS_CREATE`` is ``POLICY_EXISTS_CREATE_ONLY``), and the
+official client's names the seed lacks take the official values where they do not collide with a
+seed value (``LOG_LEVEL_*``, ``AUTH_*``, ``PRIV_*``, ``POLICY_READ_MODE_SC_*``, ...). Code should
+use the names: a few numbers differ from the official client's (``POLICY_REPLICA_SEQUENCE`` is 1
+here, 2 there), and each client understands its own.
 
 >>> import aerospike_py as aerospike
 >>> aerospike.POLICY_EXISTS_CREATE_ONLY == aerospike.POLICY_EXISTS_CREATE
@@ -33,12 +37,73 @@ POLICY_KEY_SEND = 1
 POLICY_COMMIT_LEVEL_ALL = 0
 POLICY_COMMIT_LEVEL_MASTER = 1
 
+# Which replica a command goes to (the policy's "replica"). The seed's values, then the official
+# client's ANY (master and proles in turn) and RANDOM (any node). PREFER_RACK needs
+# config["rack_aware"] and "rack_id"/"rack_ids".
 POLICY_REPLICA_MASTER = 0
 POLICY_REPLICA_SEQUENCE = 1
 POLICY_REPLICA_PREFER_RACK = 2
+POLICY_REPLICA_ANY = 3
+POLICY_REPLICA_RANDOM = 4
 
+# Read consistency (the policy's "read_mode_ap" for AP namespaces, "read_mode_sc" for
+# strong-consistency namespaces).
 POLICY_READ_MODE_AP_ONE = 0
 POLICY_READ_MODE_AP_ALL = 1
+POLICY_READ_MODE_SC_SESSION = 0
+POLICY_READ_MODE_SC_LINEARIZE = 1
+POLICY_READ_MODE_SC_ALLOW_REPLICA = 2
+POLICY_READ_MODE_SC_ALLOW_UNAVAILABLE = 3
+
+# The official client's retry constants (its old "retry" policy key; use "max_retries").
+POLICY_RETRY_NONE = 0
+POLICY_RETRY_ONCE = 1
+
+# The policy's "read_touch_ttl_percent": 1..100 resets the TTL on a read within that percentage of
+# its end of life (server 7.1+), or one of these.
+READ_TOUCH_TTL_PERCENT_SERVER_DEFAULT = 0
+READ_TOUCH_TTL_PERCENT_DONT_RESET = -1
+
+# The batch policy's "concurrent" (True/False, or these): nodes one after another, or all at once.
+BATCH_CONCURRENCY_SEQUENTIAL = 0
+BATCH_CONCURRENCY_PARALLEL = 1
+
+# set_log_level() thresholds (the official client's values).
+LOG_LEVEL_OFF = -1
+LOG_LEVEL_ERROR = 0
+LOG_LEVEL_WARN = 1
+LOG_LEVEL_INFO = 2
+LOG_LEVEL_DEBUG = 3
+LOG_LEVEL_TRACE = 4
+
+# config["auth_mode"] / config["policies"]["auth_mode"] (the official client's values).
+AUTH_INTERNAL = 0
+AUTH_EXTERNAL = 1
+AUTH_EXTERNAL_INSECURE = 2
+AUTH_PKI = 3
+
+# Serializer names of the official client and the seed. aerospike-py has no user serializers:
+# bins take the server's types, and anything else is a TypeError before anything is sent.
+SERIALIZER_NONE = 0
+SERIALIZER_PYTHON = 1
+SERIALIZER_JSON = 2
+SERIALIZER_USER = 3
+
+# config["send_bool_as"]: only AS_BOOL (the server's boolean type) is supported.
+INTEGER = 0
+AS_BOOL = 1
+
+# Privilege codes: {"code": PRIV_*, "ns": ..., "set": ...} in admin_create_role and friends.
+PRIV_USER_ADMIN = 0
+PRIV_SYS_ADMIN = 1
+PRIV_DATA_ADMIN = 2
+PRIV_UDF_ADMIN = 3
+PRIV_SINDEX_ADMIN = 4
+PRIV_READ = 10
+PRIV_READ_WRITE = 11
+PRIV_READ_WRITE_UDF = 12
+PRIV_WRITE = 13
+PRIV_TRUNCATE = 14
 
 # Operators for operate() dicts: {"op": OPERATOR_*, "bin": name, "val": value}.
 OPERATOR_READ = 1
@@ -159,6 +224,8 @@ MAP_WRITE_FLAGS_PARTIAL = 8
 MAP_UPDATE = 0
 MAP_CREATE_ONLY = 1
 MAP_UPDATE_ONLY = 2
+MAP_WRITE_NO_FAIL = MAP_WRITE_FLAGS_NO_FAIL
+MAP_WRITE_PARTIAL = MAP_WRITE_FLAGS_PARTIAL
 
 # Bitwise operations (bit_operations): write flags, resize flags and overflow actions.
 BIT_WRITE_DEFAULT = 0
@@ -201,6 +268,7 @@ INDEX_NUMERIC = 0
 INDEX_STRING = 1
 INDEX_BLOB = 2
 INDEX_GEO2DSPHERE = 3
+INDEX_INTEGER = INDEX_NUMERIC
 
 # Secondary index collection types (predicates.contains / range, index_cdt_create).
 INDEX_TYPE_DEFAULT = 0
@@ -212,5 +280,14 @@ INDEX_TYPE_MAPVALUES = 3
 QUERY_DURATION_LONG = 0
 QUERY_DURATION_SHORT = 1
 QUERY_DURATION_LONG_RELAX_AP = 2
+
+# CDT context types: the wire ids cdt_ctx builds contexts with (the official client exports them).
+CDT_CTX_LIST_INDEX = 0x10
+CDT_CTX_LIST_RANK = 0x11
+CDT_CTX_LIST_VALUE = 0x13
+CDT_CTX_MAP_INDEX = 0x20
+CDT_CTX_MAP_RANK = 0x21
+CDT_CTX_MAP_KEY = 0x22
+CDT_CTX_MAP_VALUE = 0x23
 
 __all__ = [name for name in list(globals()) if name.isupper()]
