@@ -1,6 +1,6 @@
 """Type stubs of the compiled core, `aerospike_py._native` (checked by mypy.stubtest in CI)."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self, TypeAlias, final
 
@@ -19,6 +19,7 @@ __all__ = [
     "ArrowBatch",
     "ArrowBatchStream",
     "AsyncClient",
+    "AsyncOp",
     "AsyncQuery",
     "Client",
     "LazyBatchRecords",
@@ -292,6 +293,17 @@ class AsyncClient:
         policy: _Policy | None = None,
     ) -> BatchWriteResult: ...
     async def job_info(self, job_id: int, module: str, policy: _Policy | None = None) -> dict[str, int]: ...
+
+@final
+class AsyncOp:
+    """A command in flight as a coroutine: what every ``AsyncClient`` I/O method returns."""
+
+    def __await__(self) -> Generator[Any, None, Any]: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Any: ...
+    def send(self, value: Any) -> Any: ...
+    def throw(self, typ: Any, val: Any = None, _tb: Any = None) -> Any: ...
+    def close(self) -> None: ...
 
 @final
 class LazyBatchRecords(Mapping[Any, dict[str, Any]]):
