@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from . import bit_operations, cdt_ctx, exception, exp, hll_operations, list_operations, map_operations, predicates
 from ._native import AsyncClient, Client, LazyBatchRecords, LocalServer, build_profile
@@ -23,6 +22,9 @@ from .constants import *  # noqa: F403 - the constants are part of the top-level
 from .constants import __all__ as _constants
 from .exception import *  # noqa: F403 - so are the exception classes
 from .exception import __all__ as _exceptions
+# The official client's names that shadow builtins: reachable as aerospike_py.X, never star-exported.
+from .exception import ConnectionError, IndexError, TimeoutError  # noqa: A004
+from .types import ClientConfig
 from .types import BatchRecord, BatchWriteResult, BinTuple, ExistsResult, GeoJSON, HyperLogLog, Key, OperateOrderedResult, Record, RecordMetadata
 
 __version__ = "0.1.0"
@@ -37,7 +39,7 @@ JOB_STATUS_UNDEF = 0
 JOB_STATUS_INPROGRESS = 1
 JOB_STATUS_COMPLETED = 2
 
-def client(config: dict[str, Any]) -> Client:
+def client(config: ClientConfig) -> Client:
     """A synchronous client for the cluster that ``config`` describes; call ``connect()`` next.
 
     ``config`` takes ``hosts`` (a list of ``(address, port)``), and optionally ``cluster_name``,
@@ -50,7 +52,7 @@ def client(config: dict[str, Any]) -> Client:
     return Client(config)
 
 
-def async_client(config: dict[str, Any]) -> AsyncClient:
+def async_client(config: ClientConfig) -> AsyncClient:
     """An asyncio client for the cluster that ``config`` describes; ``await`` its ``connect()``."""
     return AsyncClient(config)
 
