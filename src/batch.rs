@@ -1,8 +1,8 @@
 //! `LazyBatchRecords`: the answer of `batch_read`. It holds the rows packed in one arena
 //! (`columnar::packed`) and builds Arrow columns only when a columnar view is asked for (once,
-//! cached, without the GIL); Python objects are made only for what the caller touches. It is a
-//! read-only Mapping of user key -> bins over the records found, and exports Arrow through
-//! `__arrow_c_stream__`.
+//! cached, without the GIL); Python objects are made only for what the caller touches. Its
+//! length and iteration are one row per requested key; a read-only Mapping view of user key ->
+//! bins covers the records found, and Arrow leaves through `__arrow_c_stream__`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -38,6 +38,36 @@ impl UserKey {
     }
 }
 
+/// The answer of `batch_read`: one row per requested key, in request order, held in Rust until
+/// a view is asked for.
+///
+/// - Rows: `len(batch)`, iteration (`BatchRecord`s), `batch_records`, `to_list()`,
+///   `all_user_keys()`, `found`, `result_codes` and `to_numpy()` all have one row per requested
+///   key, found or not, repeated keys included.
+/// - Columns: `to_arrow()`, `to_polars()`, `to_pandas()` and the Arrow C stream (`pa.table(batch)`).
+/// - A read-only Mapping view of the records found, keyed by user key: `batch[pk]`, `pk in batch`,
+///   `get()`, `keys()`, `values()`, `items()`, `to_dict()`. A key requested twice is one entry
+///   (it is the same record). A user key found in two sets (or namespaces) is never merged: a
+///   lookup by that user key raises `ValueError`, and `batch[(namespace, set, pk)]` picks one.
+///   Records read by digest alone have no user key and are only in the rows.
+///
+/// >>> import aerospike_py as aerospike
+/// >>> with aerospike.LocalServer() as server, aerospike.client(server.config).connect() as client:
+/// ...     client.put(("test", "a", 1), {"v": "a1"})
+/// ...     client.put(("test", "b", 1), {"v": "b1"})
+/// ...     batch = client.batch_read([("test", "a", 1), ("test", "a", 2), ("test", "a", 1), ("test", "b", 1)])
+/// >>> batch
+/// <LazyBatchRecords: 4 requested, 3 found>
+/// >>> len(batch), batch.found_count(), [br.result for br in batch]
+/// (4, 3, [0, 2, 0, 0])
+/// >>> batch.to_list()
+/// [{'v': 'a1'}, None, {'v': 'a1'}, {'v': 'b1'}]
+/// >>> batch[("test", "b", 1)]
+/// {'v': 'b1'}
+/// >>> batch[1]
+/// Traceback (most recent call last):
+/// ...
+/// ValueError: user key 1 names records in 2 sets of this batch (test/a, test/b): ...
 #[pyclass(name = "LazyBatchRecords", module = "aerospike_py", frozen, mapping)]
 pub(crate) struct PyLazyBatchRecords {
     rows: Arc<PackedRows>,
@@ -50,9 +80,15 @@ pub(crate) struct PyLazyBatchRecords {
 }
 
 struct MappingIndex {
+    /// User key -> the row of the first record found with it.
     by_key: HashMap<UserKey, usize>,
+    /// (namespace, set, user key) -> row, for lookups by a whole key tuple.
+    by_full_key: HashMap<(String, String, UserKey), usize>,
     /// The rows of `by_key`, in request order.
     order: Vec<usize>,
+    /// User keys found in more than one (namespace, set), with those sets: a lookup by the user
+    /// key alone cannot choose between their records, so it refuses rather than pick one.
+    ambiguous: HashMap<UserKey, Vec<String>>,
 }
 
 impl PyLazyBatchRecords {
@@ -64,29 +100,75 @@ impl PyLazyBatchRecords {
         row.result_code == 0 && row.has_record
     }
 
-    /// The Mapping's entries: row index of each found record by user key, the first when a key
-    /// repeats, and those rows in request order. Records read by digest alone have no user key
-    /// and are only in `batch_records`.
+    /// The Mapping's entries: each found record by user key and by (namespace, set, user key).
+    /// A key requested twice is one entry (the same record); a user key found in two sets is
+    /// `ambiguous`. Records read by digest alone have no user key and are only in the rows.
     fn index(&self) -> &MappingIndex {
         self.index.get_or_init(|| {
-            let mut by_key = HashMap::new();
-            let mut order = Vec::new();
+            let mut index = MappingIndex { by_key: HashMap::new(), by_full_key: HashMap::new(), order: Vec::new(), ambiguous: HashMap::new() };
             for (i, row) in self.rows.rows().iter().enumerate().filter(|(_, r)| Self::is_found(r)) {
-                if let Some(key) = self.rows.user_key(row).and_then(UserKey::of) {
-                    by_key.entry(key).or_insert_with(|| {
-                        order.push(i);
-                        i
-                    });
+                let Some(key) = self.rows.user_key(row).and_then(UserKey::of) else { continue };
+                let (namespace, set) = self.rows.namespace_set(row);
+                let full = (namespace.to_owned(), set.to_owned(), key.clone());
+                if index.by_full_key.contains_key(&full) {
+                    continue; // the same key asked again: the same record
+                }
+                index.by_full_key.insert(full, i);
+                match index.by_key.get(&key) {
+                    None => {
+                        index.by_key.insert(key, i);
+                        index.order.push(i);
+                    }
+                    Some(&first) => {
+                        let sets = index.ambiguous.entry(key).or_insert_with(|| vec![self.set_label(first)]);
+                        sets.push(self.set_label(i));
+                    }
                 }
             }
-            MappingIndex { by_key, order }
+            index
         })
     }
 
+    fn set_label(&self, row: usize) -> String {
+        self.rows.row(row).map_or_else(String::new, |r| {
+            let (namespace, set) = self.rows.namespace_set(r);
+            format!("{namespace}/{set}")
+        })
+    }
+
+    /// The row of a found record: by user key, or by a whole `(namespace, set, user_key)` tuple.
     fn lookup(&self, key: &Bound<'_, PyAny>) -> PyResult<Option<&PackedRow>> {
+        let index = self.index();
+        if let Ok(tuple) = key.cast::<pyo3::types::PyTuple>() {
+            if tuple.len() != 3 {
+                return Err(PyTypeError::new_err("batch records are looked up by user key or by a (namespace, set, user_key) tuple"));
+            }
+            let (namespace, set): (String, String) = (tuple.get_item(0)?.extract()?, tuple.get_item(1)?.extract()?);
+            let Some(user_key) = UserKey::of(&value_from_py(&tuple.get_item(2)?)?) else { return Ok(None) };
+            return Ok(index.by_full_key.get(&(namespace, set, user_key)).and_then(|i| self.rows.row(*i)));
+        }
         let value = value_from_py(key)?;
-        let key = UserKey::of(&value).ok_or_else(|| PyTypeError::new_err("batch records are looked up by str, int or bytes user key"))?;
-        Ok(self.index().by_key.get(&key).and_then(|i| self.rows.row(*i)))
+        let user_key = UserKey::of(&value).ok_or_else(|| PyTypeError::new_err("batch records are looked up by str, int or bytes user key"))?;
+        if let Some(sets) = index.ambiguous.get(&user_key) {
+            return Err(ambiguous_error(key, sets));
+        }
+        Ok(index.by_key.get(&user_key).and_then(|i| self.rows.row(*i)))
+    }
+
+    /// Refuses a whole-Mapping view (keys, values, items, to_dict) that would merge records of
+    /// different sets under one user key.
+    fn check_unambiguous(&self, py: Python<'_>) -> PyResult<()> {
+        match self.index().ambiguous.iter().next() {
+            None => Ok(()),
+            Some((key, sets)) => {
+                let shown = match key {
+                    UserKey::Int(i) => i.into_pyobject(py)?.into_any(),
+                    UserKey::Str(s) => s.into_pyobject(py)?.into_any(),
+                    UserKey::Bytes(b) => pyo3::types::PyBytes::new(py, b).into_any(),
+                };
+                Err(ambiguous_error(&shown, sets))
+            }
+        }
     }
 
     fn options(&self, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Options> {
@@ -159,9 +241,9 @@ impl PyLazyBatchRecords {
         Ok(out)
     }
 
-    /// The number of records found (the Mapping's size); `len(batch_records)` counts every key.
+    /// One per requested key, found or not: the rows of `batch_records` and `to_numpy`.
     fn __len__(&self) -> usize {
-        self.index().order.len()
+        self.rows.len()
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -175,12 +257,59 @@ impl PyLazyBatchRecords {
         Ok(self.lookup(key)?.is_some())
     }
 
+    /// Every requested key's `BatchRecord`, in request order (as `batch_records`).
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.keys(py)?.call_method0("__iter__")
+        self.batch_records(py)?.call_method0("__iter__")
     }
 
-    /// User keys of the records found, in request order.
+    /// Every requested key's `BatchRecord`, in request order (the seed project's name).
+    fn iter_records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.__iter__(py)
+    }
+
+    /// The number of records found.
+    fn found_count(&self) -> usize {
+        self.rows.rows().iter().filter(|r| Self::is_found(r)).count()
+    }
+
+    /// Each requested key's bins in request order, `None` where no record was found.
+    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for row in self.rows.rows() {
+            out.append(if Self::is_found(row) { packed_bins_to_py(py, &self.rows, row)? } else { py.None().into_bound(py) })?;
+        }
+        Ok(out)
+    }
+
+    /// Each requested key's user key in request order (`None` for a key given by digest alone).
+    fn all_user_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for row in self.rows.rows() {
+            out.append(match self.rows.user_key(row) {
+                Some(key) => cell_to_py(py, key)?,
+                None => py.None().into_bound(py),
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Kept for code written for the seed's project, which cached a dict: views here are built
+    /// on demand and hold no Python objects, so there is nothing to release.
+    fn release_cache(&self) {}
+
+    /// `[handle.to_dict() for handle in handles]`.
+    #[staticmethod]
+    fn merge_to_dict<'py>(py: Python<'py>, handles: Vec<PyRef<'py, Self>>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for handle in handles {
+            out.append(handle.to_dict(py)?)?;
+        }
+        Ok(out)
+    }
+
+    /// User keys of the records found, in request order, each once.
     fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.check_unambiguous(py)?;
         let out = PyList::empty(py);
         for (key, _) in self.found_rows() {
             out.append(cell_to_py(py, key)?)?;
@@ -188,8 +317,9 @@ impl PyLazyBatchRecords {
         Ok(out)
     }
 
-    /// Bins of the records found, in request order.
+    /// Bins of the records found, in request order, each key once.
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.check_unambiguous(py)?;
         let out = PyList::empty(py);
         for (_, row) in self.found_rows() {
             out.append(packed_bins_to_py(py, &self.rows, row)?)?;
@@ -197,8 +327,9 @@ impl PyLazyBatchRecords {
         Ok(out)
     }
 
-    /// `(user_key, bins)` of the records found, in request order.
+    /// `(user_key, bins)` of the records found, in request order, each key once.
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.check_unambiguous(py)?;
         let out = PyList::empty(py);
         for (key, row) in self.found_rows() {
             out.append((cell_to_py(py, key)?, packed_bins_to_py(py, &self.rows, row)?))?;
@@ -216,6 +347,7 @@ impl PyLazyBatchRecords {
 
     /// `{user_key: bins}` of the records found.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.check_unambiguous(py)?;
         let out = PyDict::new(py);
         for (key, row) in self.found_rows() {
             out.set_item(cell_to_py(py, key)?, packed_bins_to_py(py, &self.rows, row)?)?;
@@ -318,7 +450,7 @@ impl PyLazyBatchRecords {
     }
 
     fn __repr__(&self) -> String {
-        format!("LazyBatchRecords({} keys, {} found)", self.rows.len(), self.__len__())
+        format!("<LazyBatchRecords: {} requested, {} found>", self.rows.len(), self.found_count())
     }
 }
 
@@ -327,4 +459,15 @@ impl PyLazyBatchRecords {
     fn found_rows(&self) -> impl Iterator<Item = (PackedCell<'_>, &PackedRow)> {
         self.index().order.iter().filter_map(|i| self.rows.row(*i)).filter_map(|r| Some((self.rows.user_key(r)?, r)))
     }
+}
+
+/// The error for a user key that names records in several sets of one batch.
+fn ambiguous_error(key: &Bound<'_, PyAny>, sets: &[String]) -> PyErr {
+    let shown = key.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string());
+    PyValueError::new_err(format!(
+        "user key {shown} names records in {} sets of this batch ({}): the Mapping view cannot \
+         choose; look up batch[(namespace, set, {shown})], or use batch_records, to_list() or iteration",
+        sets.len(),
+        sets.join(", ")
+    ))
 }

@@ -78,7 +78,7 @@ def test_batch_read_empty_bins_checks_existence_only(client, keys):
         assert br.record.meta.gen == 1
         assert not br.record.bins  # metadata only: no bin values travel
     assert list(batch.found) == [True, False, True]
-    assert len(batch) == 2
+    assert len(batch) == 3 and batch.found_count() == 2
 
 
 def test_batch_read_duplicate_keys_answer_each_in_order(client, keys):
@@ -92,17 +92,58 @@ def test_batch_read_duplicate_keys_answer_each_in_order(client, keys):
     assert batch.to_dict() == {"a": {"v": 1}, "b": {"v": 2}}
 
 
-def test_batch_read_duplicate_keys_mapping_is_consistent(client, keys):
-    """A Mapping has each key once: iteration, keys(), items() and len() agree with to_dict()."""
+def test_batch_read_duplicate_keys_rows_and_mapping(client, keys):
+    """Rows keep every requested key (len, iteration, to_list); the Mapping view has each key
+    once, since a key asked twice is the same record."""
     a, b = keys("a"), keys("b")
     client.put(a, {"v": 1})
     client.put(b, {"v": 2})
     batch = client.batch_read([a, b, a])
-    assert sorted(batch) == ["a", "b"]
-    assert sorted(batch.keys()) == ["a", "b"]
+    assert len(batch) == len(list(batch)) == len(batch.to_list()) == 3
+    assert [br.key.user_key for br in batch] == ["a", "b", "a"]
+    assert batch.keys() == ["a", "b"]
     assert len(batch.items()) == 2 and len(batch.values()) == 2
-    assert len(batch) == len(batch.to_dict()) == 2
-    assert dict(batch.items()) == batch.to_dict()
+    assert len(batch.to_dict()) == 2
+    assert dict(batch.items()) == batch.to_dict() == dict(batch)
+
+
+def test_same_user_key_in_two_sets_is_never_merged(client, keys, ns):
+    """The Mapping view is keyed by user key; a user key found in two sets names two records, so
+    a lookup by it refuses to choose, and the whole-dict views refuse too. Rows keep both."""
+    k1 = keys("shared")
+    k2 = (ns, k1[1] + "_b", "shared")
+    client.put(k1, {"v": 1})
+    client.put(k2, {"v": 2})
+    try:
+        batch = client.batch_read([k1, k2])
+        assert len(batch) == 2 and batch.to_list() == [{"v": 1}, {"v": 2}]
+        assert batch[k1] == {"v": 1} and batch[k2] == {"v": 2}
+        assert k2 in batch and (ns, "other", "shared") not in batch
+        for view in (lambda: batch["shared"], lambda: "shared" in batch, batch.to_dict, batch.keys, batch.items, batch.values):
+            with pytest.raises(ValueError, match=r"user key 'shared' names records in 2 sets"):
+                view()
+    finally:
+        client.remove(k2)
+
+
+def test_batch_read_seed_project_views(client, keys):
+    """The seed project's names: to_list, all_user_keys, iter_records, found_count,
+    release_cache, merge_to_dict."""
+    ks = keys.many(3)
+    client.put(ks[0], {"a": 0})
+    client.put(ks[2], {"a": 2})
+    digest = client.get(ks[2]).key.digest
+    batch = client.batch_read(ks + [(ks[2][0], ks[2][1], None, digest)])
+    assert batch.to_list() == [{"a": 0}, None, {"a": 2}, {"a": 2}]
+    assert batch.all_user_keys() == [ks[0][2], ks[1][2], ks[2][2], None]
+    assert [br.result for br in batch.iter_records()] == [OK, NOT_FOUND, OK, OK]
+    assert batch.found_count() == 3 and len(batch) == 4
+    assert repr(batch) == "<LazyBatchRecords: 4 requested, 3 found>"
+    batch.release_cache()
+    assert type(batch).merge_to_dict([batch, client.batch_read(ks[:1])]) == [
+        {ks[0][2]: {"a": 0}, ks[2][2]: {"a": 2}},
+        {ks[0][2]: {"a": 0}},
+    ]
 
 
 def test_batch_read_empty_key_list(client):
@@ -111,14 +152,14 @@ def test_batch_read_empty_key_list(client):
         assert len(batch) == 0
         assert batch.batch_records == []
         assert batch.to_dict() == {}
-        assert list(batch) == [] and batch.keys() == []
+        assert list(batch) == [] and batch.keys() == [] and batch.to_list() == []
         assert batch.result_codes.shape == (0,) and batch.found.shape == (0,)
 
 
 def test_batch_read_all_missing(client, keys):
     ks = keys.many(4)
     batch = client.batch_read(ks)
-    assert len(batch) == 0
+    assert len(batch) == 4 and batch.found_count() == 0
     assert [(br.result, br.record, br.in_doubt) for br in batch.batch_records] == [(NOT_FOUND, None, False)] * 4
     assert [br.key.user_key for br in batch.batch_records] == [k[2] for k in ks]
     assert list(batch.result_codes) == [NOT_FOUND] * 4
@@ -136,9 +177,9 @@ def test_batch_read_mixed_found_and_missing(client, keys):
     assert [br.record.bins if br.record else None for br in batch.batch_records] == [
         {"i": 0}, None, {"i": 2}, {"i": 3}, None, None,
     ]
-    assert len(batch) == 3
-    assert list(batch) == [ks[0][2], ks[2][2], ks[3][2]]  # request order
-    assert repr(batch) == "LazyBatchRecords(6 keys, 3 found)"
+    assert len(batch) == 6 and batch.found_count() == 3
+    assert batch.keys() == [ks[0][2], ks[2][2], ks[3][2]]  # request order
+    assert repr(batch) == "<LazyBatchRecords: 6 requested, 3 found>"
 
 
 def test_batch_read_int_str_bytes_user_keys(client, keys):
@@ -174,14 +215,15 @@ def test_batch_read_digest_keys(client, keys):
 
 
 def test_batch_read_digest_keys_mapping_is_consistent(client, keys):
-    """A record read by digest has no user key to be looked up by: the Mapping's len, iteration
-    and keys() must agree (Mapping contract), whatever they count."""
+    """A record read by digest has no user key to be looked up by: it is a row (len, iteration)
+    but not in the Mapping view (keys, to_dict)."""
     k = keys("dig2")
     client.put(k, {"v": 7})
     digest = client.get(k).key.digest
     batch = client.batch_read([(k[0], k[1], None, digest)])
     assert batch.found.tolist() == [True]
-    assert len(batch) == len(list(batch)) == len(batch.keys()) == len(batch.to_dict())
+    assert len(batch) == len(list(batch)) == 1
+    assert len(batch.keys()) == len(batch.to_dict()) == 0
 
 
 def test_batch_read_5000_keys(client, keys):
@@ -189,7 +231,7 @@ def test_batch_read_5000_keys(client, keys):
     put_all(client, ks[::2], lambda i: {"i": 2 * i})  # even keys exist
     batch = client.batch_read(ks, bins=["i"])
     assert len(batch.batch_records) == 5000
-    assert len(batch) == 2500
+    assert len(batch) == 5000 and batch.found_count() == 2500
     assert batch.found.tolist() == [i % 2 == 0 for i in range(5000)]
     assert batch.result_codes.tolist() == [OK if i % 2 == 0 else NOT_FOUND for i in range(5000)]
     assert [br.key.user_key for br in batch.batch_records] == [k[2] for k in ks]
@@ -209,7 +251,7 @@ def test_batch_read_split_into_sub_batches_keeps_request_order(client, keys):
             assert br.result == NOT_FOUND and br.record is None
         else:
             assert br.result == OK and br.record.bins == {"n": i}
-    assert len(batch) == len(present)
+    assert len(batch) == len(ks) and batch.found_count() == len(present)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,11 +264,11 @@ def test_mapping_view(client, keys):
     client.put(ks[2], {"a": 3, "b": "x"})
     batch = client.batch_read(ks)
     pk0, pk1, pk2, pk3 = (k[2] for k in ks)
-    assert len(batch) == 2
+    assert len(batch) == 4 and batch.found_count() == 2
     assert batch[pk0] == {"a": 1} and batch[pk2] == {"a": 3, "b": "x"}
     assert pk0 in batch and pk2 in batch
     assert pk1 not in batch and pk3 not in batch and "never-asked" not in batch
-    assert list(batch) == [pk0, pk2]
+    assert [br.key.user_key for br in batch] == [pk0, pk1, pk2, pk3]
     assert list(batch.keys()) == [pk0, pk2]
     assert list(batch.values()) == [{"a": 1}, {"a": 3, "b": "x"}]
     assert list(batch.items()) == [(pk0, {"a": 1}), (pk2, {"a": 3, "b": "x"})]
@@ -247,7 +289,7 @@ def test_lazy_batch_records_speaks_the_mapping_protocol_but_frames_see_arrow(cli
     batch = client.batch_read([k])
     assert not isinstance(batch, MutableMapping)
     assert dict(batch.items()) == batch.to_dict() == {k[2]: {"a": 1}}
-    assert list(batch) == list(batch.keys()) == [k[2]]
+    assert [br.key.user_key for br in batch] == list(batch.keys()) == [k[2]]
     assert batch[k[2]] == {"a": 1} and k[2] in batch and batch.get("nope", 7) == 7
     pl = pytest.importorskip("polars")
     frame = pl.DataFrame(batch)
@@ -317,7 +359,7 @@ def test_batch_read_filter_expression_gives_result_27(client, keys):
     assert batch.result_codes.tolist() == [FILTERED_OUT, OK, NOT_FOUND]
     assert batch.found.tolist() == [False, True, False]
     assert batch.batch_records[0].record is None
-    assert list(batch) == [ks[1][2]] and batch.to_dict() == {ks[1][2]: {"a": 2}}
+    assert batch.keys() == [ks[1][2]] and batch.to_dict() == {ks[1][2]: {"a": 2}}
 
 
 # --------------------------------------------------------------------------------------------
