@@ -16,6 +16,8 @@ for crate in local-server columnar; do
 done
 echo "== R15: the stubs match the compiled module"
 .venv/bin/python -m mypy.stubtest aerospike_py._native
+echo "== R15: typical user code type-checks against the TypedDicts and stubs (and mistakes do not)"
+.venv/bin/python -m mypy --follow-imports=silent --warn-unused-ignores --no-error-summary tests/typecheck_types.py
 echo "== pytest"
 # Every test runs, the 1M-record one (marker `slow`, ~40 s, 3.8 GB peak with the debug
 # in-process server) included; PYTEST_MARKERS="not slow" leaves it out for a quick run.

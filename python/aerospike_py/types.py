@@ -16,6 +16,7 @@ the native parser, so neither can drift. A key outside them raises ``ParamError`
 from __future__ import annotations
 
 import json as _json
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Required, TypeAlias, TypedDict
 
 
@@ -481,7 +482,7 @@ class ClientConfig(TypedDict, total=False):
     AS_BOOL. ``max_concurrent_operations``/``operation_queue_timeout_ms`` are the seed's
     backpressure limit."""
 
-    hosts: Required[list[Host]]
+    hosts: Required[Sequence[Host]]
     cluster_name: str | None
     user: str | None
     password: str | None
@@ -500,7 +501,7 @@ class ClientConfig(TypedDict, total=False):
     use_services_alternate: bool
     rack_aware: bool
     rack_id: int
-    rack_ids: list[int]
+    rack_ids: Sequence[int]
     app_id: str | None
     fail_if_not_connected: bool
     force_single_node: bool
