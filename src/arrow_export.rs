@@ -12,6 +12,27 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
 
+/// How the caller asked for columns to be built: `schema` (any Arrow schema exporter) fixes bin
+/// types, and `on_type_conflict` says what a value that fits no column type becomes:
+/// - `None` (the default): an inferred bin's conflict is an error that names the bin and the
+///   types, and a value that cannot take the type `schema` gives its bin becomes a null (the
+///   schema is the caller's word on that bin), so a schema alone resolves a conflict;
+/// - `"error"`: both are errors; `"null"`: both are nulls.
+pub(crate) fn column_options(schema: Option<&Bound<'_, PyAny>>, on_type_conflict: Option<&str>, meta_columns: bool, bins: Option<Vec<String>>) -> PyResult<columnar::Options> {
+    use columnar::OnMismatch::{Error, Null};
+    let (on_conflict, schema_mismatch) = match on_type_conflict {
+        None => (Error, Null),
+        Some("error") => (Error, Error),
+        Some("null") => (Null, Null),
+        Some(other) => return Err(PyValueError::new_err(format!("on_type_conflict must be \"error\" or \"null\", not {other:?}"))),
+    };
+    let schema = match schema.filter(|s| !s.is_none()) {
+        None => None,
+        Some(s) => Some(pyo3_arrow::PySchema::extract(s.as_borrowed())?.into_inner()),
+    };
+    Ok(columnar::Options { meta_columns, bins, schema, on_conflict, schema_mismatch, parallel: None })
+}
+
 /// The batch as an Arrow C stream capsule. A `requested_schema` is applied here, with checked
 /// casts: a value that doesn't fit the requested type raises instead of becoming null.
 pub(crate) fn stream_capsule<'py>(py: Python<'py>, batch: &RecordBatch, requested_schema: Option<Bound<'py, PyCapsule>>) -> PyResult<Bound<'py, PyCapsule>> {

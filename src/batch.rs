@@ -15,7 +15,7 @@ use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList};
 
-use crate::arrow_export::{exporter, import_extra, schema_capsule, stream_capsule};
+use crate::arrow_export::{column_options, exporter, import_extra, schema_capsule, stream_capsule};
 use crate::convert::{cell_to_py, packed_bins_to_py, packed_row_to_py, value_from_py};
 use crate::numpy_export::{column_view, to_numpy};
 
@@ -171,19 +171,6 @@ impl PyLazyBatchRecords {
         }
     }
 
-    fn options(&self, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Options> {
-        let on_conflict = match on_type_conflict {
-            "error" => OnMismatch::Error,
-            "null" => OnMismatch::Null,
-            other => return Err(PyValueError::new_err(format!("on_type_conflict must be \"error\" or \"null\", not {other:?}"))),
-        };
-        let schema = match schema.filter(|s| !s.is_none()) {
-            None => None,
-            Some(s) => Some(pyo3_arrow::PySchema::extract(s.as_borrowed())?.into_inner()),
-        };
-        Ok(Options { meta_columns, bins: self.bins.clone(), schema, on_conflict, parallel: None })
-    }
-
     /// Builds the columns with the GIL released.
     fn build(&self, py: Python<'_>, options: &Options) -> PyResult<RecordBatch> {
         let rows = self.rows.clone();
@@ -220,11 +207,11 @@ impl PyLazyBatchRecords {
     }
 
 
-    fn columns_for(&self, py: Python<'_>, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<RecordBatch> {
-        if schema.is_none_or(|s| s.is_none()) && on_type_conflict == "error" && meta_columns {
+    fn columns_for(&self, py: Python<'_>, schema: Option<&Bound<'_, PyAny>>, on_type_conflict: Option<&str>, meta_columns: bool) -> PyResult<RecordBatch> {
+        let options = column_options(schema, on_type_conflict, meta_columns, self.bins.clone())?;
+        if options.schema.is_none() && options.on_conflict == OnMismatch::Error && meta_columns {
             return self.columns(py).cloned();
         }
-        let options = self.options(schema, on_type_conflict, meta_columns)?;
         self.build(py, &options)
     }
 }
@@ -414,25 +401,27 @@ impl PyLazyBatchRecords {
     }
 
     /// The batch as a pyarrow Table: metadata columns (`_key`, `_result_code`, `_gen`, `_ttl`)
-    /// then one column per bin. `schema` (any Arrow schema exporter) fixes bin types;
-    /// `on_type_conflict="null"` turns values that don't fit their column into nulls.
-    #[pyo3(signature = (schema=None, on_type_conflict="error", meta_columns=true))]
-    fn to_arrow<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+    /// then one column per bin. `schema` (any Arrow schema exporter) fixes bin types, and values
+    /// that cannot take them become nulls; a bin whose values disagree in type with no schema
+    /// is an error, unless `on_type_conflict="null"` (values that don't fit become nulls).
+    /// `on_type_conflict="error"` refuses misfits of the schema too.
+    #[pyo3(signature = (schema=None, on_type_conflict=None, meta_columns=true))]
+    fn to_arrow<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
         let batch = self.columns_for(py, schema, on_type_conflict, meta_columns)?;
         import_extra(py, "pyarrow", "arrow")?.call_method1("table", (exporter(py, batch)?,))
     }
 
     /// The batch as a Polars DataFrame (zero-copy through the Arrow C stream).
-    #[pyo3(signature = (schema=None, on_type_conflict="error", meta_columns=true))]
-    fn to_polars<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (schema=None, on_type_conflict=None, meta_columns=true))]
+    fn to_polars<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
         let batch = self.columns_for(py, schema, on_type_conflict, meta_columns)?;
         import_extra(py, "polars", "polars")?.call_method1("DataFrame", (exporter(py, batch)?,))
     }
 
     /// The batch as a pandas DataFrame, through pyarrow (fixed-width columns without nulls are
     /// not copied).
-    #[pyo3(signature = (schema=None, on_type_conflict="error", meta_columns=true))]
-    fn to_pandas<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: &str, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (schema=None, on_type_conflict=None, meta_columns=true))]
+    fn to_pandas<'py>(&self, py: Python<'py>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
         import_extra(py, "pandas", "pandas")?;
         let table = self.to_arrow(py, schema, on_type_conflict, meta_columns)?;
         let kwargs = PyDict::new(py);

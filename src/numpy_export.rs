@@ -66,6 +66,15 @@ fn view<'py>(py: Python<'py>, column: &ArrayRef) -> PyResult<Option<Bound<'py, P
     })
 }
 
+/// `to_numpy` of a stream's batches (a query): the batches joined into one, then as `to_numpy`.
+pub(crate) fn batches_to_numpy<'py>(py: Python<'py>, schema: arrow_schema::SchemaRef, batches: Vec<RecordBatch>, bins: &[String], dtype: &Bound<'py, PyAny>, fill_value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    let joined = match batches.len() {
+        1 => batches.into_iter().next().unwrap_or_else(|| RecordBatch::new_empty(schema)),
+        _ => py.detach(|| arrow_select::concat::concat_batches(&schema, &batches)).map_err(|e| PyValueError::new_err(e.to_string()))?,
+    };
+    to_numpy(py, &joined, bins, dtype, fill_value)
+}
+
 /// `to_numpy(dtype)`: a structured dtype (fields named after bins, sub-array fields for
 /// fixed-length lists) or a plain dtype giving an (n, k) array of the bins in `bins` order.
 pub(crate) fn to_numpy<'py>(py: Python<'py>, batch: &RecordBatch, bins: &[String], dtype: &Bound<'py, PyAny>, fill_value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {

@@ -7,12 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use aerospike::query::{Filter, PartitionFilter};
 use aerospike::{Bins, QueryPolicy, Statement};
-use columnar::{OnMismatch, Options};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::arrow_export::import_extra;
+use crate::arrow_export::{column_options, import_extra};
 use crate::connection::Connection;
 use crate::convert::bin_name_from_py;
 use crate::errors::{client_error, param_error};
@@ -204,21 +203,33 @@ impl QueryCore {
         py: Python<'_>,
         batch_size: usize,
         policy: Option<&Bound<'_, PyAny>>,
-        schema: Option<&Bound<'_, PyAny>>,
-        meta_columns: bool,
+        columns: ColumnArgs<'_, '_>,
         progress: bool,
     ) -> PyResult<PyArrowBatchStream> {
         if batch_size == 0 {
             return Err(param_error("batch_size must be at least 1"));
         }
-        let schema = match schema.filter(|s| !s.is_none()) {
-            None => None,
-            Some(s) => Some(pyo3_arrow::PySchema::extract(s.as_borrowed())?.into_inner()),
+        let bins = match columns.bins {
+            Some(bins) => Some(bins),
+            None => self.spec()?.bins.clone(),
         };
-        let bins = self.spec()?.bins.clone();
-        let options = Options { meta_columns, bins, schema, on_conflict: OnMismatch::Error, ..Options::default() };
+        let options = column_options(columns.schema, columns.on_type_conflict, columns.meta_columns, bins)?;
         let feed = self.feed(policy)?;
         Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), self.progress(py, progress, policy)))
+    }
+
+    /// The bins `to_numpy` lays out, the only ones it builds columns of: a structured dtype's
+    /// fields, else the caller's `bins`, else the query's selection. An aggregation has none.
+    fn numpy_bins(&self, policy: Option<&Bound<'_, PyAny>>, dtype: &Bound<'_, PyAny>, bins: Option<Vec<String>>) -> PyResult<Vec<String>> {
+        if self.aggregate(policy)?.is_some() {
+            return Err(PyTypeError::new_err("to_numpy is for records; an aggregation's results come from results() or to_arrow()"));
+        }
+        let dtype = crate::numpy_export::numpy(dtype.py())?.call_method1("dtype", (dtype,))?;
+        let names = dtype.getattr("names")?;
+        if !names.is_none() {
+            return names.extract();
+        }
+        Ok(bins.or_else(|| self.spec().ok().and_then(|s| s.bins.clone())).unwrap_or_default())
     }
 
     /// A run's progress bar (tqdm), when asked for and installed.
@@ -396,7 +407,9 @@ macro_rules! builder_methods {
             }
 
             /// The records as a stream of Arrow record batches of `batch_size` rows.
-            #[pyo3(signature = (batch_size=65_536, policy=None, schema=None, meta_columns=true, progress=false))]
+            /// `schema` and `on_type_conflict` as in `to_arrow`.
+            #[pyo3(signature = (batch_size=65_536, policy=None, schema=None, meta_columns=true, progress=false, on_type_conflict=None))]
+            #[allow(clippy::too_many_arguments)]
             fn arrow_batches(
                 &self,
                 py: Python<'_>,
@@ -405,8 +418,9 @@ macro_rules! builder_methods {
                 schema: Option<&Bound<'_, PyAny>>,
                 meta_columns: bool,
                 progress: bool,
+                on_type_conflict: Option<&str>,
             ) -> PyResult<PyArrowBatchStream> {
-                self.core.arrow_batches(py, batch_size, policy, schema, meta_columns, progress)
+                self.core.arrow_batches(py, batch_size, policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None }, progress)
             }
 
             fn __repr__(&self) -> String {
@@ -483,37 +497,50 @@ impl PyQuery {
     }
 
     /// Every record as a pyarrow Table (built batch by batch, without the GIL).
-    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false))]
-    fn to_arrow<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false, on_type_conflict=None))]
+    fn to_arrow<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         let pyarrow = import_extra(py, "pyarrow", "arrow")?;
         if let Some((client, req)) = self.core.aggregate(policy)? {
             let table = wait(py, aggregated_table(client, req))?;
             return pyarrow.call_method1("table", (table.into_pyobject(py)?,));
         }
-        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, progress)?;
+        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None }, progress)?;
         let (schema, batches) = stream.drain(py)?;
         pyarrow.call_method1("table", (table(py, schema, batches)?,))
     }
 
+    /// Every record as a NumPy array, built as `LazyBatchRecords.to_numpy` builds it: a
+    /// structured `dtype` (fields named after bins), or a plain dtype for an (n, k) array of
+    /// `bins` (default: the selected bins). Missing bins are masked unless `fill_value` is given.
+    #[pyo3(signature = (dtype, policy=None, fill_value=None, bins=None, schema=None, on_type_conflict=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        crate::numpy_export::numpy(py)?;
+        let bins = self.core.numpy_bins(policy, dtype, bins)?;
+        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, ColumnArgs { schema, on_type_conflict, meta_columns: false, bins: Some(bins.clone()) }, false)?;
+        let (schema, batches) = stream.drain(py)?;
+        crate::numpy_export::batches_to_numpy(py, schema, batches, &bins, dtype, fill_value)
+    }
+
     /// Every record as a pandas DataFrame (through pyarrow).
-    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false))]
-    fn to_pandas<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false, on_type_conflict=None))]
+    fn to_pandas<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         import_extra(py, "pandas", "pandas")?;
-        let table = self.to_arrow(py, policy, schema, meta_columns, progress)?;
+        let table = self.to_arrow(py, policy, schema, meta_columns, progress, on_type_conflict)?;
         let kwargs = PyDict::new(py);
         kwargs.set_item("split_blocks", true)?;
         table.call_method("to_pandas", (), Some(&kwargs))
     }
 
     /// Every record as a Polars DataFrame (zero-copy through the Arrow C stream).
-    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false))]
-    fn to_polars<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, progress=false, on_type_conflict=None))]
+    fn to_polars<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, progress: bool, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         let polars = import_extra(py, "polars", "polars")?;
         if let Some((client, req)) = self.core.aggregate(policy)? {
             let table = wait(py, aggregated_table(client, req))?;
             return polars.call_method1("DataFrame", (table.into_pyobject(py)?,));
         }
-        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, progress)?;
+        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None }, progress)?;
         let (schema, batches) = stream.drain(py)?;
         polars.call_method1("DataFrame", (table(py, schema, batches)?,))
     }
@@ -562,26 +589,60 @@ impl PyAsyncQuery {
     }
 
     /// Awaitable: every record as a pyarrow Table.
-    #[pyo3(signature = (policy=None, schema=None, meta_columns=true))]
-    fn to_arrow<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
-        self.frame(py, "arrow", policy, schema, meta_columns)
+    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, on_type_conflict=None))]
+    fn to_arrow<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        self.frame(py, "arrow", policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None })
     }
 
     /// Awaitable: every record as a pandas DataFrame.
-    #[pyo3(signature = (policy=None, schema=None, meta_columns=true))]
-    fn to_pandas<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
-        self.frame(py, "pandas", policy, schema, meta_columns)
+    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, on_type_conflict=None))]
+    fn to_pandas<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        self.frame(py, "pandas", policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None })
     }
 
     /// Awaitable: every record as a Polars DataFrame.
-    #[pyo3(signature = (policy=None, schema=None, meta_columns=true))]
-    fn to_polars<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
-        self.frame(py, "polars", policy, schema, meta_columns)
+    #[pyo3(signature = (policy=None, schema=None, meta_columns=true, on_type_conflict=None))]
+    fn to_polars<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        self.frame(py, "polars", policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None })
+    }
+}
+
+#[pymethods]
+impl PyAsyncQuery {
+    /// Awaitable: every record as a NumPy array (as `Query.to_numpy`).
+    #[pyo3(signature = (dtype, policy=None, fill_value=None, bins=None, schema=None, on_type_conflict=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        crate::numpy_export::numpy(py)?;
+        let bins = self.core.numpy_bins(policy, dtype, bins)?;
+        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, ColumnArgs { schema, on_type_conflict, meta_columns: false, bins: Some(bins.clone()) }, false)?;
+        let drained = stream.drain_async();
+        let (dtype, fill_value) = (dtype.clone().unbind(), fill_value.map(|f| f.clone().unbind()));
+        spawn(py, async move { Ok(NumpyAnswer { table: drained.await?, bins, dtype, fill_value }) })
+    }
+}
+
+/// A drained query on its way to NumPy: converted when the awaitable resolves, on the loop's thread.
+struct NumpyAnswer {
+    table: crate::query_stream::TableAnswer,
+    bins: Vec<String>,
+    dtype: Py<PyAny>,
+    fill_value: Option<Py<PyAny>>,
+}
+
+impl<'py> IntoPyObject<'py> for NumpyAnswer {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (schema, batches) = self.table.0.map_err(pyo3::exceptions::PyValueError::new_err)?;
+        crate::numpy_export::batches_to_numpy(py, schema, batches, &self.bins, self.dtype.bind(py), self.fill_value.as_ref().map(|f| f.bind(py)))
     }
 }
 
 impl PyAsyncQuery {
-    fn frame<'py>(&self, py: Python<'py>, kind: &str, policy: Option<&Bound<'py, PyAny>>, schema: Option<&Bound<'py, PyAny>>, meta_columns: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn frame<'py>(&self, py: Python<'py>, kind: &str, policy: Option<&Bound<'py, PyAny>>, columns: ColumnArgs<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
         match kind {
             "pandas" => {
                 import_extra(py, "pyarrow", "arrow")?;
@@ -597,12 +658,21 @@ impl PyAsyncQuery {
         let awaitable = match self.core.aggregate(policy)? {
             Some((client, req)) => spawn(py, aggregated_table(client, req))?,
             None => {
-                let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, schema, meta_columns, false)?;
+                let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, columns, false)?;
                 spawn(py, stream.drain_async())?
             }
         };
         python_helper(py, "to_frame")?.call1((awaitable, kind))
     }
+}
+
+/// The column-building arguments every columnar method takes (`arrow_export::column_options`).
+struct ColumnArgs<'a, 'py> {
+    schema: Option<&'a Bound<'py, PyAny>>,
+    on_type_conflict: Option<&'a str>,
+    meta_columns: bool,
+    /// The bins to build columns of, when not the query's selection (NumPy's dtype fields).
+    bins: Option<Vec<String>>,
 }
 
 /// A stream UDF aggregation's results as one Arrow table (`columnar::from_values`): a row per

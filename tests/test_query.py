@@ -50,7 +50,7 @@ class AsyncQueryAdapter:
     """An `AsyncQuery` run synchronously: awaitables are awaited, streams iterate through
     `async for`, builder calls pass through (and must not be awaitables)."""
 
-    AWAITED = {"results", "foreach", "to_arrow", "to_pandas", "to_polars"}
+    AWAITED = {"results", "foreach", "to_arrow", "to_pandas", "to_polars", "to_numpy"}
     STREAMS = {"records", "arrow_batches"}
 
     def __init__(self, inner: Any, runner: asyncio.Runner) -> None:
@@ -378,6 +378,83 @@ def test_later_bins_are_not_dropped_silently(client: Any, q: Any, keys: Any) -> 
 # --- bounded memory, cancellation --------------------------------------------------------------
 
 BIG = 200_000
+
+
+# --- a bin of mixed types: one bad value must not make the set impossible to export ---------------
+
+
+@pytest.fixture
+def mixed(client: Any, keys: Any) -> list[Any]:
+    """Three records whose bin "x" is an int, a str and an int; "y" is always a number."""
+    made = [keys("m1"), keys("m2"), keys("m3")]
+    for key, x, y in zip(made, [1, "one", 3], [1.5, 2.0, 3.5]):
+        client.put(key, {"x": x, "y": y})
+    return made
+
+
+def by_y(frame: Any) -> dict[str, list[Any]]:
+    table = frame.sort_by("y") if hasattr(frame, "sort_by") else frame
+    return {name: table.column(name).to_pylist() for name in ("x", "y")}
+
+
+@pytest.mark.parametrize("method", ["to_arrow", "to_polars", "to_pandas", "arrow_batches"])
+def test_a_mixed_bin_is_an_error_that_names_both_ways_out(q: Any, mixed: Any, method: str) -> None:
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("polars" if method == "to_polars" else "pandas" if method == "to_pandas" else "pyarrow")
+    with pytest.raises(ValueError, match=r'bin "x" holds both .* pass a schema for it, or on_type_conflict="null"'):
+        result = getattr(q(), method)()
+        list(result) if method == "arrow_batches" else result
+
+
+def test_on_type_conflict_null_exports_every_method(q: Any, mixed: Any) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pandas")
+    # Without a schema the first type met wins, and records come in partition order: either
+    # the ints or the str survive, never a mix, and the other values are nulls.
+    got = by_y(q().to_arrow(on_type_conflict="null"))
+    assert got["y"] == [1.5, 2.0, 3.5]
+    assert got["x"] in ([1, None, 3], [None, "one", None])
+    expected = got
+    frame = q().to_pandas(on_type_conflict="null").sort_values("y")
+    assert frame["x"].isna().tolist() == [v is None for v in got["x"]] and frame["y"].tolist() == [1.5, 2.0, 3.5]
+    assert by_y(q().to_polars(on_type_conflict="null").to_arrow()) == expected
+    batches = list(q().arrow_batches(on_type_conflict="null"))
+    assert sum(b.num_rows for b in batches) == 3
+    arr = q().to_numpy([("y", "f8")], on_type_conflict="null")
+    assert sorted(arr["y"].tolist()) == [1.5, 2.0, 3.5]
+    assert isinstance(q().to_polars(on_type_conflict="null"), pl.DataFrame) and pa is not None
+
+
+@pytest.mark.parametrize("x_type", ["int64", "string"])
+def test_a_schema_alone_resolves_the_conflict(q: Any, mixed: Any, x_type: str) -> None:
+    """The schema is the caller's word on the bin's type: values that cannot take it are nulls."""
+    pa = pytest.importorskip("pyarrow")
+    schema = pa.schema([("x", getattr(pa, x_type)())])
+    expected = {"x": [1, None, 3] if x_type == "int64" else [None, "one", None], "y": [1.5, 2.0, 3.5]}
+    table = q().to_arrow(schema=schema)
+    assert table.schema.field("x").type == schema.field("x").type
+    assert by_y(table) == expected
+    assert by_y(pa.Table.from_batches([pa.record_batch(b) for b in q().arrow_batches(schema=schema)])) == expected
+    if x_type == "int64":
+        arr = q().to_numpy([("x", "i8"), ("y", "f8")], schema=schema, fill_value=-1)
+        assert sorted(zip(arr["y"].tolist(), arr["x"].tolist())) == [(1.5, 1), (2.0, -1), (3.5, 3)]
+
+
+def test_on_type_conflict_error_refuses_schema_misfits_too(q: Any, mixed: Any) -> None:
+    pa = pytest.importorskip("pyarrow")
+    with pytest.raises(ValueError, match='bin "x"'):
+        q().to_arrow(schema=pa.schema([("x", pa.int64())]), on_type_conflict="error")
+    with pytest.raises(ValueError, match="on_type_conflict"):
+        q().to_arrow(on_type_conflict="drop")
+
+
+def test_query_to_numpy(q: Any, people: list[Any]) -> None:
+    np = pytest.importorskip("numpy")
+    arr = q().to_numpy([("age", "i8")])
+    assert arr.shape == (20,) and sorted(arr["age"].tolist()) == sorted(r.bins["age"] for r in q().results())
+    plain = q().select("age").to_numpy("f8")
+    assert plain.shape == (20, 1) and plain.dtype == np.float64
 
 
 @pytest.fixture(scope="module")

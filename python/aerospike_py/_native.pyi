@@ -348,9 +348,9 @@ class LazyBatchRecords:
     def found(self) -> Any: ...
     def column(self, name: str, allow_copy: bool = True) -> Any: ...
     def to_numpy(self, dtype: Any, fill_value: Any = None, bins: list[str] | None = None) -> Any: ...
-    def to_arrow(self, schema: Any = None, on_type_conflict: str = "error", meta_columns: bool = True) -> Any: ...
-    def to_polars(self, schema: Any = None, on_type_conflict: str = "error", meta_columns: bool = True) -> Any: ...
-    def to_pandas(self, schema: Any = None, on_type_conflict: str = "error", meta_columns: bool = True) -> Any: ...
+    def to_arrow(self, schema: Any = None, on_type_conflict: Literal["error", "null"] | None = None, meta_columns: bool = True) -> Any: ...
+    def to_polars(self, schema: Any = None, on_type_conflict: Literal["error", "null"] | None = None, meta_columns: bool = True) -> Any: ...
+    def to_pandas(self, schema: Any = None, on_type_conflict: Literal["error", "null"] | None = None, meta_columns: bool = True) -> Any: ...
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
     def __arrow_c_schema__(self) -> Any: ...
 
@@ -472,6 +472,7 @@ class Query:
         schema: object | None = None,
         meta_columns: bool = True,
         progress: bool = False,
+        on_type_conflict: Literal["error", "null"] | None = None,
     ) -> ArrowBatchStream: ...
     def results(self, policy: QueryPolicy | None = None, progress: bool = False) -> list[Record]: ...
     def foreach(
@@ -481,13 +482,37 @@ class Query:
     def apply(self, module: str, function: str, arguments: Sequence[Any] | None = None) -> Self: ...
     def execute_background(self, policy: WritePolicy | None = None) -> int: ...
     def to_arrow(
-        self, policy: QueryPolicy | None = None, schema: object | None = None, meta_columns: bool = True, progress: bool = False
+        self,
+        policy: QueryPolicy | None = None,
+        schema: object | None = None,
+        meta_columns: bool = True,
+        progress: bool = False,
+        on_type_conflict: Literal["error", "null"] | None = None,
     ) -> Any: ...
     def to_pandas(
-        self, policy: QueryPolicy | None = None, schema: object | None = None, meta_columns: bool = True, progress: bool = False
+        self,
+        policy: QueryPolicy | None = None,
+        schema: object | None = None,
+        meta_columns: bool = True,
+        progress: bool = False,
+        on_type_conflict: Literal["error", "null"] | None = None,
     ) -> Any: ...
     def to_polars(
-        self, policy: QueryPolicy | None = None, schema: object | None = None, meta_columns: bool = True, progress: bool = False
+        self,
+        policy: QueryPolicy | None = None,
+        schema: object | None = None,
+        meta_columns: bool = True,
+        progress: bool = False,
+        on_type_conflict: Literal["error", "null"] | None = None,
+    ) -> Any: ...
+    def to_numpy(
+        self,
+        dtype: Any,
+        policy: QueryPolicy | None = None,
+        fill_value: Any = None,
+        bins: list[str] | None = None,
+        schema: object | None = None,
+        on_type_conflict: Literal["error", "null"] | None = None,
     ) -> Any: ...
 
 @final
@@ -508,6 +533,7 @@ class AsyncQuery:
         schema: object | None = None,
         meta_columns: bool = True,
         progress: bool = False,
+        on_type_conflict: Literal["error", "null"] | None = None,
     ) -> ArrowBatchStream: ...
     def results(self, policy: QueryPolicy | None = None, progress: bool = False) -> Awaitable[list[Record]]: ...
     def foreach(
@@ -516,6 +542,33 @@ class AsyncQuery:
     def __aiter__(self) -> AsyncIterator[Any]: ...
     def apply(self, module: str, function: str, arguments: Sequence[Any] | None = None) -> Self: ...
     def execute_background(self, policy: WritePolicy | None = None) -> Awaitable[int]: ...
-    def to_arrow(self, policy: QueryPolicy | None = None, schema: object | None = None, meta_columns: bool = True) -> Awaitable[Any]: ...
-    def to_pandas(self, policy: QueryPolicy | None = None, schema: object | None = None, meta_columns: bool = True) -> Awaitable[Any]: ...
-    def to_polars(self, policy: QueryPolicy | None = None, schema: object | None = None, meta_columns: bool = True) -> Awaitable[Any]: ...
+    def to_arrow(
+        self,
+        policy: QueryPolicy | None = None,
+        schema: object | None = None,
+        meta_columns: bool = True,
+        on_type_conflict: Literal["error", "null"] | None = None,
+    ) -> Awaitable[Any]: ...
+    def to_pandas(
+        self,
+        policy: QueryPolicy | None = None,
+        schema: object | None = None,
+        meta_columns: bool = True,
+        on_type_conflict: Literal["error", "null"] | None = None,
+    ) -> Awaitable[Any]: ...
+    def to_polars(
+        self,
+        policy: QueryPolicy | None = None,
+        schema: object | None = None,
+        meta_columns: bool = True,
+        on_type_conflict: Literal["error", "null"] | None = None,
+    ) -> Awaitable[Any]: ...
+    def to_numpy(
+        self,
+        dtype: Any,
+        policy: QueryPolicy | None = None,
+        fill_value: Any = None,
+        bins: list[str] | None = None,
+        schema: object | None = None,
+        on_type_conflict: Literal["error", "null"] | None = None,
+    ) -> Awaitable[Any]: ...

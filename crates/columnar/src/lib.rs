@@ -66,13 +66,17 @@ pub struct Options {
     /// A bin whose values disagree in type: an error (the default), or nulls for the values that
     /// don't fit the type of the first.
     pub on_conflict: OnMismatch,
+    /// A value that does not fit the type `schema` gives its bin (a str in an int64 column, 300
+    /// in an int8 one): an error (the default), or a null. The schema is the caller's word on the
+    /// bin's type, so the Python layer makes these nulls unless asked to refuse them.
+    pub schema_mismatch: OnMismatch,
     /// Build columns on rayon's pool: None decides by size (the default), Some forces it (benches).
     pub parallel: Option<bool>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { meta_columns: true, bins: None, schema: None, on_conflict: OnMismatch::Error, parallel: None }
+        Self { meta_columns: true, bins: None, schema: None, on_conflict: OnMismatch::Error, schema_mismatch: OnMismatch::Error, parallel: None }
     }
 }
 
@@ -231,11 +235,12 @@ fn build_bin<'a, C: Cell<'a>>(name: &str, values: &[Option<C>], options: &Option
             bin: name.to_owned(),
             message: format!("Aerospike values cannot become {target}"),
         })?;
-        let built = ColumnBuild { bin: name, on_mismatch: options.on_conflict }.array(values, &kind)?;
+        let built = ColumnBuild { bin: name, on_mismatch: options.schema_mismatch }.array(values, &kind)?;
         let cast = if *built.data_type() == target {
             built
         } else {
-            let cast_options = arrow_cast::CastOptions { safe: false, ..Default::default() };
+            // `safe` casts turn a value the target cannot hold into a null instead of an error.
+            let cast_options = arrow_cast::CastOptions { safe: options.schema_mismatch == OnMismatch::Null, ..Default::default() };
             arrow_cast::cast_with_options(&built, &target, &cast_options)
                 .map_err(|e| ColumnarError::Cast { bin: name.to_owned(), message: e.to_string() })?
         };

@@ -88,6 +88,24 @@ fn a_schema_fixes_types_and_refuses_overflow() {
 }
 
 #[test]
+fn a_schema_with_null_misfits_resolves_a_type_conflict() -> Result<(), ColumnarError> {
+    let (k1, k2, k3) = (Value::Int(1), Value::Int(2), Value::Int(3));
+    let b1 = bins(&[("x", Value::Int(7))]);
+    let b2 = bins(&[("x", Value::String("seven".into()))]);
+    let b3 = bins(&[("x", Value::Int(300))]);
+    let rows = [row(&k1, Some(&b1)), row(&k2, Some(&b2)), row(&k3, Some(&b3))];
+    assert!(matches!(build(&rows, &Options::default()), Err(ColumnarError::TypeConflict { .. })));
+    let schema = Some(Arc::new(Schema::new(vec![Field::new("x", DataType::Int8, true)])));
+    let strict = Options { schema: schema.clone(), meta_columns: false, ..Options::default() };
+    assert!(build(&rows, &strict).is_err());
+    let lenient = Options { schema, meta_columns: false, schema_mismatch: OnMismatch::Null, ..Options::default() };
+    let batch = build(&rows, &lenient)?;
+    let x = batch.column(0).as_any().downcast_ref::<arrow_array::Int8Array>().map(|a| a.iter().collect::<Vec<_>>());
+    assert_eq!(x, Some(vec![Some(7), None, None]));
+    Ok(())
+}
+
+#[test]
 fn selected_bins_keep_their_order_and_exist_when_absent() -> Result<(), ColumnarError> {
     let k = Value::Int(1);
     let b = bins(&[("a", Value::Int(1)), ("b", Value::Int(2))]);
