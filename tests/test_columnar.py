@@ -251,14 +251,17 @@ def test_schema_fixes_types(client, keys):
     assert pa.table(batch).schema.field("a").type == pa.int64()
 
 
-def test_schema_refuses_overflow(client, keys):
+def test_schema_overflow_is_null_or_refused_on_request(client, keys):
+    """A value the schema's type cannot hold becomes a null (the schema is the caller's word on
+    the bin's type); on_type_conflict="error" refuses it instead."""
     ks = write_rows(client, keys, [{"a": 1}, {"a": 100_000}])
     batch = client.batch_read(ks)
+    assert batch.to_arrow(schema=pa.schema([("a", pa.int16())]))["a"].to_pylist() == [1, None]
     with pytest.raises(ValueError) as info:
-        batch.to_arrow(schema=pa.schema([("a", pa.int16())]))
+        batch.to_arrow(schema=pa.schema([("a", pa.int16())]), on_type_conflict="error")
     assert '"a"' in str(info.value)
     with pytest.raises(ValueError):
-        batch.to_arrow(schema=pa.schema([("a", pa.uint8())]))
+        batch.to_arrow(schema=pa.schema([("a", pa.uint8())]), on_type_conflict="error")
     assert batch.to_arrow(schema=pa.schema([("a", pa.int32())]))["a"].to_pylist() == [1, 100_000]
 
 
@@ -266,9 +269,10 @@ def test_schema_with_a_type_values_cannot_take(client, keys):
     ks = write_rows(client, keys, [{"a": 1}])
     batch = client.batch_read(ks)
     with pytest.raises(ValueError, match='"a"'):
-        batch.to_arrow(schema=pa.schema([("a", pa.timestamp("s"))]))
+        batch.to_arrow(schema=pa.schema([("a", pa.timestamp("s"))]))  # no Aerospike value becomes one
+    assert batch.to_arrow(schema=pa.schema([("a", pa.string())]))["a"].to_pylist() == [None]
     with pytest.raises(ValueError, match='"a"'):
-        batch.to_arrow(schema=pa.schema([("a", pa.string())]))
+        batch.to_arrow(schema=pa.schema([("a", pa.string())]), on_type_conflict="error")
     with pytest.raises((TypeError, ValueError)):
         batch.to_arrow(schema="a: int16")
 
