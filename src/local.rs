@@ -23,6 +23,10 @@ use crate::errors::{client_error, param_error};
 /// ...         total = sum(bins["n"] for bins in records.values())
 /// >>> len(nodes), len(hosts), total
 /// (3, 3, 4950)
+///
+/// With `security=True` it enforces access control as Aerospike Enterprise does (users, roles,
+/// privileges, whitelists, quotas), starting with the user `admin`, password `admin`, whose
+/// only role is `user-admin`; without it, it is Aerospike CE and refuses admin commands.
 #[pyclass(name = "LocalServer", module = "aerospike_py", frozen)]
 pub(crate) struct PyLocalServer {
     config: local_server::Config,
@@ -32,15 +36,23 @@ pub(crate) struct PyLocalServer {
 #[pymethods]
 impl PyLocalServer {
     #[new]
-    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1))]
-    fn new(port: u16, host: String, namespaces: Option<Vec<String>>, cluster_name: Option<String>, default_ttl: u32, nodes: usize) -> PyResult<Self> {
+    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1, security=false))]
+    fn new(
+        port: u16,
+        host: String,
+        namespaces: Option<Vec<String>>,
+        cluster_name: Option<String>,
+        default_ttl: u32,
+        nodes: usize,
+        security: bool,
+    ) -> PyResult<Self> {
         if nodes == 0 {
             return Err(param_error("nodes must be at least 1"));
         }
         let defaults = local_server::Config::default();
         // Without a name, the server keeps its default one (the corpus's server was "docker").
         let cluster_name = cluster_name.or(defaults.cluster_name.clone());
-        let mut config = local_server::Config { host, port, cluster_name, nodes, ..defaults };
+        let mut config = local_server::Config { host, port, cluster_name, nodes, security, ..defaults };
         if let Some(names) = namespaces {
             if names.is_empty() {
                 return Err(param_error("namespaces is empty: the server needs at least one"));

@@ -48,6 +48,12 @@ pub struct Config {
     pub worker_threads: usize,
     /// How often the expiry sweep runs, in milliseconds.
     pub sweep_interval_ms: u64,
+    /// Access control as Aerospike Enterprise enforces it (users, roles, privileges,
+    /// whitelists, quotas), starting with the user `admin`/`admin` (role `user-admin`). Off,
+    /// the server is CE: no login, and every admin message is answered "not supported".
+    pub security: bool,
+    /// Seconds a login's session token stays valid (EE's `session-ttl`, default 1 day).
+    pub session_ttl: u32,
 }
 
 impl Default for Config {
@@ -61,6 +67,8 @@ impl Default for Config {
             cluster_name: Some("docker".to_string()),
             worker_threads: 2,
             sweep_interval_ms: 1000,
+            security: false,
+            session_ttl: 86_400,
         }
     }
 }

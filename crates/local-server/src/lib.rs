@@ -7,8 +7,9 @@
 //! add siblings: `batch` (batch-index protocol, streamed from `net`), `cdt`
 //! (list/map/bit/HLL ops, reached from the op switch in `transactions::write`/`read`),
 //! `expressions`, `sindex` + `query` (scans and queries with partition filters), `udf`,
-//! `truncate`, `security` (admin messages, `net::dispatch`), and `cluster`: several nodes, each
-//! on its own port, owning disjoint partitions and announcing each other as peers.
+//! `truncate`, `security` (users, roles and the admin protocol, enforced from `net`), and
+//! `cluster`: several nodes, each on its own port, owning disjoint partitions and announcing
+//! each other as peers.
 
 pub mod batch;
 pub mod bits;
@@ -25,6 +26,7 @@ pub mod node;
 pub mod query;
 pub mod record_size;
 pub mod result_code;
+pub mod security;
 pub mod sindex;
 pub mod storage;
 pub mod transactions;

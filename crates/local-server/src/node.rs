@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::cluster::{Cluster, Member, PartitionSet};
 use crate::config::Config;
 use crate::query::jobs::Jobs;
+use crate::security::Security;
 use crate::storage::Store;
 
 pub struct Node {
@@ -28,6 +29,8 @@ pub struct Node {
     /// Every node of the server, this one at `member_index`.
     pub cluster: Arc<Cluster>,
     pub member_index: usize,
+    /// Access control, shared by every node as a cluster shares its users; `None`: CE.
+    pub security: Option<Arc<Security>>,
 }
 
 impl Node {
@@ -42,6 +45,7 @@ impl Node {
         };
         let members = ports.iter().map(|&port| Member { id: node_id(port), address: service_address(&service_host, port) });
         let cluster = Arc::new(Cluster { members: members.collect() });
+        let security = config.security.then(|| Arc::new(Security::new(std::time::Duration::from_secs(u64::from(config.session_ttl)))));
         (0..ports.len())
             .map(|i| Node {
                 id: cluster.members[i].id.clone(),
@@ -57,6 +61,7 @@ impl Node {
                 partitions: PartitionSet::share_of(i, ports.len()),
                 cluster: cluster.clone(),
                 member_index: i,
+                security: security.clone(),
             })
             .collect()
     }

@@ -27,3 +27,30 @@ pub const OP_NOT_APPLICABLE: u8 = 26;
 pub const FILTERED_OUT: u8 = 27;
 pub const GEO_INVALID_GEOJSON: u8 = 160;
 pub const UDF_BAD_RESPONSE: u8 = 100;
+
+// Security (the server's `proto.h`, as the clients' `as_status.h` / `ResultCode.java` number them).
+/// Ends a streamed admin answer (query users/roles); not an error.
+pub const QUERY_END: u8 = 50;
+pub const SECURITY_NOT_SUPPORTED: u8 = 51;
+pub const SECURITY_NOT_ENABLED: u8 = 52;
+pub const SECURITY_SCHEME: u8 = 53;
+pub const INVALID_COMMAND: u8 = 54;
+pub const INVALID_FIELD: u8 = 55;
+pub const ILLEGAL_STATE: u8 = 56;
+pub const INVALID_USER: u8 = 60;
+pub const USER_ALREADY_EXISTS: u8 = 61;
+pub const INVALID_PASSWORD: u8 = 62;
+pub const EXPIRED_PASSWORD: u8 = 63;
+pub const FORBIDDEN_PASSWORD: u8 = 64;
+pub const INVALID_CREDENTIAL: u8 = 65;
+pub const EXPIRED_SESSION: u8 = 66;
+pub const INVALID_ROLE: u8 = 70;
+pub const ROLE_ALREADY_EXISTS: u8 = 71;
+pub const INVALID_PRIVILEGE: u8 = 72;
+pub const INVALID_WHITELIST: u8 = 73;
+pub const QUOTAS_NOT_ENABLED: u8 = 74;
+pub const INVALID_QUOTA: u8 = 75;
+pub const NOT_AUTHENTICATED: u8 = 80;
+pub const ROLE_VIOLATION: u8 = 81;
+pub const NOT_WHITELISTED: u8 = 82;
+pub const QUOTA_EXCEEDED: u8 = 83;

@@ -17,7 +17,7 @@ pub mod row;
 
 use std::io::Write;
 
-use crate::codec::message::{self, field, info1, info3, ResponseBuilder};
+use crate::codec::message::{self, field, info1, info3, Message, ResponseBuilder};
 use crate::codec::proto;
 use crate::result_code as rc;
 use crate::storage::{digest, Store};
@@ -37,6 +37,9 @@ pub mod parent_flags {
     pub const REPORT_ERROR_REC: u8 = 0x8;
 }
 
+/// A per-row admission check: `Err(code)` refuses the row with that result code.
+pub type Guard<'a> = dyn Fn(&Message<'_>) -> Result<(), u8> + Sync + 'a;
+
 /// Whether an AS_MSG body is a batch (and so is answered by `Batch`, not `transactions`).
 pub fn is_batch(body: &[u8]) -> bool {
     body.get(1).is_some_and(|i1| i1 & info1::BATCH != 0)
@@ -54,6 +57,8 @@ pub enum Progress {
 pub struct Batch<'a> {
     store: &'a Store,
     owns: &'a (dyn Fn(usize) -> bool + Sync),
+    /// Asked of each row before it runs; a refusal (its result code) is the row's answer.
+    guard: Option<&'a Guard<'a>>,
     rows: RowReader<'a>,
     /// Rows the client announced and we have not run yet.
     left: u32,
@@ -71,6 +76,7 @@ impl<'a> Batch<'a> {
         let failed = |code| Batch {
             store,
             owns,
+            guard: None,
             rows: RowReader::new(&[], &message::MsgHeader::default(), None),
             left: 0,
             report_all_errors: false,
@@ -99,6 +105,7 @@ impl<'a> Batch<'a> {
         Batch {
             store,
             owns,
+            guard: None,
             rows: RowReader::new(rows, &msg.header, msg.field(field::FILTER_EXP)),
             left: count,
             report_all_errors: flags & parent_flags::REPORT_ALL_ERRORS != 0,
@@ -107,6 +114,13 @@ impl<'a> Batch<'a> {
             stop_code: None,
             finished: false,
         }
+    }
+
+    /// Has `guard` admit each row before it runs (security's per-row privilege and quota
+    /// check): a row it refuses answers with the refusal's code and changes nothing.
+    pub fn with_guard(mut self, guard: &'a Guard<'a>) -> Self {
+        self.guard = Some(guard);
+        self
     }
 
     /// Replaces `out` with the next bytes to send (whole proto messages, possibly none) and
@@ -164,7 +178,7 @@ impl<'a> Batch<'a> {
     /// or `None` when the row was malformed (which ends the batch with a parameter error).
     fn run_next(&mut self, out: Option<&mut Vec<u8>>) -> Option<u8> {
         self.left = self.left.saturating_sub(1);
-        let (store, owns) = (self.store, self.owns);
+        let (store, owns, guard) = (self.store, self.owns, self.guard);
         let answer = match self.rows.next_row() {
             Err(_) => None,
             Ok(row) => {
@@ -173,7 +187,10 @@ impl<'a> Batch<'a> {
                     // The server stops reading rows at an unknown namespace.
                     None
                 } else if owns(digest::partition_id(&row.digest)) {
-                    Some((row.index, transactions::run(store, row.msg)))
+                    match guard.map_or(Ok(()), |admit| admit(row.msg)) {
+                        Ok(()) => Some((row.index, transactions::run(store, row.msg))),
+                        Err(code) => Some((row.index, message::error_response(code))),
+                    }
                 } else {
                     // The real server would proxy to the owner; the client retries on its map.
                     Some((row.index, message::error_response(rc::PARTITION_UNAVAILABLE)))

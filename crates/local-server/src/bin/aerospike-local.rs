@@ -1,14 +1,19 @@
 //! `aerospike-local`: runs the local server until Ctrl-C or SIGTERM.
 //!
 //! aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
+//!                 [--security [--session-ttl SECONDS]]
 //!
 //! With `--nodes N` the server is a cluster of N nodes on ports P..P+N-1 (free ports with
-//! `--port 0`), each owning its share of the partitions.
+//! `--port 0`), each owning its share of the partitions. With `--security` it enforces access
+//! control as Aerospike Enterprise does, starting with the user `admin`, password `admin`.
 
 use local_server::{Config, NamespaceConfig, Server};
 
 fn usage() -> ! {
-    eprintln!("usage: aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME]");
+    eprintln!(
+        "usage: aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME] \
+         [--security [--session-ttl SECONDS]]"
+    );
     std::process::exit(2);
 }
 
@@ -28,6 +33,8 @@ fn parse_args() -> Config {
             "--host" => config.host = value(),
             "--namespace" | "-n" => namespaces.push(NamespaceConfig::new(value())),
             "--cluster-name" => config.cluster_name = Some(value()),
+            "--security" if inline.is_none() => config.security = true,
+            "--session-ttl" => config.session_ttl = value().parse().ok().filter(|&s| s > 0).unwrap_or_else(|| usage()),
             "--help" | "-h" => usage(),
             _ => usage(),
         }

@@ -9,7 +9,7 @@ use crate::codec::particle::{self, Value};
 use crate::codec::proto::{self, ProtoHeader};
 use crate::config::{Config, NamespaceConfig};
 use crate::info::{answer, base64_decode, base64_encode};
-use crate::net::{dispatch, Reply};
+use crate::net::{dispatch, Conn, Reply};
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::storage::{digest, Record, Store};
@@ -47,7 +47,7 @@ fn stat(text: &str, key: &str) -> String {
 fn result_code(node: &Node, body: Vec<u8>) -> u8 {
     let frame = proto::frame(proto::TYPE_MSG, &body);
     let header = ProtoHeader::parse(frame[..proto::HEADER_SIZE].try_into().expect("header"));
-    match dispatch(node, header, body) {
+    match dispatch(node, &mut Conn::default(), header, body) {
         Some(Reply::Frame(answer)) => message::parse(&answer[proto::HEADER_SIZE..]).expect("answer").header.result_code,
         _ => panic!("a single-record command is answered by one frame"),
     }

@@ -33,7 +33,8 @@ impl ProtoHeader {
 
     /// Checks what can be checked before reading the body, so a bad size never allocates.
     pub fn validate(&self) -> Result<(), DecodeError> {
-        if self.version != PROTO_VERSION {
+        // The server still accepts version 0 on security messages, for old clients.
+        if self.version != PROTO_VERSION && !(self.version == 0 && self.kind == TYPE_ADMIN) {
             return Err(DecodeError("bad proto version"));
         }
         let limit = match self.kind {

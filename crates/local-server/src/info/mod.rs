@@ -34,6 +34,12 @@ pub fn error(code: u8, msg: &str) -> String {
 
 /// Answers a whole info request body.
 pub fn handle(node: &Node, body: &[u8]) -> Vec<u8> {
+    handle_guarded(node, body, &|_| None)
+}
+
+/// Answers a whole info request body, asking `refuse` first of each command whether the
+/// caller may run it: its answer (an `ERROR:81:...`) stands in for a refused command's value.
+pub fn handle_guarded(node: &Node, body: &[u8], refuse: &dyn Fn(&str) -> Option<String>) -> Vec<u8> {
     let text = String::from_utf8_lossy(body);
     let commands: Vec<&str> = text.split('\n').filter(|c| !c.is_empty()).collect();
     let mut out = String::new();
@@ -48,7 +54,7 @@ pub fn handle(node: &Node, body: &[u8]) -> Vec<u8> {
     for cmd in commands {
         out.push_str(cmd);
         out.push('\t');
-        out.push_str(&answer(node, cmd));
+        out.push_str(&refuse(cmd).unwrap_or_else(|| answer(node, cmd)));
         out.push('\n');
     }
     out.into_bytes()

@@ -1,8 +1,15 @@
 //! Sockets: the accept loop, one task per connection, and proto framing. A frame that cannot be
 //! trusted (bad version, unknown type, oversized, truncated) closes its connection; nothing a
 //! client sends can allocate more than the frame limit or stop the server.
+//!
+//! In security mode each connection also carries its caller (`Conn`: the address it comes
+//! from, the user it logged in as), and every request is checked here, once per request kind,
+//! before it reaches the part that runs it: admin messages go to `security::admin`; info
+//! requests need a login, and state-changing commands their permission; a record command its
+//! permission and quota; a batch the same per row; a scan or query its permission up front.
 
 use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -10,22 +17,27 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use crate::codec::message::{self, Message};
 use crate::codec::proto::{self, ProtoHeader};
 use crate::node::Node;
-use crate::{batch, info, query, result_code, transactions};
+use crate::result_code as rc;
+use crate::security::{access, admin, perm, Security};
+use crate::{batch, info, query, transactions};
 
 pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let node = node.clone();
                     let shutdown = shutdown.clone();
                     tokio::spawn(async move {
                         node.connections_opened.fetch_add(1, Ordering::Relaxed);
                         node.connections_open.fetch_add(1, Ordering::Relaxed);
-                        connection(stream, &node, shutdown).await;
+                        let mut conn = Conn { peer: peer.ip(), user: None };
+                        connection(stream, &node, &mut conn, shutdown).await;
+                        conn.log_out(&node);
                         node.connections_open.fetch_sub(1, Ordering::Relaxed);
                     });
                 }
@@ -37,16 +49,79 @@ pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::
     }
 }
 
-async fn connection(mut stream: TcpStream, node: &Node, mut shutdown: watch::Receiver<bool>) {
+/// The caller on one connection, as security sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conn {
+    /// The client's address, which role whitelists are checked against at login.
+    pub peer: IpAddr,
+    /// The user the connection logged in (or authenticated) as; `None` until it does.
+    pub user: Option<String>,
+}
+
+impl Default for Conn {
+    fn default() -> Self {
+        Conn { peer: IpAddr::V4(Ipv4Addr::LOCALHOST), user: None }
+    }
+}
+
+impl Conn {
+    /// The logged-in user, or 80 NotAuthenticated.
+    fn caller(&self) -> Result<&str, u8> {
+        self.user.as_deref().ok_or(rc::NOT_AUTHENTICATED)
+    }
+
+    /// A record command or batch row: its permission where it runs, then one record of quota.
+    pub fn admit_record(&self, sec: &Security, msg: &Message<'_>) -> Result<(), u8> {
+        let user = self.caller()?;
+        let need = access::record(msg);
+        sec.permits(user, need.perm, Some(need.ns), need.set)?;
+        sec.admit(user, need.write, 1)
+    }
+
+    /// A scan or query: its permission, and a records-per-second within the user's quota.
+    pub fn admit_query(&self, sec: &Security, msg: &Message<'_>) -> Result<(), u8> {
+        let user = self.caller()?;
+        let need = access::query(msg);
+        sec.permits(user, need.perm, Some(need.ns), need.set)?;
+        let quota = sec.quota(user, need.write);
+        if quota > 0 && access::query_rps(msg) > quota {
+            return Err(rc::QUOTA_EXCEEDED);
+        }
+        Ok(())
+    }
+
+    /// An info command: `None` to run it, or the error that answers it instead.
+    fn refuse_info(&self, sec: &Security, command: &str) -> Option<String> {
+        let (wanted, ns, set) = access::info(command)?;
+        let user = self.user.as_deref()?;
+        match sec.permits(user, wanted, ns.as_deref().map(str::as_bytes), set.as_bytes()) {
+            Ok(()) => None,
+            Err(rc::NOT_AUTHENTICATED) => Some(info::error(rc::NOT_AUTHENTICATED, "not authenticated")),
+            Err(code) => {
+                let missing = sec.missing(user, wanted, ns.as_deref().map(str::as_bytes), set.as_bytes());
+                Some(info::error(code, &format!("role violation - requires permission '{}'", perm::name(missing))))
+            }
+        }
+    }
+
+    /// The connection closes: it no longer counts as one of its user's.
+    fn log_out(&mut self, node: &Node) {
+        if let (Some(sec), Some(user)) = (&node.security, self.user.take()) {
+            sec.connection_closed(&user);
+        }
+    }
+}
+
+async fn connection(mut stream: TcpStream, node: &Node, conn: &mut Conn, mut shutdown: watch::Receiver<bool>) {
     loop {
         let frame = tokio::select! {
             f = read_frame(&mut stream) => f,
             _ = shutdown.changed() => return,
         };
         let Some((header, body)) = frame else { return };
-        let sent = match dispatch(node, header, body) {
+        let sent = match dispatch(node, conn, header, body) {
             Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
-            Some(Reply::Batch(body)) => stream_batch(&mut stream, node, &body).await,
+            Some(Reply::Batch(body)) => stream_batch(&mut stream, node, conn, &body).await,
             Some(Reply::Query(body)) => query::stream::serve(&mut stream, node, &body).await,
             None => false,
         };
@@ -57,9 +132,13 @@ async fn connection(mut stream: TcpStream, node: &Node, mut shutdown: watch::Rec
 }
 
 /// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
-async fn stream_batch(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
+async fn stream_batch(stream: &mut TcpStream, node: &Node, conn: &Conn, body: &[u8]) -> bool {
     let owns = |partition: usize| node.owns(partition);
+    let guard = |msg: &Message<'_>| node.security.as_deref().map_or(Ok(()), |sec| conn.admit_record(sec, msg));
     let mut run = batch::Batch::new(&node.store, body, &owns);
+    if node.security.is_some() {
+        run = run.with_guard(&guard);
+    }
     let mut out = Vec::with_capacity(batch::BLOCK_SIZE + 4096);
     loop {
         let progress = run.fill(&mut out);
@@ -98,10 +177,10 @@ pub enum Reply {
 }
 
 /// The reply to one request frame, or `None` to close the connection.
-pub fn dispatch(node: &Node, header: ProtoHeader, body: Vec<u8>) -> Option<Reply> {
+pub fn dispatch(node: &Node, conn: &mut Conn, header: ProtoHeader, body: Vec<u8>) -> Option<Reply> {
     match header.kind {
-        proto::TYPE_INFO => Some(Reply::Frame(proto::frame(proto::TYPE_INFO, &info::handle(node, &body)))),
-        proto::TYPE_MSG => Some(msg_reply(node, body)),
+        proto::TYPE_INFO => Some(Reply::Frame(proto::frame(proto::TYPE_INFO, &info_reply(node, conn, &body)))),
+        proto::TYPE_MSG => Some(msg_reply(node, conn, body)),
         proto::TYPE_COMPRESSED => {
             let mut inner = decompress(&body)?;
             let hb: [u8; proto::HEADER_SIZE] = inner.get(..proto::HEADER_SIZE)?.try_into().ok()?;
@@ -112,17 +191,60 @@ pub fn dispatch(node: &Node, header: ProtoHeader, body: Vec<u8>) -> Option<Reply
                 return None;
             }
             inner.drain(..proto::HEADER_SIZE);
-            Some(msg_reply(node, inner))
+            Some(msg_reply(node, conn, inner))
         }
-        proto::TYPE_ADMIN => Some(Reply::Frame(admin_not_enabled())),
+        proto::TYPE_ADMIN => Some(Reply::Frame(admin_reply(node, conn, &body))),
         _ => None,
     }
 }
 
-fn msg_reply(node: &Node, body: Vec<u8>) -> Reply {
-    if batch::is_batch(&body) {
+/// CE answers every admin message 51, login included (`security_ce.c`); in security mode
+/// `security::admin` runs it, and a login or authentication changes whose connection this is.
+fn admin_reply(node: &Node, conn: &mut Conn, body: &[u8]) -> Vec<u8> {
+    let Some(sec) = &node.security else { return admin::not_supported() };
+    let before = conn.user.clone();
+    let frame = admin::handle(sec, admin::Caller { user: &mut conn.user, peer: conn.peer }, body);
+    if conn.user != before {
+        if let Some(old) = &before {
+            sec.connection_closed(old);
+        }
+        if let Some(new) = &conn.user {
+            sec.connection_opened(new);
+        }
+    }
+    frame
+}
+
+/// In security mode an info request needs a login (otherwise its whole answer is one
+/// error, as the server's `thr_info.c` answers), and each command its permission.
+fn info_reply(node: &Node, conn: &Conn, body: &[u8]) -> Vec<u8> {
+    let Some(sec) = &node.security else { return info::handle(node, body) };
+    match conn.caller() {
+        Ok(user) if sec.state().users.contains_key(user) => info::handle_guarded(node, body, &|cmd| conn.refuse_info(sec, cmd)),
+        _ => format!("{}\n", info::error(rc::NOT_AUTHENTICATED, "not authenticated")).into_bytes(),
+    }
+}
+
+fn msg_reply(node: &Node, conn: &Conn, body: Vec<u8>) -> Reply {
+    let is_batch = batch::is_batch(&body);
+    let parsed = message::parse(&body);
+    let is_query = !is_batch && parsed.as_ref().is_ok_and(|m| query::request::is_query(m));
+    if let Some(sec) = &node.security {
+        // A batch or query ends its stream with the refusal; a record command just answers it.
+        let refusal = match (&parsed, conn.caller()) {
+            (_, Err(code)) => Some(code),
+            (Ok(m), Ok(_)) if is_query => conn.admit_query(sec, m).err(),
+            (Ok(m), Ok(_)) if !is_batch => conn.admit_record(sec, m).err(),
+            _ => None,
+        };
+        if let Some(code) = refusal {
+            return Reply::Frame(if is_batch || is_query { query::run::last_frame(code) } else { message::error_response(code) });
+        }
+    }
+    drop(parsed);
+    if is_batch {
         Reply::Batch(body)
-    } else if crate::codec::message::parse(&body).is_ok_and(|m| query::request::is_query(&m)) {
+    } else if is_query {
         Reply::Query(body)
     } else {
         Reply::Frame(transactions::handle(&node.store, &body, &|partition| node.owns(partition)))
@@ -144,13 +266,4 @@ fn decompress(body: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     Some(out)
-}
-
-/// Security is off: every admin command is answered "security not enabled" (52).
-fn admin_not_enabled() -> Vec<u8> {
-    const SECURITY_NOT_ENABLED: u8 = 52;
-    let _ = result_code::OK;
-    let mut body = [0u8; 16];
-    body[1] = SECURITY_NOT_ENABLED;
-    proto::frame(proto::TYPE_ADMIN, &body)
 }
