@@ -3,8 +3,6 @@
 
 use std::sync::{Arc, RwLock};
 
-use aerospike::AuthMode;
-
 use crate::errors::{client_error, AsError};
 use crate::policy::{ClientConfig, Defaults};
 
@@ -29,14 +27,11 @@ impl Connection {
         &self.config.defaults
     }
 
-    /// The client policy to connect with, with credentials given to `connect()` if any.
+    /// The client policy to connect with: the config's, logging in as `connect()`'s user if
+    /// given, else the config's, in the configured auth mode (checked before anything is sent).
     pub(crate) fn client_policy(&self, user: Option<String>, password: Option<String>) -> pyo3::PyResult<aerospike::ClientPolicy> {
         let mut policy = self.config.policy.clone();
-        match (user, password) {
-            (Some(user), Some(password)) => policy.set_auth_mode(AuthMode::Internal(user, password)),
-            (Some(_), None) => return Err(crate::errors::param_error("connect() got a username but no password")),
-            _ => {}
-        }
+        policy.set_auth_mode(self.config.auth(user, password)?);
         Ok(policy)
     }
 

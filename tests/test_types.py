@@ -17,9 +17,9 @@ import aerospike_py as aerospike
 from aerospike_py import exception
 from aerospike_py import types as t
 
-# Keys of ClientConfig that another part of the client owns and has yet to accept here
-# (credentials handling): drop a name from this set once config parsing takes it.
-PENDING_CONFIG_KEYS = {"auth_mode"}
+# Keys of ClientConfig that another part of the client owns and has yet to accept here: drop a
+# name from this set once config parsing takes it.
+PENDING_CONFIG_KEYS: set[str] = set()
 
 
 def keys_of(td: Any) -> set[str]:

@@ -436,6 +436,7 @@ class ClientPolicies(TypedDict, total=False):
     txn_roll: BatchPolicy
     total_timeout: int
     login_timeout_ms: int
+    auth_mode: int
     key: int
     exists: int
     max_retries: int

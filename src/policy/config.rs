@@ -20,6 +20,7 @@ const CONFIG_KEYS: &[&str] = &[
     "cluster_name",
     "user",
     "password",
+    "auth_mode",
     "timeout",
     "connect_timeout",
     "login_timeout",
@@ -72,7 +73,7 @@ const POLICY_FAMILIES: &[&str] = &[
     "txn_verify",
     "txn_roll",
 ];
-const POLICY_SCALARS: &[&str] = &["total_timeout", "login_timeout_ms", "key", "exists", "max_retries", "replica", "commit_level"];
+const POLICY_SCALARS: &[&str] = &["total_timeout", "login_timeout_ms", "auth_mode", "key", "exists", "max_retries", "replica", "commit_level"];
 
 /// Everything `client(config)` needs to connect.
 pub(crate) struct ClientConfig {
@@ -86,6 +87,70 @@ pub(crate) struct ClientConfig {
     pub max_concurrent_operations: usize,
     #[allow(dead_code)]
     pub operation_queue_timeout_ms: u64,
+    /// `config["user"]` / `["password"]`, overridden by `connect(username, password)`.
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// `AUTH_INTERNAL` (0), `AUTH_EXTERNAL` (1), `AUTH_EXTERNAL_INSECURE` (2) or `AUTH_PKI` (3),
+    /// from `config["auth_mode"]` (the seed's place) or `config["policies"]["auth_mode"]` (the
+    /// official client's).
+    pub auth_mode: i64,
+    /// Whether connections use TLS (`config["tls"]["enable"]`): external logins send the
+    /// password in clear, and PKI logins are a TLS client certificate, so both need it.
+    pub tls_enabled: bool,
+}
+
+impl ClientConfig {
+    /// The crate's auth mode for a login as `user` (from `connect()`, else the config), checked
+    /// before anything is sent: a password goes in clear only over TLS unless the caller chose
+    /// AUTH_EXTERNAL_INSECURE, and AUTH_PKI is a TLS client certificate with no password.
+    pub(crate) fn auth(&self, user: Option<String>, password: Option<String>) -> PyResult<aerospike::AuthMode> {
+        let (user, password) = match (user, password) {
+            (Some(u), Some(p)) => (Some(u), Some(p)),
+            (Some(_), None) => return Err(param_error("connect() got a username but no password")),
+            (None, Some(_)) => return Err(param_error("connect() got a password but no username")),
+            (None, None) => (self.user.clone(), self.password.clone()),
+        };
+        let credentials = match (user, password) {
+            (Some(u), Some(p)) => Some((u, p)),
+            (Some(_), None) => return Err(param_error("config has a \"user\" but no \"password\"")),
+            (None, Some(_)) => return Err(param_error("config has a \"password\" but no \"user\"")),
+            (None, None) => None,
+        };
+        Ok(match (self.auth_mode, credentials) {
+            (AUTH_PKI, Some(_)) => {
+                return Err(param_error("AUTH_PKI logs in with the TLS client certificate: give no user or password"));
+            }
+            (AUTH_PKI, None) if !self.tls_enabled => {
+                return Err(param_error("AUTH_PKI needs TLS with a client certificate: set config[\"tls\"] (enable, certfile, keyfile)"));
+            }
+            (AUTH_PKI, None) => aerospike::AuthMode::Pki,
+            (_, None) => aerospike::AuthMode::None,
+            (AUTH_INTERNAL, Some((u, p))) => aerospike::AuthMode::Internal(u, p),
+            (AUTH_EXTERNAL, Some(_)) if !self.tls_enabled => {
+                return Err(param_error(
+                    "AUTH_EXTERNAL sends the password in clear, so it needs TLS (config[\"tls\"]); use AUTH_EXTERNAL_INSECURE to send it without",
+                ));
+            }
+            (AUTH_EXTERNAL, Some((u, p))) => aerospike::AuthMode::External(u, p),
+            (_, Some((u, p))) => aerospike::AuthMode::ExternalInsecure(u, p),
+        })
+    }
+}
+
+const AUTH_INTERNAL: i64 = 0;
+const AUTH_EXTERNAL: i64 = 1;
+const AUTH_EXTERNAL_INSECURE: i64 = 2;
+const AUTH_PKI: i64 = 3;
+
+/// An `auth_mode` value: one of the `AUTH_*` constants.
+fn auth_mode(value: &Bound<'_, PyAny>, key: &str) -> PyResult<i64> {
+    let mode = int_value(value, key)?;
+    if !(AUTH_INTERNAL..=AUTH_PKI).contains(&mode) {
+        return Err(param_error(format!(
+            "{key} must be AUTH_INTERNAL ({AUTH_INTERNAL}), AUTH_EXTERNAL ({AUTH_EXTERNAL}), AUTH_EXTERNAL_INSECURE ({AUTH_EXTERNAL_INSECURE}) or AUTH_PKI ({AUTH_PKI}), not {mode}"
+        )));
+    }
+    Ok(mode)
 }
 
 /// `client(config)`: hosts, credentials, timeouts and per-family default policies.
@@ -99,9 +164,11 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
         defaults: Defaults::default(),
         max_concurrent_operations: 0,
         operation_queue_timeout_ms: 0,
+        user: None,
+        password: None,
+        auth_mode: AUTH_INTERNAL,
+        tls_enabled: false,
     };
-    let mut user: Option<String> = None;
-    let mut password: Option<String> = None;
     let mut policies: Option<Bound<'_, PyDict>> = None;
     let mut rack_aware = false;
     let mut rack_id: Option<usize> = None;
@@ -116,8 +183,9 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
         match key.as_str() {
             "hosts" => out.hosts = hosts(&value)?,
             "cluster_name" => out.policy.cluster_name = optional_string(&value, &key)?,
-            "user" => user = optional_string(&value, &key)?,
-            "password" => password = optional_string(&value, &key)?,
+            "user" => out.user = optional_string(&value, &key)?,
+            "password" => out.password = optional_string(&value, &key)?,
+            "auth_mode" => out.auth_mode = auth_mode(&value, &key)?,
             "timeout" | "connect_timeout" => out.policy.timeout = u32_value(&value, &key)?,
             "login_timeout" => out.policy.login_timeout = u32_value(&value, &key)?,
             "idle_timeout" => out.policy.idle_timeout = u32_value(&value, &key)?,
@@ -191,11 +259,6 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
     if out.hosts.is_empty() {
         return Err(param_error("config[\"hosts\"] must list at least one (host, port)"));
     }
-    match (user, password) {
-        (Some(user), Some(password)) => out.policy.set_auth_mode(aerospike::AuthMode::Internal(user, password)),
-        (Some(_), None) => return Err(param_error("config has a \"user\" but no \"password\"")),
-        _ => {}
-    }
     // The official client: rack awareness needs rack_aware; rack_ids wins over rack_id.
     if rack_aware {
         out.policy.rack_ids = Some(rack_ids.unwrap_or_else(|| vec![rack_id.unwrap_or(0)]));
@@ -209,8 +272,12 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
         }
     }
     if let Some(policies) = policies {
+        if let Some(mode) = policies.get_item("auth_mode")? {
+            out.auth_mode = auth_mode(&mode, "config[\"policies\"][\"auth_mode\"]")?;
+        }
         apply_default_policies(&mut out.defaults, &mut out.policy, &policies)?;
     }
+    out.auth(None, None)?; // the config's own credentials and auth mode are checked now
     Ok(out)
 }
 
@@ -256,6 +323,9 @@ fn apply_default_policies(defaults: &mut Defaults, client: &mut ClientPolicy, po
         if name == "login_timeout_ms" {
             client.login_timeout = u32_value(&value, &name)?;
             continue;
+        }
+        if name == "auth_mode" {
+            continue; // read by client_config into ClientConfig::auth_mode
         }
         let one = PyDict::new(py);
         one.set_item(name.as_str(), &value)?;
