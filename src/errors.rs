@@ -81,6 +81,12 @@ fn from_aerospike(err: &aerospike::Error) -> PyErr {
             PyErr::new::<MaxRetriesExceeded, _>(facts(MAX_RETRIES_EXCEEDED))
         }
         ErrorKind::Timeout => PyErr::new::<AerospikeTimeoutError, _>(facts(code)),
+        // A login refused by every seed is the server's security answer, not a network fault:
+        // raise its own class (InvalidCredential, NotWhitelisted, ...), as the official client does.
+        ErrorKind::Connection if security_code_in(&message).is_some() => {
+            let code = security_code_in(&message).unwrap_or(CONNECTION);
+            for_security_code(code, facts(code))
+        }
         ErrorKind::Connection | ErrorKind::Io(_) => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
         ErrorKind::ConnectionPoolEmpty | ErrorKind::NoMoreConnections => {
             PyErr::new::<NoMoreConnectionsError, _>(facts(NO_MORE_CONNECTIONS))
@@ -179,8 +185,47 @@ fn for_server_code(code: i32, facts: Facts) -> PyErr {
     }
 }
 
-/// The security result codes (50-89), one `AdminError` subclass each.
+/// The first security result code (50-89) a connect failure quotes from a node's answer: the
+/// crate lists each seed's error as text, "host Error 65, node=...: Invalid credential".
+fn security_code_in(message: &str) -> Option<i32> {
+    message.match_indices("Error ").find_map(|(at, _)| {
+        let rest = &message[at + "Error ".len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let code: i32 = digits.parse().ok()?;
+        ((50..=89).contains(&code) && rest[digits.len()..].starts_with(',')).then_some(code)
+    })
+}
+
+/// What to do about a security answer: the server's text names the code, not the remedy.
+fn security_hint(code: i32) -> Option<&'static str> {
+    Some(match code {
+        51 => "this server has no security (Aerospike Community Edition): admin commands and logins need Aerospike Enterprise with security enabled; connect without a user",
+        52 => "security is not enabled on this server: connect without a user and password",
+        60 => "no such user: check the name, or create it with admin_create_user",
+        61 => "a user of that name exists: drop it first or pick another name",
+        62 => "the password is not acceptable (a user changing their own password must give the current one at login)",
+        65 => "wrong user or password",
+        66 => "the session expired: reconnect to log in again",
+        70 => "no such role (or a predefined role that cannot be changed): check the name, or create it with admin_create_role",
+        71 => "a role of that name exists: drop it first or pick another name",
+        72 => "invalid privilege: global privileges (user-admin, sys-admin, data-admin, udf-admin, sindex-admin) take no namespace or set",
+        73 => "invalid whitelist: entries are IP addresses or CIDR blocks",
+        74 => "quotas are not enabled on this server (enable-quotas in its security configuration)",
+        80 => "not authenticated: this server has security enabled; connect with a user and password (connect(user, password) or config \"user\"/\"password\")",
+        81 => "the logged-in user's roles lack the privilege this command needs on this namespace/set: grant a role that has it (admin_grant_roles, admin_grant_privileges)",
+        82 => "this client's address is not in the whitelist of the user's roles (admin_set_whitelist)",
+        83 => "the role's quota (records per second) is exceeded: retry later, or raise it with admin_set_quotas",
+        _ => return None,
+    })
+}
+
+/// The security result codes (50-89), one `AdminError` subclass each, their message ending
+/// with what to do about it.
 fn for_security_code(code: i32, facts: Facts) -> PyErr {
+    let facts = match security_hint(code) {
+        Some(hint) if !facts.0.contains(hint) => (format!("{}: {hint}", facts.0.trim_end()), facts.1, facts.2, facts.3),
+        _ => facts,
+    };
     match code {
         51 => PyErr::new::<SecurityNotSupported, _>(facts),
         52 => PyErr::new::<SecurityNotEnabled, _>(facts),

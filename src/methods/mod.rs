@@ -2,6 +2,7 @@
 //! `#[pymethods]` of `Client` (waits through `runtime::wait`) and of `AsyncClient` (returns an
 //! awaitable through `runtime::spawn`), both running the same `ops` future.
 
+mod admin;
 mod batch;
 mod index;
 mod kv;
