@@ -7,7 +7,6 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 
 use crate::connection::{self, Connection};
-use crate::ops::info;
 use crate::policy::client_config;
 use crate::runtime::spawn;
 
@@ -52,24 +51,6 @@ impl PyAsyncClient {
     /// The names of the cluster's nodes (empty when not connected).
     fn get_node_names(&self) -> Vec<String> {
         self.conn.client().map(|c| c.node_names()).unwrap_or_default()
-    }
-
-    /// The answer of one node, chosen at random, to an info command.
-    #[pyo3(signature = (command, policy=None))]
-    fn info_random_node<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let policy = crate::policy::admin_policy(policy)?;
-        spawn(py, info::random_node(self.conn.client()?, command, policy))
-    }
-
-    /// Every node's answer to an info command: `{node_name: answer}`.
-    #[pyo3(signature = (command, policy=None))]
-    fn info_all<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let policy = crate::policy::admin_policy(policy)?;
-        let client = self.conn.client()?;
-        spawn(py, async move {
-            let answers = info::all_nodes(client, command, policy).await?;
-            Ok(answers.into_iter().collect::<std::collections::HashMap<_, _>>())
-        })
     }
 
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {

@@ -4,10 +4,8 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::connection::{self, Connection};
-use crate::ops::info;
 use crate::policy::client_config;
 use crate::runtime::wait;
 
@@ -55,28 +53,6 @@ impl PyClient {
     /// The names of the cluster's nodes (empty when not connected).
     fn get_node_names(&self) -> Vec<String> {
         self.conn.client().map(|c| c.node_names()).unwrap_or_default()
-    }
-
-    /// The answer of one node, chosen at random, to an info command.
-    ///
-    /// >>> client.info_random_node("namespaces").split(";")[0]
-    /// 'test'
-    #[pyo3(signature = (command, policy=None))]
-    fn info_random_node(&self, py: Python<'_>, command: String, policy: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-        let policy = crate::policy::admin_policy(policy)?;
-        wait(py, info::random_node(self.conn.client()?, command, policy))
-    }
-
-    /// Every node's answer to an info command: `{node_name: answer}`.
-    #[pyo3(signature = (command, policy=None))]
-    fn info_all<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
-        let policy = crate::policy::admin_policy(policy)?;
-        let answers = wait(py, info::all_nodes(self.conn.client()?, command, policy))?;
-        let dict = PyDict::new(py);
-        for (node, answer) in answers {
-            dict.set_item(node, answer)?;
-        }
-        Ok(dict)
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {

@@ -502,8 +502,8 @@ pub(crate) fn apply_batch_delete_meta(policy: &mut aerospike::BatchDeletePolicy,
 }
 
 /// The policy of info commands (`policy={"timeout": ms}`), from the crate's default.
-pub(crate) fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::policy::AdminPolicy> {
-    admin_policy_from(&aerospike::policy::AdminPolicy::default(), policy, "info")
+pub(crate) fn info_policy(defaults: &Defaults, policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::policy::AdminPolicy> {
+    admin_policy_from(&defaults.info, policy, "info")
 }
 
 /// An info or admin policy dict applied to `base` (`Defaults::info` or `Defaults::admin`).

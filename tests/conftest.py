@@ -7,8 +7,8 @@ Tests never assume an empty namespace. Each test module writes to one set of its
 is the same on every run (``py_<module>``): an Aerospike namespace holds at most 4,095 set names
 and removing records never frees one, so a random set per test would fill a real server's
 namespace within a few runs. Every key made through the ``keys`` fixture is removed after its
-test, and the set is emptied before each test, so a test still starts from an empty set and the
-suite runs unchanged, run after run, against a real server.
+test, and the set is emptied before the module's first test, so each test starts from an empty
+set and the suite runs unchanged, run after run, against a real server.
 """
 
 from __future__ import annotations
@@ -197,12 +197,19 @@ def remove_all(client: aerospike.Client, namespace: str, set_name: str) -> None:
                 pass
 
 
-@pytest.fixture
-def set_name(request: pytest.FixtureRequest, ns: str, cleaner: aerospike.Client) -> str:
-    """The test module's fixed set, emptied first, so the test starts alone in it."""
+@pytest.fixture(scope="module")
+def module_set_name(request: pytest.FixtureRequest, cleaner: aerospike.Client) -> str:
+    """The module's fixed set, emptied once before the module's first test (of what an earlier,
+    interrupted run left); each test removes its own records through ``keys``."""
     name = module_set(request.module.__name__)
-    remove_all(cleaner, ns, name)
+    remove_all(cleaner, NAMESPACE, name)
     return name
+
+
+@pytest.fixture
+def set_name(module_set_name: str) -> str:
+    """The test module's fixed set."""
+    return module_set_name
 
 
 @pytest.fixture(scope="session")

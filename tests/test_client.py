@@ -255,10 +255,27 @@ def test_info_random_node(client):
 
 
 def test_info_all(client, ns):
+    """The official client's shape: {node_name: (error, answer)}, the answer ending in a newline."""
     answers = client.info_all("namespaces")
     assert isinstance(answers, dict)
     assert set(answers) == set(client.get_node_names())
-    assert all(ns in value.split(";") for value in answers.values())
+    for err, value in answers.values():
+        assert err is None and value.endswith("\n")
+        assert ns in value.strip().split(";")
+
+
+def test_info_single_node(client):
+    name = client.get_node_names()[0]
+    assert client.info_single_node("node", name) == name
+    with pytest.raises(exception.ClientError, match="no node"):
+        client.info_single_node("node", "NO-SUCH-NODE")
+    with pytest.raises(TypeError, match="host"):
+        client.info_single_node("node", 5)
+
+
+def test_ping(client, make_client, config):
+    assert client.ping() is True
+    assert make_client(config).ping() is False  # not connected: False, not an error
 
 
 def test_info_policy_checked(client):
@@ -352,7 +369,7 @@ def test_hierarchy():
 def _is_server_node(node, client, server_hosts):
     """The node an error names: its node name, or its address (the aerospike crate's spelling) —
     a seed's, or in a cluster any node's, as each announces in `service-clear-std`."""
-    announced = {a for answer in client.info_all("service-clear-std").values() for a in re.split(r"[;,]", answer.strip()) if a}
+    announced = {a for _, answer in client.info_all("service-clear-std").values() for a in re.split(r"[;,]", answer.strip()) if a}
     return node in client.get_node_names() or node in {f"{h}:{p}" for h, p in server_hosts} | announced
 
 

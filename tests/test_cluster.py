@@ -70,7 +70,7 @@ def partition_of(digest: bytes) -> int:
 def owned_partitions(client: Any) -> dict[str, set[int]]:
     """Node name -> the partitions of the test namespace it reports as its own (replicas-master)."""
     owned = {}
-    for node, answer in client.info_all("replicas-master").items():
+    for node, (_, answer) in client.info_all("replicas-master").items():
         bitmap = dict(entry.split(":", 1) for entry in answer.strip().split(";"))[NAMESPACE]
         bits = base64.b64decode(bitmap)
         owned[node] = {pid for pid in range(N_PARTITIONS) if bits[pid // 8] & (0x80 >> (pid % 8))}
@@ -80,7 +80,7 @@ def owned_partitions(client: Any) -> dict[str, set[int]]:
 def objects_per_node(client: Any, set_name: str) -> dict[str, int]:
     """Node name -> records of the set the node counts (its own: they add up across nodes)."""
     counts = {}
-    for node, answer in client.info_all(f"sets/{NAMESPACE}/{set_name}").items():
+    for node, (_, answer) in client.info_all(f"sets/{NAMESPACE}/{set_name}").items():
         fields = dict(kv.split("=", 1) for kv in answer.strip().rstrip(";").split(":") if "=" in kv)
         counts[node] = int(fields.get("objects", 0))
     return counts
@@ -119,7 +119,7 @@ def write_numbered(client: Any, set_name: str, n: int) -> list[tuple[str, str, i
 def test_clients_find_every_node_from_one_seed(cclient: Any, cluster: aerospike.LocalServer) -> None:
     names = cclient.get_node_names()
     assert len(names) == NODES
-    assert sorted(cclient.info_all("node").values()) == sorted(names)
+    assert sorted(answer.strip() for _, answer in cclient.info_all("node").values()) == sorted(names)
     owned = owned_partitions(cclient)
     assert sorted(owned) == sorted(names)
     assert sum(len(parts) for parts in owned.values()) == N_PARTITIONS
@@ -127,10 +127,10 @@ def test_clients_find_every_node_from_one_seed(cclient: Any, cluster: aerospike.
 
 
 def test_info_per_node(cclient: Any) -> None:
-    for node, stats in cclient.info_all("statistics").items():
-        fields = dict(kv.split("=", 1) for kv in stats.split(";"))
+    for node, (_, stats) in cclient.info_all("statistics").items():
+        fields = dict(kv.split("=", 1) for kv in stats.strip().split(";"))
         assert fields["cluster_size"] == str(NODES), node
-    keys = set(cclient.info_all(f"cluster-stable:size={NODES}").values())
+    keys = {answer.strip() for _, answer in cclient.info_all(f"cluster-stable:size={NODES}").values()}
     assert len(keys) == 1 and not next(iter(keys)).startswith("ERROR"), "one cluster key, on every node"
     assert cclient.info_random_node("node") in cclient.get_node_names()
 

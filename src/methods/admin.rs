@@ -18,6 +18,7 @@ use crate::convert::sequence;
 use crate::errors::{for_result_code, AsError};
 use crate::ops::admin::{self, AdminCall};
 use crate::runtime::{spawn, wait};
+use super::{awaitable, to_object};
 
 /// Privilege codes by name, as the server and the official clients spell them.
 const PRIVILEGES: &[(u8, &str)] = &[
@@ -398,15 +399,6 @@ macro_rules! admin_methods {
             }
         }
     };
-}
-
-fn to_object<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> PyResult<Py<PyAny>> {
-    use pyo3::IntoPyObjectExt;
-    value.into_py_any(py)
-}
-
-fn awaitable<'py>(_py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(value)
 }
 
 admin_methods!(PyClient, Py<PyAny>, wait, to_object);

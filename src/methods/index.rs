@@ -11,7 +11,7 @@ use crate::connection::Connection;
 use crate::convert::check_bin_name;
 use crate::errors::param_error;
 use crate::ops::index::{self, IndexSpec};
-use crate::policy::admin_policy;
+use crate::policy::info_policy;
 use crate::query_filter::collection_type;
 use crate::runtime::{spawn, wait};
 
@@ -53,7 +53,7 @@ fn spec(
     index_type: IndexType,
     collection: CollectionIndexType,
     ctx: Option<&Bound<'_, PyAny>>,
-    policy: Option<&Bound<'_, PyAny>>,
+    policy: aerospike::policy::AdminPolicy,
 ) -> PyResult<IndexSpec> {
     check_bin_name(bin)?;
     let ctx = match ctx.filter(|c| !c.is_none()) {
@@ -68,7 +68,7 @@ fn spec(
         index_type,
         collection,
         ctx,
-        policy: admin_policy(policy)?,
+        policy,
     })
 }
 
@@ -91,28 +91,28 @@ macro_rules! index_methods {
             /// Creates an integer index on a bin and waits until it is built.
             #[pyo3(signature = (namespace, set, bin, index_name, policy=None))]
             fn index_integer_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, IndexType::Numeric, CollectionIndexType::Default, None, policy)?;
+                let spec = spec(namespace, set, bin, index_name, IndexType::Numeric, CollectionIndexType::Default, None, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
             /// Creates a string index on a bin and waits until it is built.
             #[pyo3(signature = (namespace, set, bin, index_name, policy=None))]
             fn index_string_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, IndexType::String, CollectionIndexType::Default, None, policy)?;
+                let spec = spec(namespace, set, bin, index_name, IndexType::String, CollectionIndexType::Default, None, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
             /// Creates a blob (bytes) index on a bin and waits until it is built.
             #[pyo3(signature = (namespace, set, bin, index_name, policy=None))]
             fn index_blob_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, IndexType::Blob, CollectionIndexType::Default, None, policy)?;
+                let spec = spec(namespace, set, bin, index_name, IndexType::Blob, CollectionIndexType::Default, None, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
             /// Creates a geospatial (GeoJSON) index on a bin and waits until it is built.
             #[pyo3(signature = (namespace, set, bin, index_name, policy=None))]
             fn index_geo2dsphere_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, IndexType::Geo2DSphere, CollectionIndexType::Default, None, policy)?;
+                let spec = spec(namespace, set, bin, index_name, IndexType::Geo2DSphere, CollectionIndexType::Default, None, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
@@ -122,7 +122,7 @@ macro_rules! index_methods {
             #[pyo3(signature = (namespace, set, bin, index_datatype, index_name, policy=None, ctx=None))]
             #[allow(clippy::too_many_arguments)]
             fn index_list_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_datatype: i64, index_name: &str, policy: Option<&Bound<'py, PyAny>>, ctx: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::List, ctx, policy)?;
+                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::List, ctx, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
@@ -130,7 +130,7 @@ macro_rules! index_methods {
             #[pyo3(signature = (namespace, set, bin, index_datatype, index_name, policy=None, ctx=None))]
             #[allow(clippy::too_many_arguments)]
             fn index_map_keys_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_datatype: i64, index_name: &str, policy: Option<&Bound<'py, PyAny>>, ctx: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::MapKeys, ctx, policy)?;
+                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::MapKeys, ctx, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
@@ -138,7 +138,7 @@ macro_rules! index_methods {
             #[pyo3(signature = (namespace, set, bin, index_datatype, index_name, policy=None, ctx=None))]
             #[allow(clippy::too_many_arguments)]
             fn index_map_values_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_datatype: i64, index_name: &str, policy: Option<&Bound<'py, PyAny>>, ctx: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::MapValues, ctx, policy)?;
+                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::MapValues, ctx, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
@@ -147,7 +147,7 @@ macro_rules! index_methods {
             #[pyo3(signature = (namespace, set, bin, index_type, index_datatype, index_name, ctx=None, policy=None))]
             #[allow(clippy::too_many_arguments)]
             fn index_cdt_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_type: i64, index_datatype: i64, index_name: &str, ctx: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
-                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, collection_type(index_type)?, ctx, policy)?;
+                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, collection_type(index_type)?, ctx, info_policy(self.conn.defaults(), policy)?)?;
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
@@ -156,7 +156,7 @@ macro_rules! index_methods {
             #[pyo3(signature = (namespace, set, nanos=0, policy=None))]
             fn truncate<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, nanos: i64, policy: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
                 let (namespace, set) = truncate_args(namespace, set, nanos)?;
-                let policy = admin_policy(policy)?;
+                let policy = info_policy(self.conn.defaults(), policy)?;
                 $run(py, index::truncate(client(&self.conn)?, policy, namespace, set, nanos))
             }
         }
@@ -187,7 +187,7 @@ impl PyClient {
     #[pyo3(signature = (namespace, index_name, policy=None))]
     fn index_remove(&self, py: Python<'_>, namespace: &str, index_name: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let (namespace, name) = remove_args(namespace, index_name)?;
-        let policy = admin_policy(policy)?;
+        let policy = info_policy(self.conn.defaults(), policy)?;
         let removal = wait(py, index::remove(client(&self.conn)?, policy, namespace, name))?;
         Removal(removal).into_pyobject(py).map(drop)
     }
@@ -199,7 +199,7 @@ impl PyAsyncClient {
     #[pyo3(signature = (namespace, index_name, policy=None))]
     fn index_remove<'py>(&self, py: Python<'py>, namespace: &str, index_name: &str, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let (namespace, name) = remove_args(namespace, index_name)?;
-        let policy = admin_policy(policy)?;
+        let policy = info_policy(self.conn.defaults(), policy)?;
         let fut = index::remove(client(&self.conn)?, policy, namespace, name);
         spawn(py, async move { Ok(Removal(fut.await?)) })
     }

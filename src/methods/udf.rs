@@ -13,9 +13,10 @@ use crate::client::PyClient;
 use crate::convert::value_to_py;
 use crate::errors::{param_error, AsError};
 use crate::ops::udf::{self, ApplyRequest, CompileError, JobInfo, ModuleInfo, PutRequest, UdfCall};
-use crate::policy::admin_policy;
+use crate::policy::info_policy;
 use crate::query::{PyAsyncQuery, PyQuery};
 use crate::runtime::{spawn, wait};
+use super::{awaitable, to_object};
 
 pyo3::import_exception!(aerospike_py.exception, UDFError);
 
@@ -111,7 +112,7 @@ macro_rules! udf_methods {
             /// >>> client.udf_remove("doc_udf")
             #[pyo3(signature = (filename, udf_type=0, policy=None))]
             fn udf_put<'py>(&self, py: Python<'py>, filename: &str, udf_type: i64, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
-                let req = PutRequest::parse(&self.conn, filename, udf_type, admin_policy(policy)?)?;
+                let req = PutRequest::parse(&self.conn, filename, udf_type, info_policy(self.conn.defaults(), policy)?)?;
                 let out = $wait(py, answer(udf::put(self.conn.client()?, req), UdfAnswer::Put))?;
                 $finish(py, out)
             }
@@ -121,7 +122,7 @@ macro_rules! udf_methods {
             #[pyo3(signature = (module, policy=None))]
             fn udf_remove<'py>(&self, py: Python<'py>, module: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
                 let module = udf::module_name(module)?;
-                let fut = udf::remove(self.conn.client()?, udf::copy_dir(&self.conn), module, admin_policy(policy)?);
+                let fut = udf::remove(self.conn.client()?, udf::copy_dir(&self.conn), module, info_policy(self.conn.defaults(), policy)?);
                 let out = $wait(py, answer(fut, |()| UdfAnswer::None))?;
                 $finish(py, out)
             }
@@ -129,7 +130,7 @@ macro_rules! udf_methods {
             /// The registered modules: `[{"name": "m.lua", "hash": ..., "type": UDF_TYPE_LUA}]`.
             #[pyo3(signature = (policy=None))]
             fn udf_list<'py>(&self, py: Python<'py>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
-                let out = $wait(py, answer(udf::list(self.conn.client()?, admin_policy(policy)?), UdfAnswer::List))?;
+                let out = $wait(py, answer(udf::list(self.conn.client()?, info_policy(self.conn.defaults(), policy)?), UdfAnswer::List))?;
                 $finish(py, out)
             }
 
@@ -140,7 +141,7 @@ macro_rules! udf_methods {
                     return Err(param_error(format!("language {language} is not supported: only UDF_TYPE_LUA (0)")));
                 }
                 let module = udf::module_name(module)?;
-                let out = $wait(py, answer(udf::get(self.conn.client()?, module, admin_policy(policy)?), UdfAnswer::Source))?;
+                let out = $wait(py, answer(udf::get(self.conn.client()?, module, info_policy(self.conn.defaults(), policy)?), UdfAnswer::Source))?;
                 $finish(py, out)
             }
 
@@ -172,19 +173,11 @@ macro_rules! udf_methods {
             #[pyo3(signature = (job_id, module, policy=None))]
             fn job_info<'py>(&self, py: Python<'py>, job_id: u64, module: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
                 job_module(module)?;
-                let out = $wait(py, answer(udf::job_info(self.conn.client()?, job_id, admin_policy(policy)?), UdfAnswer::Job))?;
+                let out = $wait(py, answer(udf::job_info(self.conn.client()?, job_id, info_policy(self.conn.defaults(), policy)?), UdfAnswer::Job))?;
                 $finish(py, out)
             }
         }
     };
-}
-
-fn to_object<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> PyResult<Py<PyAny>> {
-    value.into_py_any(py)
-}
-
-fn awaitable<'py>(_py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(value)
 }
 
 udf_methods!(PyClient, Py<PyAny>, wait, to_object);

@@ -1,4 +1,4 @@
-//! Info commands: one node at random, or every node.
+//! Info commands: one node at random, one named node, or every node; and `ping`.
 
 use std::sync::Arc;
 
@@ -13,14 +13,38 @@ pub(crate) async fn random_node(client: Arc<aerospike::Client>, command: String,
     Ok(answers.swap_remove(&command).unwrap_or_default())
 }
 
-/// Answers of one info command from every node, by node name.
-pub(crate) async fn all_nodes(client: Arc<aerospike::Client>, command: String, policy: AdminPolicy) -> Result<Vec<(String, String)>, AsError> {
-    let mut out = Vec::new();
-    for node in client.nodes() {
-        let mut answers = node.info(&policy, &[command.as_str()]).await?;
-        out.push((node.name().to_owned(), answers.swap_remove(&command).unwrap_or_default()));
+/// Every node's answer to an info command, by node name, each node asked at once; a node that
+/// fails gives its error in its place rather than failing the others (as the official client).
+pub(crate) async fn all_nodes(client: Arc<aerospike::Client>, command: String, policy: AdminPolicy) -> Result<Vec<(String, Result<String, AsError>)>, AsError> {
+    let mut asks = tokio::task::JoinSet::new();
+    for (order, node) in client.nodes().into_iter().enumerate() {
+        let command = command.clone();
+        asks.spawn(async move {
+            let answer = node.info(&policy, &[command.as_str()]).await.map(|mut a| a.swap_remove(&command).unwrap_or_default());
+            (order, node.name().to_owned(), answer.map_err(AsError::from))
+        });
     }
-    Ok(out)
+    let mut answers = Vec::new();
+    while let Some(joined) = asks.join_next().await {
+        answers.push(joined.map_err(|e| AsError::Client(format!("an info request failed: {e}")))?);
+    }
+    answers.sort_by_key(|(order, _, _)| *order);
+    Ok(answers.into_iter().map(|(_, name, answer)| (name, answer)).collect())
+}
+
+/// The answer of the node named `node` (its name, or its `address:port`).
+pub(crate) async fn single_node(client: Arc<aerospike::Client>, node: String, command: String, policy: AdminPolicy) -> Result<String, AsError> {
+    let found = client.nodes().into_iter().find(|n| n.name() == node || n.address() == node);
+    let Some(found) = found else {
+        return Err(AsError::Client(format!("no node {node:?} in the cluster; its nodes are {:?}", client.node_names())));
+    };
+    let mut answers = found.info(&policy, &[command.as_str()]).await?;
+    Ok(answers.swap_remove(&command).unwrap_or_default())
+}
+
+/// Whether a node answers a `build` info command: a round trip, unlike `is_connected()`.
+pub(crate) async fn ping(client: Arc<aerospike::Client>, policy: AdminPolicy) -> Result<bool, AsError> {
+    Ok(random_node(client, "build".to_owned(), policy).await.is_ok_and(|build| !build.is_empty()))
 }
 
 /// How many records a scan of `namespace` (or of one set in it, when `set` is not empty)
