@@ -39,8 +39,8 @@ use crate::errors::{client_error, param_error};
 /// ...     with aerospike.client(server.config).connect() as client:
 /// ...         client.put(("test", "demo", "tls"), {"over": "tls"})
 /// ...         _, _, bins = client.get(("test", "demo", "tls"))
-/// ...     tls = server.config["tls"]
-/// >>> bins, tls["enable"], server.hosts[0][2]
+/// ...     config = server.config
+/// >>> bins, config["tls"]["enable"], config["hosts"][0][2]
 /// ({'over': 'tls'}, True, 'aerospike-local')
 #[pyclass(name = "LocalServer", module = "aerospike_py", frozen)]
 pub(crate) struct PyLocalServer {

@@ -292,9 +292,9 @@ fn suites(provider: &CryptoProvider) -> Vec<Suite> {
         .iter()
         .filter_map(|&suite| {
             let (names, tls13): (&'static [&'static str], bool) = match suite.suite() {
-                C::TLS13_AES_256_GCM_SHA384 => (&["TLS_AES_256_GCM_SHA384", "TLS13_AES_256_GCM_SHA384", "AES256", "AESGCM", "AES", "SHA384"], true),
-                C::TLS13_AES_128_GCM_SHA256 => (&["TLS_AES_128_GCM_SHA256", "TLS13_AES_128_GCM_SHA256", "AES128", "AESGCM", "AES", "SHA256"], true),
-                C::TLS13_CHACHA20_POLY1305_SHA256 => (&["TLS_CHACHA20_POLY1305_SHA256", "TLS13_CHACHA20_POLY1305_SHA256", "CHACHA20", "SHA256"], true),
+                C::TLS13_AES_256_GCM_SHA384 => (&["TLS_AES_256_GCM_SHA384", "TLS13_AES_256_GCM_SHA384"], true),
+                C::TLS13_AES_128_GCM_SHA256 => (&["TLS_AES_128_GCM_SHA256", "TLS13_AES_128_GCM_SHA256"], true),
+                C::TLS13_CHACHA20_POLY1305_SHA256 => (&["TLS_CHACHA20_POLY1305_SHA256", "TLS13_CHACHA20_POLY1305_SHA256"], true),
                 C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => (
                     &["ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE", "EECDH", "kECDHE", "ECDSA", "aECDSA", "AES256", "AESGCM", "AES", "SHA384"],
                     false,
@@ -326,12 +326,14 @@ fn suites(provider: &CryptoProvider) -> Vec<Suite> {
         .collect()
 }
 
-/// Whether one cipher-list atom ("ECDHE+AESGCM", "HIGH", a suite's name) selects `s`.
+/// Whether one cipher-list atom ("ECDHE+AESGCM", "HIGH", a suite's name) selects `s`. A
+/// TLS 1.3 suite is selected only by its name: OpenSSL's cipher list leaves TLS 1.3 alone.
 fn selects(s: &Suite, atom: &str) -> bool {
+    if s.tls13 {
+        return s.names.iter().any(|n| n.eq_ignore_ascii_case(atom));
+    }
     atom.split('+').all(|part| {
-        matches!(part, "ALL" | "DEFAULT" | "HIGH" | "FIPS")
-            || (part == "TLSv1.2" && !s.tls13)
-            || s.names.iter().any(|n| n.eq_ignore_ascii_case(part))
+        matches!(part, "ALL" | "DEFAULT" | "HIGH" | "FIPS" | "TLSv1.2") || s.names.iter().any(|n| n.eq_ignore_ascii_case(part))
     })
 }
 
@@ -362,7 +364,7 @@ fn with_cipher_suites(mut provider: CryptoProvider, spec: Option<&str>) -> PyRes
             }
         }
     }
-    let names_tls13 = known.iter().zip(&chosen).any(|(s, &c)| c && s.tls13 && !selects(s, "ALL"));
+    let names_tls13 = known.iter().zip(&chosen).any(|(s, &c)| c && s.tls13);
     let keep: Vec<SupportedCipherSuite> = known
         .iter()
         .enumerate()
