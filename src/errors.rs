@@ -274,6 +274,9 @@ fn describe(err: &aerospike::Error, node: Option<&str>) -> String {
         }
         source = cause.source();
     }
+    if let Some(hint) = crate::policy::tls::explain(&message) {
+        message = format!("{hint}: {message}");
+    }
     match node {
         Some(node) if !message.contains(node) => format!("{message} (node {node})"),
         _ => message,

@@ -27,6 +27,21 @@ use crate::errors::{client_error, param_error};
 /// With `security=True` it enforces access control as Aerospike Enterprise does (users, roles,
 /// privileges, whitelists, quotas), starting with the user `admin`, password `admin`, whose
 /// only role is `user-admin`; without it, it is Aerospike CE and refuses admin commands.
+///
+/// With `tls=True` every node serves TLS, as Enterprise does on its `tls-port`, with a CA and a
+/// certificate for `tls_name` (default `"aerospike-local"`) made at start: `tls_ca_file` is
+/// the CA to trust, and `config` carries it, so `aerospike_py.client(server.config)` connects
+/// over TLS. `tls_client_auth=True` also requires a client certificate signed by that CA
+/// (mutual TLS); `issue_client_cert(common_name)` makes one. With `security=True` too, a client
+/// with `auth_mode=AUTH_PKI` logs in as its certificate's common name.
+///
+/// >>> with aerospike.LocalServer(tls=True) as server:
+/// ...     with aerospike.client(server.config).connect() as client:
+/// ...         client.put(("test", "demo", "tls"), {"over": "tls"})
+/// ...         _, _, bins = client.get(("test", "demo", "tls"))
+/// ...     config = server.config
+/// >>> bins, config["tls"]["enable"], config["hosts"][0][2]
+/// ({'over': 'tls'}, True, 'aerospike-local')
 #[pyclass(name = "LocalServer", module = "aerospike_py", frozen)]
 pub(crate) struct PyLocalServer {
     config: local_server::Config,
@@ -36,7 +51,8 @@ pub(crate) struct PyLocalServer {
 #[pymethods]
 impl PyLocalServer {
     #[new]
-    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1, security=false))]
+    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1, security=false, tls=false, tls_name=None, tls_client_auth=false))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         port: u16,
         host: String,
@@ -45,14 +61,24 @@ impl PyLocalServer {
         default_ttl: u32,
         nodes: usize,
         security: bool,
+        tls: bool,
+        tls_name: Option<String>,
+        tls_client_auth: bool,
     ) -> PyResult<Self> {
         if nodes == 0 {
             return Err(param_error("nodes must be at least 1"));
         }
+        if !tls && (tls_name.is_some() || tls_client_auth) {
+            return Err(param_error("tls_name and tls_client_auth need tls=True"));
+        }
+        let tls = tls.then(|| local_server::TlsConfig {
+            name: tls_name.unwrap_or_else(|| local_server::config::DEFAULT_TLS_NAME.to_owned()),
+            client_auth: tls_client_auth,
+        });
         let defaults = local_server::Config::default();
         // Without a name, the server keeps its default one (the corpus's server was "docker").
         let cluster_name = cluster_name.or(defaults.cluster_name.clone());
-        let mut config = local_server::Config { host, port, cluster_name, nodes, security, ..defaults };
+        let mut config = local_server::Config { host, port, cluster_name, nodes, security, tls, ..defaults };
         if let Some(names) = namespaces {
             if names.is_empty() {
                 return Err(param_error("namespaces is empty: the server needs at least one"));
@@ -117,14 +143,18 @@ impl PyLocalServer {
     }
 
     /// `[(host, port)]` of every node, ready for a client config (any one of them is enough
-    /// as a seed: the nodes announce each other).
+    /// as a seed: the nodes announce each other); with TLS `[(host, port, tls_name)]`.
     #[getter]
     fn hosts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let hosts = self.ports()?.into_iter().map(|port| (self.config.host.clone(), port));
-        PyList::new(py, hosts)
+        let ports = self.ports()?;
+        match &self.config.tls {
+            None => PyList::new(py, ports.into_iter().map(|port| (self.config.host.clone(), port))),
+            Some(tls) => PyList::new(py, ports.into_iter().map(|port| (self.config.host.clone(), port, tls.name.clone()))),
+        }
     }
 
-    /// A client config for this server: `aerospike_py.client(server.config).connect()`.
+    /// A client config for this server: `aerospike_py.client(server.config).connect()`; with
+    /// TLS its `tls` section trusts the server's CA (`{"enable": True, "cafile": ...}`).
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
@@ -132,7 +162,40 @@ impl PyLocalServer {
         if let Some(name) = &self.config.cluster_name {
             dict.set_item("cluster_name", name)?;
         }
+        if let Some(cafile) = self.tls_ca_file()? {
+            let tls = PyDict::new(py);
+            tls.set_item("enable", true)?;
+            tls.set_item("cafile", cafile)?;
+            dict.set_item("tls", tls)?;
+        }
         Ok(dict)
+    }
+
+    /// The PEM file of the CA that signed the server's certificate (what a client trusts), in
+    /// a temporary directory removed at stop; `None` without TLS.
+    #[getter]
+    fn tls_ca_file(&self) -> PyResult<Option<String>> {
+        self.with_server(|s| s.tls().map(|t| t.ca_file().to_string_lossy().into_owned()))
+    }
+
+    /// The name in the server's certificate, which clients check it by; `None` without TLS.
+    #[getter]
+    fn tls_name(&self) -> Option<String> {
+        self.config.tls.as_ref().map(|t| t.name.clone())
+    }
+
+    /// A client certificate for `common_name` signed by the server's CA, for mutual TLS and
+    /// PKI logins (the user is the common name): `(certfile, keyfile)`, PEM files removed at
+    /// stop, ready for `config["tls"]`.
+    fn issue_client_cert(&self, py: Python<'_>, common_name: &str) -> PyResult<(String, String)> {
+        let issued = self.with_server(|s| match s.tls() {
+            None => Err(client_error("issue_client_cert needs a server started with tls=True")),
+            Some(tls) => py
+                .detach(|| tls.issue_client_cert(common_name))
+                .map(|(c, k)| (c.to_string_lossy().into_owned(), k.to_string_lossy().into_owned()))
+                .map_err(|e| param_error(format!("cannot issue a client certificate for {common_name:?}: {e}"))),
+        })?;
+        issued
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {

@@ -25,6 +25,7 @@ use pyo3::types::{PyBool, PyDict};
 use crate::errors::param_error;
 
 mod config;
+pub(crate) mod tls;
 pub(crate) use config::{client_config, ClientConfig};
 
 /// The unsigned TTL spellings of the official client, accepted beside -1/-2/-3.

@@ -97,9 +97,9 @@ def test_user_without_password_rejected(make_client, config):
         make_client(config)
 
 
-def test_tls_is_refused_not_ignored(make_client, config):
+def test_tls_with_an_unreadable_cafile_names_the_key_and_path(make_client, config):
     config["tls"] = {"enable": True, "cafile": "/nonexistent"}
-    with pytest.raises(exception.ParamError, match="TLS"):
+    with pytest.raises(exception.ParamError, match=r'config\["tls"\]\["cafile"\] "/nonexistent": cannot read it'):
         make_client(config)
 
 

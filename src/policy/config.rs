@@ -247,17 +247,21 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
             "policies" => policies = optional_dict(Some(&value), "config[\"policies\"]")?,
             "lua" => out.defaults.lua_user_path = lua_config(&value)?,
             "tls" => {
-                let enabled = optional_dict(Some(&value), "config[\"tls\"]")?
-                    .is_some_and(|d| d.get_item("enable").ok().flatten().is_none_or(|v| v.is_truthy().unwrap_or(true)));
-                if enabled {
-                    return Err(param_error("TLS is not supported by this build of aerospike-py"));
-                }
+                out.policy.tls_policy = super::tls::tls_policy(&value)?;
+                out.tls_enabled = out.policy.tls_policy.is_some();
             }
             _ => return Err(crate::errors::client_error(format!("internal error: config key {key:?} is listed but not handled"))),
         }
     }
     if out.hosts.is_empty() {
         return Err(param_error("config[\"hosts\"] must list at least one (host, port)"));
+    }
+    if out.tls_enabled && out.policy.cluster_name.is_none() {
+        // The crate checks a seed's certificate against its tls_name, else the cluster name;
+        // with neither, against the address it dials, as other TLS clients do.
+        for host in out.hosts.iter_mut().filter(|h| h.tls_name.is_none()) {
+            host.tls_name = Some(host.name.clone());
+        }
     }
     // The official client: rack awareness needs rack_aware; rack_ids wins over rack_id.
     if rack_aware {
@@ -452,7 +456,15 @@ fn host(item: &Bound<'_, PyAny>) -> PyResult<Host> {
     let name: String = tuple.get_item(0)?.extract().map_err(|_| PyTypeError::new_err("a host's address must be a str"))?;
     let port = int_value(&tuple.get_item(1)?, "a host's port")?;
     let port = u16::try_from(port).map_err(|_| param_error(format!("port {port} is out of range")))?;
-    Ok(Host::new(&name, port))
+    // The third element: the name the node's TLS certificate is checked against.
+    let tls_name = match tuple.get_item(2) {
+        Ok(t) => optional_string(&t, "a host's tls_name")?,
+        Err(_) => None,
+    };
+    Ok(match tls_name {
+        Some(tls_name) => Host::new_tls(&name, &tls_name, port),
+        None => Host::new(&name, port),
+    })
 }
 
 /// `config["lua"]`: `{"user_path": dir}` (the client's copies of UDF modules); `system_path` is

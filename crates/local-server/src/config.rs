@@ -31,6 +31,25 @@ impl Default for NamespaceConfig {
     }
 }
 
+/// TLS on every node's port, as Aerospike Enterprise serves it on a `tls-port`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The name in the server certificate (`tls-name`): what clients check the server by.
+    pub name: String,
+    /// Require a client certificate signed by the server's CA (`tls-authenticate-client
+    /// any`): mutual TLS, which a PKI login needs.
+    pub client_auth: bool,
+}
+
+/// The `tls-name` a server gets unless told otherwise.
+pub const DEFAULT_TLS_NAME: &str = "aerospike-local";
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig { name: DEFAULT_TLS_NAME.to_string(), client_auth: false }
+    }
+}
+
 /// The whole server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -54,6 +73,9 @@ pub struct Config {
     pub security: bool,
     /// Seconds a login's session token stays valid (EE's `session-ttl`, default 1 day).
     pub session_ttl: u32,
+    /// TLS on every node's port, with a CA and server certificate made at start; `None`:
+    /// plaintext, as CE.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for Config {
@@ -69,6 +91,7 @@ impl Default for Config {
             sweep_interval_ms: 1000,
             security: false,
             session_ttl: 86_400,
+            tls: None,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! `expressions`, `sindex` + `query` (scans and queries with partition filters), `udf`,
 //! `truncate`, `security` (users, roles and the admin protocol, enforced from `net`), and
 //! `cluster`: several nodes, each on its own port, owning disjoint partitions and announcing
-//! each other as peers.
+//! each other as peers. `tls` serves every port over TLS (a CA and certificates made at start),
+//! which a PKI login (`security`) builds on.
 
 pub mod batch;
 pub mod bits;
@@ -29,11 +30,13 @@ pub mod result_code;
 pub mod security;
 pub mod sindex;
 pub mod storage;
+pub mod tls;
 pub mod transactions;
 pub mod truncate;
 pub mod udf;
 
 mod server;
 
-pub use config::{Config, NamespaceConfig};
+pub use config::{Config, NamespaceConfig, TlsConfig};
 pub use server::Server;
+pub use tls::ServerTls;

@@ -31,6 +31,9 @@ pub struct Node {
     pub member_index: usize,
     /// Access control, shared by every node as a cluster shares its users; `None`: CE.
     pub security: Option<Arc<Security>>,
+    /// The node's `tls-name` when its port serves TLS (announced by `service-tls-std` and
+    /// `peers-tls-std`); `None`: plaintext.
+    pub tls_name: Option<String>,
 }
 
 impl Node {
@@ -62,6 +65,7 @@ impl Node {
                 cluster: cluster.clone(),
                 member_index: i,
                 security: security.clone(),
+                tls_name: config.tls.as_ref().map(|t| t.name.clone()),
             })
             .collect()
     }

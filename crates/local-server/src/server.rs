@@ -1,6 +1,7 @@
 //! The running server: binds, then serves on its own threads with its own tokio runtime, so
 //! it never depends on (or blocks) a runtime of the code that embeds it. Its nodes (one per
-//! port, see `cluster`) share the runtime and the store.
+//! port, see `cluster`) share the runtime and the store. With `Config::tls` every node's port
+//! serves TLS with certificates made here at start (`tls::ServerTls`), removed at stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::node::Node;
 use crate::storage::Store;
+use crate::tls::ServerTls;
 use crate::{expiry, net};
 
 pub struct Server {
@@ -19,12 +21,16 @@ pub struct Server {
     addrs: Vec<SocketAddr>,
     shutdown: Option<watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
+    /// The TLS certificates and their files, while running with TLS.
+    tls: Option<Arc<ServerTls>>,
 }
 
 impl Server {
     /// Binds a port for each of `config.nodes` nodes on `config.host` (consecutive ports from
     /// `config.port`, or free ones when it is 0) and returns once connections are accepted.
     pub fn start(config: Config) -> std::io::Result<Server> {
+        let tls = config.tls.as_ref().map(|t| ServerTls::generate(&t.name, t.client_auth)).transpose()?.map(Arc::new);
+        let acceptor = tls.as_ref().map(|t| t.acceptor());
         let listeners = bind(&config)?;
         let addrs = listeners.iter().map(|l| l.local_addr()).collect::<std::io::Result<Vec<_>>>()?;
         let ports: Vec<u16> = addrs.iter().map(|a| a.port()).collect();
@@ -49,7 +55,7 @@ impl Server {
                     }
                 };
                 let sweeper = tokio::spawn(expiry::sweep_forever(store, sweep));
-                let serving: Vec<_> = listeners.into_iter().zip(nodes).map(|(l, node)| tokio::spawn(net::serve(l, node, rx.clone()))).collect();
+                let serving: Vec<_> = listeners.into_iter().zip(nodes).map(|(l, node)| tokio::spawn(net::serve(l, node, acceptor.clone(), rx.clone()))).collect();
                 let _ = ready_tx.send(Ok(()));
                 for node in serving {
                     let _ = node.await;
@@ -60,7 +66,7 @@ impl Server {
             runtime.shutdown_timeout(Duration::from_secs(2));
         })?;
         match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Server { addrs, shutdown: Some(tx), thread: Some(thread) }),
+            Ok(Ok(())) => Ok(Server { addrs, shutdown: Some(tx), thread: Some(thread), tls }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -87,7 +93,13 @@ impl Server {
         &self.addrs
     }
 
-    /// Closes the listener and every connection, and joins the server's threads. Idempotent.
+    /// The TLS certificates (CA file, tls-name, client certificates), when serving TLS.
+    pub fn tls(&self) -> Option<&ServerTls> {
+        self.tls.as_deref()
+    }
+
+    /// Closes the listener and every connection, joins the server's threads, and removes the
+    /// TLS certificate files. Idempotent.
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(true);
@@ -95,6 +107,7 @@ impl Server {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        self.tls = None;
     }
 }
 

@@ -2,24 +2,32 @@
 //!
 //! aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
 //!                 [--security [--session-ttl SECONDS]]
+//!                 [--tls [--tls-name NAME] [--tls-client-auth] [--tls-client-cert COMMON_NAME ...]]
 //!
 //! With `--nodes N` the server is a cluster of N nodes on ports P..P+N-1 (free ports with
 //! `--port 0`), each owning its share of the partitions. With `--security` it enforces access
 //! control as Aerospike Enterprise does, starting with the user `admin`, password `admin`.
+//! With `--tls` every port serves TLS with a CA and a certificate for NAME (default
+//! `aerospike-local`) made at start; it prints the CA file to trust. `--tls-client-auth`
+//! requires client certificates signed by that CA, and `--tls-client-cert CN` issues one for
+//! CN (a PKI user's name) and prints its certificate and key files.
 
-use local_server::{Config, NamespaceConfig, Server};
+use local_server::{Config, NamespaceConfig, Server, TlsConfig};
 
 fn usage() -> ! {
     eprintln!(
         "usage: aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME] \
-         [--security [--session-ttl SECONDS]]"
+         [--security [--session-ttl SECONDS]] [--tls [--tls-name NAME] [--tls-client-auth] [--tls-client-cert COMMON_NAME ...]]"
     );
     std::process::exit(2);
 }
 
-fn parse_args() -> Config {
+fn parse_args() -> (Config, Vec<String>) {
     let mut config = Config { port: 3000, ..Config::default() };
     let mut namespaces: Vec<NamespaceConfig> = Vec::new();
+    let mut tls = false;
+    let mut tls_config = TlsConfig::default();
+    let mut client_certs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -35,6 +43,10 @@ fn parse_args() -> Config {
             "--cluster-name" => config.cluster_name = Some(value()),
             "--security" if inline.is_none() => config.security = true,
             "--session-ttl" => config.session_ttl = value().parse().ok().filter(|&s| s > 0).unwrap_or_else(|| usage()),
+            "--tls" if inline.is_none() => tls = true,
+            "--tls-name" => tls_config.name = value(),
+            "--tls-client-auth" if inline.is_none() => tls_config.client_auth = true,
+            "--tls-client-cert" => client_certs.push(value()),
             "--help" | "-h" => usage(),
             _ => usage(),
         }
@@ -42,11 +54,16 @@ fn parse_args() -> Config {
     if !namespaces.is_empty() {
         config.namespaces = namespaces;
     }
-    config
+    if tls {
+        config.tls = Some(tls_config);
+    } else if tls_config != TlsConfig::default() || !client_certs.is_empty() {
+        usage();
+    }
+    (config, client_certs)
 }
 
 fn main() {
-    let config = parse_args();
+    let (config, client_certs) = parse_args();
     let mut server = match Server::start(config) {
         Ok(s) => s,
         Err(e) => {
@@ -56,6 +73,15 @@ fn main() {
     };
     let addrs: Vec<String> = server.addrs().iter().map(|a| a.to_string()).collect();
     println!("aerospike-local listening on {}", addrs.join(", "));
+    if let Some(tls) = server.tls() {
+        println!("TLS: tls-name {}, CA file {}", tls.name(), tls.ca_file().display());
+        for cn in &client_certs {
+            match tls.issue_client_cert(cn) {
+                Ok((cert, key)) => println!("client certificate for {cn}: {} (key {})", cert.display(), key.display()),
+                Err(e) => eprintln!("aerospike-local: cannot issue a client certificate for {cn}: {e}"),
+            }
+        }
+    }
     // Wait for Ctrl-C or SIGTERM on a small runtime of our own, separate from the server's.
     let waiter = tokio::runtime::Builder::new_current_thread().enable_io().build();
     match waiter {

@@ -53,8 +53,12 @@ fn service_value(node: &Node, key: &str) -> String {
 }
 
 fn network_value(node: &Node, key: &str) -> String {
+    let tls = node.tls_name.is_some();
     match key {
-        "service.port" | "service.access-port" | "service.alternate-access-port" => node.port.to_string(),
+        // With TLS the node's one port is its tls-port, and it has no clear port.
+        "service.port" | "service.access-port" | "service.alternate-access-port" if !tls => node.port.to_string(),
+        "service.tls-port" | "service.tls-access-port" | "service.tls-alternate-access-port" if tls => node.port.to_string(),
+        "service.tls-name" => node.tls_name.clone().unwrap_or_else(|| "null".to_string()),
         "fabric.port" => "3001".to_string(),
         "heartbeat.port" => "3002".to_string(),
         "admin.port" => "3003".to_string(),
@@ -103,12 +107,12 @@ pub fn endpoints(node: &Node) -> String {
         .iter()
         .map(|k| {
             let v = if k.ends_with("-port") || k.ends_with(".port") {
-                if k.contains("tls") {
+                if k.contains("tls") && !k.starts_with("service.") {
                     "0".to_string()
                 } else {
                     network_value(node, k)
                 }
-            } else if k.starts_with("service.") && !k.contains("tls") {
+            } else if k.starts_with("service.") && k.contains("tls") == node.tls_name.is_some() {
                 node.service_host.clone()
             } else {
                 String::new()

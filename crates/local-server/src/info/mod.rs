@@ -91,15 +91,21 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "partition-generation" => node.partition_generation().to_string(),
         "rebalance-generation" => "1".to_string(),
         "peers-generation" => PEERS_GENERATION.to_string(),
-        "peers-clear-std" | "peers-clear-alt" => peers(node),
-        "peers-tls-std" | "peers-tls-alt" => format!("{PEERS_GENERATION},,[]"),
+        // A node serves either clear or TLS on its port: the other family lists no address.
+        "peers-clear-std" | "peers-clear-alt" if node.tls_name.is_none() => peers(node, None),
+        "peers-tls-std" | "peers-tls-alt" => match &node.tls_name {
+            Some(name) => peers(node, Some(name)),
+            None => format!("{PEERS_GENERATION},,[]"),
+        },
+        "peers-clear-std" | "peers-clear-alt" => format!("{PEERS_GENERATION},,[]"),
         "alumni-clear-std" | "alumni-tls-std" => format!("{PEERS_GENERATION},,[]"),
         "services" | "services-alumni" | "services-alternate" | "services-alt" => {
             node.peers().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
         }
         "services-alumni-reset" => "ok".to_string(),
-        "service" | "service-clear-std" => node.service_address().to_string(),
-        "service-clear-alt" | "service-tls-std" | "service-tls-alt" => String::new(),
+        "service" | "service-clear-std" if node.tls_name.is_none() => node.service_address().to_string(),
+        "service-tls-std" if node.tls_name.is_some() => node.service_address().to_string(),
+        "service" | "service-clear-std" | "service-clear-alt" | "service-tls-std" | "service-tls-alt" => String::new(),
         "partitions" => N_PARTITIONS.to_string(),
         "replicas" => replicas(node, &node.partitions, |bits| format!("0,1,{bits}")),
         "replicas-all" => replicas(node, &node.partitions, |bits| format!("1,{bits}")),
@@ -171,10 +177,12 @@ fn replicas(node: &Node, partitions: &PartitionSet, per_ns: impl Fn(String) -> S
     node.store.namespaces.iter().map(|n| format!("{}:{}", n.name(), per_ns(bits.clone()))).collect::<Vec<_>>().join(";")
 }
 
-/// `generation,default-port,[[node-id,tls-name,[host:port]],...]` listing every other node.
-/// Each address carries its port: the nodes of one server differ only by port.
-fn peers(node: &Node) -> String {
-    let list: Vec<String> = node.peers().map(|m| format!("[{},,[{}]]", m.id, m.address)).collect();
+/// `generation,default-port,[[node-id,tls-name,[host:port]],...]` listing every other node
+/// (the tls-name empty for clear peers). Each address carries its port: the nodes of one
+/// server differ only by port.
+fn peers(node: &Node, tls_name: Option<&str>) -> String {
+    let name = tls_name.unwrap_or("");
+    let list: Vec<String> = node.peers().map(|m| format!("[{},{name},[{}]]", m.id, m.address)).collect();
     format!("{PEERS_GENERATION},{},[{}]", node.port, list.join(","))
 }
 

@@ -2,6 +2,11 @@
 //! trusted (bad version, unknown type, oversized, truncated) closes its connection; nothing a
 //! client sends can allocate more than the frame limit or stop the server.
 //!
+//! With TLS (`tls::ServerTls`) each connection first completes a handshake, within
+//! `HANDSHAKE_TIMEOUT`; one that fails (plaintext, garbage, an untrusted client certificate)
+//! just closes its connection. The client certificate's common name, if one was presented,
+//! rides with the connection for a PKI login.
+//!
 //! In security mode each connection also carries its caller (`Conn`: the address it comes
 //! from, the user it logged in as), and every request is checked here, once per request kind,
 //! before it reaches the part that runs it: admin messages go to `security::admin`; info
@@ -12,19 +17,25 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use crate::codec::message::{self, Message};
 use crate::codec::proto::{self, ProtoHeader};
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::security::{access, admin, perm, Security};
-use crate::{batch, info, query, transactions};
+use crate::{batch, info, query, tls, transactions};
 
-pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
+/// How long a client has to complete its TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `node` on `listener` until `shutdown`; with `tls`, every connection is TLS.
+pub async fn serve(listener: TcpListener, node: Arc<Node>, tls: Option<TlsAcceptor>, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -32,11 +43,15 @@ pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::
                     let _ = stream.set_nodelay(true);
                     let node = node.clone();
                     let shutdown = shutdown.clone();
+                    let tls = tls.clone();
                     tokio::spawn(async move {
                         node.connections_opened.fetch_add(1, Ordering::Relaxed);
                         node.connections_open.fetch_add(1, Ordering::Relaxed);
-                        let mut conn = Conn { peer: peer.ip(), user: None };
-                        connection(stream, &node, &mut conn, shutdown).await;
+                        let mut conn = Conn { peer: peer.ip(), ..Conn::default() };
+                        match tls {
+                            None => connection(stream, &node, &mut conn, shutdown).await,
+                            Some(acceptor) => tls_connection(acceptor, stream, &node, &mut conn, shutdown).await,
+                        }
                         conn.log_out(&node);
                         node.connections_open.fetch_sub(1, Ordering::Relaxed);
                     });
@@ -49,6 +64,17 @@ pub async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::
     }
 }
 
+/// The handshake, then the connection over it; a failed or slow handshake closes the socket.
+async fn tls_connection(acceptor: TlsAcceptor, stream: TcpStream, node: &Node, conn: &mut Conn, mut shutdown: watch::Receiver<bool>) {
+    let handshake = tokio::select! {
+        done = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => done,
+        _ = shutdown.changed() => return,
+    };
+    let Ok(Ok(stream)) = handshake else { return };
+    conn.cert_user = tls::peer_common_name(stream.get_ref().1.peer_certificates());
+    connection(stream, node, conn, shutdown).await;
+}
+
 /// The caller on one connection, as security sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conn {
@@ -56,11 +82,14 @@ pub struct Conn {
     pub peer: IpAddr,
     /// The user the connection logged in (or authenticated) as; `None` until it does.
     pub user: Option<String>,
+    /// The common name of the TLS client certificate, if the client presented one (and the
+    /// handshake verified it): whom a PKI login logs in as.
+    pub cert_user: Option<String>,
 }
 
 impl Default for Conn {
     fn default() -> Self {
-        Conn { peer: IpAddr::V4(Ipv4Addr::LOCALHOST), user: None }
+        Conn { peer: IpAddr::V4(Ipv4Addr::LOCALHOST), user: None, cert_user: None }
     }
 }
 
@@ -112,7 +141,10 @@ impl Conn {
     }
 }
 
-async fn connection(mut stream: TcpStream, node: &Node, conn: &mut Conn, mut shutdown: watch::Receiver<bool>) {
+async fn connection<S>(mut stream: S, node: &Node, conn: &mut Conn, mut shutdown: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
     loop {
         let frame = tokio::select! {
             f = read_frame(&mut stream) => f,
@@ -125,14 +157,15 @@ async fn connection(mut stream: TcpStream, node: &Node, conn: &mut Conn, mut shu
             Some(Reply::Query(body)) => query::stream::serve(&mut stream, node, &body).await,
             None => false,
         };
-        if !sent {
+        // TLS buffers what it encrypts: each answer leaves now (a no-op on plain TCP).
+        if !sent || stream.flush().await.is_err() {
             return;
         }
     }
 }
 
 /// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
-async fn stream_batch(stream: &mut TcpStream, node: &Node, conn: &Conn, body: &[u8]) -> bool {
+async fn stream_batch(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, body: &[u8]) -> bool {
     let owns = |partition: usize| node.owns(partition);
     let guard = |msg: &Message<'_>| node.security.as_deref().map_or(Ok(()), |sec| conn.admit_record(sec, msg));
     let mut run = batch::Batch::new(&node.store, body, &owns);
@@ -152,7 +185,7 @@ async fn stream_batch(stream: &mut TcpStream, node: &Node, conn: &Conn, body: &[
 }
 
 /// Reads one frame, or `None` when the connection should close.
-async fn read_frame(stream: &mut TcpStream) -> Option<(ProtoHeader, Vec<u8>)> {
+async fn read_frame<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(ProtoHeader, Vec<u8>)> {
     let mut h = [0u8; proto::HEADER_SIZE];
     stream.read_exact(&mut h).await.ok()?;
     let header = ProtoHeader::parse(&h);
@@ -203,7 +236,8 @@ pub fn dispatch(node: &Node, conn: &mut Conn, header: ProtoHeader, body: Vec<u8>
 fn admin_reply(node: &Node, conn: &mut Conn, body: &[u8]) -> Vec<u8> {
     let Some(sec) = &node.security else { return admin::not_supported() };
     let before = conn.user.clone();
-    let frame = admin::handle(sec, admin::Caller { user: &mut conn.user, peer: conn.peer }, body);
+    let caller = admin::Caller { user: &mut conn.user, peer: conn.peer, cert_user: conn.cert_user.as_deref() };
+    let frame = admin::handle(sec, caller, body);
     if conn.user != before {
         if let Some(old) = &before {
             sec.connection_closed(old);

@@ -6,8 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::node::Node;
 use crate::result_code as rc;
@@ -19,7 +18,7 @@ use super::{udf_hooks, ClientSink, RecordSink};
 
 /// Answers one query message over the partitions `node` owns; `false` when the connection
 /// must close (the client went away).
-pub async fn serve(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
+pub async fn serve(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, body: &[u8]) -> bool {
     let mut q = match request::decode(&node.store, body) {
         Ok(q) => q,
         Err(code) => return stream.write_all(&last_frame(code)).await.is_ok(),
@@ -51,7 +50,7 @@ pub async fn serve(stream: &mut TcpStream, node: &Node, body: &[u8]) -> bool {
 
 /// Streams a foreground query's frames block by block, after marking the partitions it was
 /// asked for and does not own unavailable.
-pub async fn foreground(stream: &mut TcpStream, node: &Node, q: &Query, unowned: &[u16], sink: &mut dyn RecordSink) -> bool {
+pub async fn foreground(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, q: &Query, unowned: &[u16], sink: &mut dyn RecordSink) -> bool {
     let _active = Active::enter(&node.jobs);
     let started = Instant::now();
     let budget = if q.rps > 0 { u64::from(q.rps).div_ceil(10) } else { 0 };

@@ -139,6 +139,9 @@ pub struct Caller<'a> {
     /// The user this connection authenticated as, if it did.
     pub user: &'a mut Option<String>,
     pub peer: IpAddr,
+    /// The common name of the connection's verified TLS client certificate, if any: the user
+    /// a PKI login (a LOGIN without a user) is.
+    pub cert_user: Option<&'a str>,
 }
 
 /// Answers one admin message body with a complete frame.
@@ -191,6 +194,9 @@ fn run(sec: &Security, caller: Caller<'_>, req: &Request<'_>) -> Result<Vec<u8>,
 }
 
 fn login(sec: &Security, caller: Caller<'_>, req: &Request<'_>) -> Result<Vec<u8>, u8> {
+    if req.field(field::USER).is_none() {
+        return pki_login(sec, caller);
+    }
     let name = req.text(field::USER)?.ok_or(rc::INVALID_USER)?;
     let generation = {
         let state = sec.state();
@@ -204,8 +210,27 @@ fn login(sec: &Security, caller: Caller<'_>, req: &Request<'_>) -> Result<Vec<u8
         if !super::same_secret(&presented, user.hash.as_bytes()) {
             return Err(rc::INVALID_CREDENTIAL);
         }
+        // A PKI user (created with the clients' "nopassword") logs in only by certificate.
+        if super::is_pki_only(&user.hash) {
+            return Err(rc::INVALID_CREDENTIAL);
+        }
         user.generation
     };
+    start_session(sec, caller, name, generation)
+}
+
+/// A PKI login (EE's `AuthMode::Pki`): a LOGIN with no fields on a TLS connection whose
+/// client certificate the server verified; the user is the certificate's common name, and
+/// must exist. Without a certificate there is nothing to log in with.
+fn pki_login(sec: &Security, caller: Caller<'_>) -> Result<Vec<u8>, u8> {
+    let name = caller.cert_user.ok_or(rc::INVALID_CREDENTIAL)?.to_string();
+    let generation = sec.state().users.get(&name).map(|u| u.generation).ok_or(rc::INVALID_USER)?;
+    start_session(sec, caller, &name, generation)
+}
+
+/// A login's end: the whitelist, then a session token the client presents on its other
+/// connections.
+fn start_session(sec: &Security, caller: Caller<'_>, name: &str, generation: u64) -> Result<Vec<u8>, u8> {
     sec.whitelisted(name, caller.peer)?;
     let token = sec.sessions.issue(name, generation, sec.session_ttl);
     *caller.user = Some(name.to_string());
@@ -216,8 +241,16 @@ fn login(sec: &Security, caller: Caller<'_>, req: &Request<'_>) -> Result<Vec<u8
 }
 
 fn authenticate(sec: &Security, caller: Caller<'_>, req: &Request<'_>) -> Result<(), u8> {
-    let name = req.text(field::USER)?.ok_or(rc::INVALID_USER)?;
     let token = req.field(field::SESSION_TOKEN).ok_or(rc::INVALID_CREDENTIAL)?;
+    // A PKI session presents its token alone: the token says whose it is.
+    let owner;
+    let name = match req.text(field::USER)? {
+        Some(name) => name,
+        None => {
+            owner = sec.sessions.user_of(token).ok_or(rc::INVALID_CREDENTIAL)?;
+            owner.as_str()
+        }
+    };
     let generation = sec.state().users.get(name).map(|u| u.generation).ok_or(rc::INVALID_USER)?;
     sec.sessions.check(token, name, generation)?;
     sec.whitelisted(name, caller.peer)?;

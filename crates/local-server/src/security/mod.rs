@@ -391,6 +391,16 @@ fn bcrypt_base64_decode(text: &str, out: &mut [u8; 16]) -> Option<()> {
     (n == out.len()).then_some(())
 }
 
+/// The password the clients' `create_pki_user` sends (hashed): a user created with it has no
+/// password and logs in only with a TLS client certificate (PKI).
+pub const PKI_ONLY_PASSWORD: &str = "nopassword";
+
+/// Whether `hash` is that of a PKI-only user.
+pub fn is_pki_only(hash: &str) -> bool {
+    static PKI_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    same_secret(hash.as_bytes(), PKI_HASH.get_or_init(|| hash_password(PKI_ONLY_PASSWORD)).as_bytes())
+}
+
 /// Equal bytes, in time that does not depend on where they differ.
 pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

@@ -55,6 +55,11 @@ impl Sessions {
         Ok(())
     }
 
+    /// The user `token` was issued to, if it is one this server issued.
+    pub fn user_of(&self, token: &[u8]) -> Option<String> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).get(token).map(|s| s.user.clone())
+    }
+
     /// Forgets every token of `user` (dropped).
     pub fn forget_user(&self, user: &str) {
         self.live.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, s| s.user != user);

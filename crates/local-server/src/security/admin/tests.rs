@@ -89,7 +89,7 @@ impl Client {
     }
 
     fn send(&mut self, command: u8, fields: &[(u8, Vec<u8>)]) -> Vec<u8> {
-        handle(&self.sec, Caller { user: &mut self.user, peer: self.peer }, &request(command, fields))
+        handle(&self.sec, Caller { user: &mut self.user, peer: self.peer, cert_user: None }, &request(command, fields))
     }
 
     fn code(&mut self, command: u8, fields: &[(u8, Vec<u8>)]) -> u8 {
@@ -294,20 +294,20 @@ fn login_checks_the_whitelist() {
 #[test]
 fn hostile_messages_get_a_result_code() {
     let mut c = Client::new();
-    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer }, &[0, 0, 20])), rc::INVALID_COMMAND);
+    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer, cert_user: None }, &[0, 0, 20])), rc::INVALID_COMMAND);
     let mut bad_scheme = request(command::LOGIN, &[]);
     bad_scheme[0] = 7;
-    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer }, &bad_scheme)), rc::SECURITY_SCHEME);
+    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer, cert_user: None }, &bad_scheme)), rc::SECURITY_SCHEME);
     // A field longer than the message, a zero-sized field, more fields than sent.
     let mut lying = request(command::LOGIN, &[(field::USER, s("admin"))]);
     lying[HEADER_SIZE..HEADER_SIZE + 4].copy_from_slice(&u32::MAX.to_be_bytes());
-    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer }, &lying)), rc::INVALID_FIELD);
+    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer, cert_user: None }, &lying)), rc::INVALID_FIELD);
     let mut zero = request(command::LOGIN, &[(field::USER, s("admin"))]);
     zero[HEADER_SIZE..HEADER_SIZE + 4].copy_from_slice(&0u32.to_be_bytes());
-    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer }, &zero)), rc::INVALID_FIELD);
+    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer, cert_user: None }, &zero)), rc::INVALID_FIELD);
     let mut many = request(command::LOGIN, &[(field::USER, s("admin"))]);
     many[3] = 255;
-    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer }, &many)), rc::INVALID_FIELD);
+    assert_eq!(code_of(&handle(&c.sec, Caller { user: &mut c.user, peer: c.peer, cert_user: None }, &many)), rc::INVALID_FIELD);
     assert_eq!(c.login("admin", "admin"), rc::OK);
     assert_eq!(c.code(77, &[]), rc::INVALID_COMMAND);
     // Counts that promise more than the field holds.
@@ -329,7 +329,7 @@ fn hostile_messages_get_a_result_code() {
         if let Some(b) = body.first_mut() {
             *b = 0;
         }
-        let answer = handle(&c.sec, Caller { user: &mut c.user, peer: c.peer }, &body);
+        let answer = handle(&c.sec, Caller { user: &mut c.user, peer: c.peer, cert_user: None }, &body);
         assert!(!frames(&answer).is_empty());
     }
 }
