@@ -22,6 +22,7 @@ pub mod expiry;
 pub mod expressions;
 pub mod hll;
 pub mod info;
+pub mod log;
 pub mod net;
 pub mod node;
 pub mod query;

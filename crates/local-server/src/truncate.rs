@@ -24,40 +24,81 @@ pub fn truncate(store: &Store, ns: &[u8], set: Option<&[u8]>, cutoff_ms: u64) ->
         .sum()
 }
 
-/// `truncate:namespace=..;set=..[;lut=<nanos>]` and `truncate-namespace:namespace=..[;lut=..]`.
+/// `truncate:namespace=..;set=..[;lut=<nanos>]` and `truncate-namespace:namespace=..[;lut=..]`,
+/// with thr_info.c's argument checks (cmd_truncate, cmd_truncate_namespace) and truncate.c's
+/// cut-off rules (as_truncate_cmd). An unknown namespace or set still answers ok.
 pub fn info_command(store: &Store, name: &str, params: &str) -> String {
-    let p = params_map(params);
-    let get = |k: &str| p.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
-    let Some(ns) = get("namespace").or_else(|| get("ns")) else {
-        return crate::info::error(4, "missing namespace");
-    };
-    let set = if name == "truncate" {
-        match get("set") {
-            Some(s) if !s.is_empty() => Some(s),
-            _ => return crate::info::error(4, "missing set"),
+    match parse_command(name, params) {
+        Ok((ns, set, cutoff)) => {
+            truncate(store, ns.as_bytes(), set.map(str::as_bytes), cutoff);
+            "ok".to_string()
         }
+        Err(e) => e,
+    }
+}
+
+/// Namespace buffer (`AS_ID_NAMESPACE_SZ`), set buffer (`AS_SET_NAME_MAX_SIZE`), lut buffer.
+const NS_BUF: usize = 32;
+const SET_BUF: usize = 64;
+const LUT_BUF: usize = 24;
+
+fn parse_command<'a>(name: &str, params: &'a str) -> Result<(&'a str, Option<&'a str>, u64), String> {
+    use crate::info::{error, optional_param, required_param};
+    let p = params_map(params);
+    let ns = required_param(&p, &["namespace"], NS_BUF)?;
+    let set = if name == "truncate" {
+        Some(required_param(&p, &["set"], SET_BUF)?)
     } else {
+        if p.iter().any(|(k, _)| *k == "set") {
+            return Err(error(4, "unexpected set name"));
+        }
         None
     };
     let now = expiry::now_unix_ms();
-    let cutoff = match get("lut") {
+    let cutoff = match optional_param(&p, &["lut"], LUT_BUF)? {
         None => now,
-        Some(v) => match v.parse::<u64>() {
-            Ok(nanos) => {
-                let ms = nanos / 1_000_000;
-                if ms > now {
-                    return crate::info::error(4, "would truncate in the future");
-                }
-                if ms < CITRUSLEAF_EPOCH_MS {
-                    return crate::info::error(4, "would truncate to 0");
-                }
-                ms
+        Some(v) => {
+            // strtoul(lut, NULL, 0): garbage reads as 0, "-1" as a huge number.
+            let ms = c_strtoul(v) / 1_000_000;
+            if ms <= CITRUSLEAF_EPOCH_MS {
+                return Err(error(4, "would truncate to 0"));
             }
-            Err(_) => return crate::info::error(4, "bad 'lut'"),
-        },
+            if ms > now {
+                return Err(error(4, "would truncate in the future"));
+            }
+            ms
+        }
     };
-    truncate(store, ns.as_bytes(), set.map(str::as_bytes), cutoff);
-    "ok".to_string()
+    Ok((ns, set, cutoff))
+}
+
+/// C's `strtoul(s, NULL, 0)` on a 64-bit long: leading blanks, a sign, a 0x (hex) or 0 (octal)
+/// prefix, digits up to the first that doesn't belong; no digits is 0, overflow is the maximum,
+/// and a minus sign negates modulo 2^64.
+fn c_strtoul(s: &str) -> u64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let b = s.as_bytes();
+    let (radix, digits) = if b.len() > 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && (b[2] as char).is_ascii_hexdigit() {
+        (16, &s[2..])
+    } else if b.first() == Some(&b'0') {
+        (8, s)
+    } else {
+        (10, s)
+    };
+    let mut v: u64 = 0;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(radix) else { break };
+        v = match v.checked_mul(u64::from(radix)).and_then(|x| x.checked_add(u64::from(d))) {
+            Some(x) => x,
+            None => return u64::MAX,
+        };
+    }
+    if neg { v.wrapping_neg() } else { v }
 }
 
 #[cfg(test)]
@@ -88,5 +129,38 @@ mod tests {
         assert_eq!(info_command(&store, "truncate", "namespace=nope;set=s"), "ok");
         assert_eq!(info_command(&store, "truncate-namespace", "namespace=test"), "ok");
         assert_eq!(ns.object_count(&PartitionSet::all()), 0);
+    }
+
+    // cmd_truncate / cmd_truncate_namespace argument checks (as_info_required_param_is_ok,
+    // as_info_optional_param_is_ok) and strtoul's reading of lut.
+    #[test]
+    fn argument_errors_word_for_word() {
+        let store = Store::new(&[NamespaceConfig::new("test")]);
+        let t = |name: &str, p: &str| info_command(&store, name, p);
+        assert_eq!(t("truncate", "set=s"), "ERROR:20:missing 'namespace'");
+        assert_eq!(t("truncate", "ns=test;set=s"), "ERROR:20:missing 'namespace'");
+        assert_eq!(t("truncate", "namespace=;set=s"), "ERROR:20:missing 'namespace' value");
+        assert_eq!(t("truncate", &format!("namespace={};set=s", "n".repeat(32))), "ERROR:20:'namespace' value too long");
+        assert_eq!(t("truncate", "namespace=test"), "ERROR:4:missing 'set'");
+        assert_eq!(t("truncate", "namespace=test;set="), "ERROR:4:missing 'set' value");
+        assert_eq!(t("truncate", &format!("namespace=test;set={}", "s".repeat(64))), "ERROR:4:'set' value too long");
+        assert_eq!(t("truncate", "namespace=test;set=s;lut="), "ERROR:4:missing 'lut' value");
+        assert_eq!(t("truncate", "namespace=test;set=s;lut=abc"), "ERROR:4:would truncate to 0");
+        assert_eq!(t("truncate", "namespace=test;set=s;lut=-1"), "ERROR:4:would truncate in the future");
+        assert_eq!(t("truncate", &format!("namespace=test;set=s;lut={}", "1".repeat(24))), "ERROR:4:'lut' value too long");
+        assert_eq!(t("truncate-namespace", "namespace=test;set=s"), "ERROR:4:unexpected set name");
+        assert_eq!(t("truncate-namespace", "namespace=test;set="), "ERROR:4:unexpected set name");
+        assert_eq!(t("truncate-namespace", "namespace=test"), "ok");
+    }
+
+    #[test]
+    fn strtoul_like_c() {
+        assert_eq!(c_strtoul("123abc"), 123);
+        assert_eq!(c_strtoul("  0x1F"), 31);
+        assert_eq!(c_strtoul("017"), 15);
+        assert_eq!(c_strtoul("0x"), 0);
+        assert_eq!(c_strtoul("-1"), u64::MAX);
+        assert_eq!(c_strtoul("99999999999999999999999"), u64::MAX);
+        assert_eq!(c_strtoul(""), 0);
     }
 }

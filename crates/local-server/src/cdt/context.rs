@@ -221,7 +221,7 @@ fn create_at(node: &mut MpValue, item: &CtxItem, fresh: MpValue, created_parent:
             Ok(at)
         }
         MpValue::Map(pairs) if item.kind == MAP_KEY && (item.create != 0 || created_parent) => {
-            if !order::valid_map_key(&item.value) {
+            if !super::ingest::is_map_key(&item.value) {
                 return Err(rc::PARAMETER_ERROR);
             }
             let skip = usize::from(pairs.first().is_some_and(|(k, _)| order::is_header(k)));

@@ -9,7 +9,7 @@ use crate::result_code as rc;
 
 use super::order::{self, compare};
 use super::result::{range, single};
-use super::{arg, int_arg, list_select, opt_int, CdtOp};
+use super::{arg, ingest, int_arg, list_select, opt_int, CdtOp};
 
 pub const SET_TYPE: u8 = 0;
 pub const APPEND: u8 = 1;
@@ -100,15 +100,15 @@ fn flags_arg(op: &CdtOp, i: usize) -> Result<i64, u8> {
     Ok(opt_int(op, i)?.unwrap_or(0))
 }
 
+/// The items of append_items/insert_items, in their stored form (the list is stored whole).
 fn items_arg(op: &CdtOp, i: usize) -> Result<Vec<MpValue>, u8> {
     match arg(op, i)? {
-        MpValue::Array(v) => Ok(order::list_body(v).to_vec()),
+        v @ MpValue::Array(_) => match ingest::op_value(v.clone())? {
+            MpValue::Array(v) => Ok(order::list_body(&v).to_vec()),
+            _ => Err(rc::PARAMETER_ERROR),
+        },
         _ => Err(rc::PARAMETER_ERROR),
     }
-}
-
-fn storable(v: &MpValue) -> Result<(), u8> {
-    if order::holds_search_value(v) { Err(rc::PARAMETER_ERROR) } else { Ok(()) }
 }
 
 /// The list this op creates where a context or a missing bin needs one.
@@ -171,16 +171,16 @@ fn run(list: &mut List, op: &CdtOp) -> Result<Option<MpValue>, u8> {
             Ok(None)
         }
         APPEND => {
-            let v = arg(op, 0)?.clone();
+            let v = ingest::op_value(arg(op, 0)?.clone())?;
             add(list, vec![v], None, flags_arg(op, 2)?, true)
         }
         APPEND_ITEMS => add(list, items_arg(op, 0)?, None, flags_arg(op, 2)?, false),
         INSERT => {
-            let v = arg(op, 1)?.clone();
+            let v = ingest::op_value(arg(op, 1)?.clone())?;
             add(list, vec![v], Some(int_arg(op, 0)?), flags_arg(op, 2)?, true)
         }
         INSERT_ITEMS => add(list, items_arg(op, 1)?, Some(int_arg(op, 0)?), flags_arg(op, 2)?, false),
-        SET => set(list, int_arg(op, 0)?, arg(op, 1)?.clone(), flags_arg(op, 2)?),
+        SET => set(list, int_arg(op, 0)?, ingest::op_value(arg(op, 1)?.clone())?, flags_arg(op, 2)?),
         INCREMENT => increment(list, op),
         POP => {
             let i = single(int_arg(op, 0)?, n)?;
@@ -231,9 +231,6 @@ fn run(list: &mut List, op: &CdtOp) -> Result<Option<MpValue>, u8> {
 
 /// append / append_items / insert / insert_items with the write flags.
 fn add(list: &mut List, mut new: Vec<MpValue>, at: Option<i64>, flags: i64, one: bool) -> Result<Option<MpValue>, u8> {
-    for v in &new {
-        storable(v)?;
-    }
     let n = list.items.len();
     let size = |l: &List| Ok(Some(MpValue::Int(l.items.len() as i64)));
     let mut pos = n;
@@ -289,7 +286,6 @@ fn add(list: &mut List, mut new: Vec<MpValue>, at: Option<i64>, flags: i64, one:
 }
 
 fn set(list: &mut List, idx: i64, v: MpValue, flags: i64) -> Result<Option<MpValue>, u8> {
-    storable(&v)?;
     if list.ordered() {
         return Err(rc::OP_NOT_APPLICABLE);
     }

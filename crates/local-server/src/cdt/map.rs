@@ -8,7 +8,7 @@ use crate::codec::msgpack::MpValue;
 use crate::result_code as rc;
 
 use super::order::{self, compare};
-use super::{arg, map_select, opt_int, CdtOp};
+use super::{arg, ingest, map_select, opt_int, CdtOp};
 
 pub const SET_TYPE: u8 = 64;
 pub const ADD: u8 = 65;
@@ -102,11 +102,7 @@ pub fn new_container(op: &CdtOp) -> MpValue {
 }
 
 fn check_key(k: &MpValue) -> Result<(), u8> {
-    if order::valid_map_key(k) { Ok(()) } else { Err(rc::PARAMETER_ERROR) }
-}
-
-fn check_value(v: &MpValue) -> Result<(), u8> {
-    if order::holds_search_value(v) { Err(rc::PARAMETER_ERROR) } else { Ok(()) }
+    if ingest::is_map_key(k) { Ok(()) } else { Err(rc::PARAMETER_ERROR) }
 }
 
 pub fn read(target: Option<&MpValue>, op: &CdtOp) -> Result<Option<MpValue>, u8> {
@@ -169,9 +165,9 @@ fn run(map: &mut Map, op: &CdtOp, flags: i64) -> Result<Option<MpValue>, u8> {
             Ok(None)
         }
         PUT | ADD | REPLACE => {
-            let (k, v) = (arg(op, 0)?.clone(), arg(op, 1)?.clone());
+            let k = arg(op, 0)?.clone();
             check_key(&k)?;
-            check_value(&v)?;
+            let v = ingest::op_value(arg(op, 1)?.clone())?;
             if attr_index(op.code).is_some() {
                 order_arg(op, 2)?;
             }
@@ -179,12 +175,10 @@ fn run(map: &mut Map, op: &CdtOp, flags: i64) -> Result<Option<MpValue>, u8> {
             size(map)
         }
         PUT_ITEMS | ADD_ITEMS | REPLACE_ITEMS => {
+            // The items map is stored as a whole: sorted by key, a duplicate key refused.
             let MpValue::Map(items) = arg(op, 0)? else { return Err(rc::PARAMETER_ERROR) };
-            let items = order::map_body(items).to_vec();
-            for (k, v) in &items {
-                check_key(k)?;
-                check_value(v)?;
-            }
+            let MpValue::Map(items) = ingest::op_value(MpValue::Map(items.clone()))? else { return Err(rc::PARAMETER_ERROR) };
+            let items = order::map_body(&items).to_vec();
             // Quirk: into an empty map, UPDATE_ONLY|NO_FAIL|PARTIAL inserts every item.
             let quirk = map.pairs.is_empty() && flags & (UPDATE_ONLY | NO_FAIL | PARTIAL) == UPDATE_ONLY | NO_FAIL | PARTIAL;
             let flags = if quirk { flags & !UPDATE_ONLY } else { flags };

@@ -19,6 +19,7 @@
 //! are converted to bin [`Value`]s (a list result is a `Value::List` of msgpack).
 
 pub mod context;
+pub mod ingest;
 pub mod list;
 mod list_select;
 pub mod map;

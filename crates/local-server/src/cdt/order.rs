@@ -17,10 +17,17 @@ pub fn is_infinity(v: &MpValue) -> bool {
     matches!(v, MpValue::Ext(EXT_CMP, d) if d.first() == Some(&1))
 }
 
-/// Whether a value (at any depth) holds a wildcard or infinity, which may not be stored.
+/// The client's wildcard or infinity as the server's msgpack parser flags it "nonstorage":
+/// ext type 0xff carrying 1 to 3 bytes (`msgpack_sz_table` in `cf/src/msgpack_in.c`).
+pub fn is_search_value(v: &MpValue) -> bool {
+    matches!(v, MpValue::Ext(EXT_CMP, d) if (1..=3).contains(&d.len()))
+}
+
+/// Whether a value (at any depth, order headers included) holds a wildcard or infinity,
+/// which may not be stored.
 pub fn holds_search_value(v: &MpValue) -> bool {
     match v {
-        MpValue::Ext(EXT_CMP, _) => true,
+        v if is_search_value(v) => true,
         MpValue::Array(items) => items.iter().any(holds_search_value),
         MpValue::Map(pairs) => pairs.iter().any(|(k, x)| holds_search_value(k) || holds_search_value(x)),
         _ => false,
@@ -136,15 +143,6 @@ pub fn matches(pattern: &MpValue, v: &MpValue) -> bool {
         }
     }
     compare(pattern, v) == Ordering::Equal
-}
-
-/// Map keys: only int, string and bytes are allowed.
-pub fn valid_map_key(k: &MpValue) -> bool {
-    match k {
-        MpValue::Int(_) | MpValue::UInt(_) => true,
-        MpValue::Raw { data, .. } => data.first() != Some(&RAW_GEOJSON),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub const EXISTS: i64 = 13;
 pub const UNORDERED_MAP: i64 = 16;
 pub const ORDERED_MAP: i64 = 17;
 pub const INVERTED: i64 = 0x10000;
+/// Map flag of KEY_VALUE results (`AS_PACKED_MAP_FLAG_PRESERVE_ORDER`).
+pub const MAP_PRESERVE_ORDER: u8 = 0x08;
 
 /// What an op selected by: decides the shape of index and rank results.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -138,12 +140,13 @@ pub fn build(sel: &Selection, rt: i64, src: &Source<'_>) -> Result<Option<MpValu
             }
         }
         KEY_VALUE => {
-            let mut out = Vec::with_capacity(pos.len() * 2);
-            for &p in pos {
-                out.push((src.key)(p));
-                out.push((src.value)(p));
-            }
-            Some(MpValue::Array(out))
+            // A map led by the preserve-order flag (0x08), its pairs in selection order
+            // (result_map_type_to_map_flags in cdt.h, cdt_map_builder_start in particle_map.c);
+            // the C client unpacks such a map as a flat [k, v, ...] list.
+            let mut pairs = Vec::with_capacity(pos.len() + 1);
+            pairs.push((MpValue::Ext(MAP_PRESERVE_ORDER, vec![]), MpValue::Nil));
+            pairs.extend(pos.iter().map(|&p| ((src.key)(p), (src.value)(p))));
+            Some(MpValue::Map(pairs))
         }
         UNORDERED_MAP | ORDERED_MAP => {
             let mut pairs: Vec<(MpValue, MpValue)> = Vec::with_capacity(sorted_pos.len() + 1);

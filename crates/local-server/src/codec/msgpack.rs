@@ -303,34 +303,6 @@ pub fn map_flags(pairs: &[(MpValue, MpValue)]) -> u8 {
     }
 }
 
-/// Puts every key-ordered map (at any depth) into key order, as the server stores them.
-/// Returns whether anything moved.
-pub fn normalize(v: &mut MpValue) -> bool {
-    let mut changed = false;
-    match v {
-        MpValue::Array(items) => {
-            for x in items.iter_mut() {
-                changed |= normalize(x);
-            }
-        }
-        MpValue::Map(pairs) => {
-            for (_, x) in pairs.iter_mut() {
-                changed |= normalize(x);
-            }
-            if map_flags(pairs) & MAP_KEY_ORDERED != 0 {
-                let body = &mut pairs[1..];
-                let sorted = body.windows(2).all(|w| compare(&w[0].0, &w[1].0) != Ordering::Greater);
-                if !sorted {
-                    body.sort_by(|a, b| compare(&a.0, &b.0));
-                    changed = true;
-                }
-            }
-        }
-        _ => {}
-    }
-    changed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,19 +348,5 @@ mod tests {
         let mut ok = vec![0x91u8; 64];
         ok.push(0xc0);
         assert!(parse(&ok).is_ok());
-    }
-
-    #[test]
-    fn key_ordered_maps_sort() {
-        let s = |t: &str| { let mut d = vec![RAW_STRING]; d.extend_from_slice(t.as_bytes()); MpValue::Raw { bin: false, data: d } };
-        let mut m = MpValue::Map(vec![
-            (MpValue::Ext(1, vec![]), MpValue::Nil),
-            (s("c"), MpValue::Int(3)), (s("a"), MpValue::Int(1)), (MpValue::Int(5), MpValue::Int(2)),
-        ]);
-        assert!(normalize(&mut m));
-        let MpValue::Map(p) = m else { panic!("map") };
-        assert_eq!(p[1].0, MpValue::Int(5));
-        assert_eq!(p[2].0, s("a"));
-        assert_eq!(p[3].0, s("c"));
     }
 }

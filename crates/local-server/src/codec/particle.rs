@@ -71,12 +71,15 @@ impl Value {
             },
             HLL => Value::Hll(data.to_vec()),
             MAP | LIST => {
-                let mut v = msgpack::parse(data).map_err(|_| rc::PARAMETER_ERROR)?;
+                // map_from_wire / list_from_wire: anything the server cannot store answers
+                // AS_ERR_UNKNOWN (1), and what it stores is cdt_untrusted_rewrite's form.
+                let v = msgpack::parse(data).map_err(|_| rc::SERVER_ERROR)?;
                 let kind_ok = matches!((&v, particle), (msgpack::MpValue::Map(_), MAP) | (msgpack::MpValue::Array(_), LIST));
                 if !kind_ok {
-                    return Err(rc::PARAMETER_ERROR);
+                    return Err(rc::SERVER_ERROR);
                 }
-                let bytes = if msgpack::normalize(&mut v) { msgpack::to_bytes(&v) } else { data.to_vec() };
+                let stored = crate::cdt::ingest::storage_form(v).map_err(|_| rc::SERVER_ERROR)?;
+                let bytes = msgpack::to_bytes(&stored);
                 if particle == MAP { Value::Map(bytes) } else { Value::List(bytes) }
             }
             GEOJSON => {
@@ -147,6 +150,7 @@ mod tests {
             (BOOL, vec![1]),
             (LIST, vec![0x92, 0x01, 0xc0]),
             (MAP, vec![0x81, 0xa2, 3, b'k', 0x05]),
+            (MAP, vec![0x83, 0xc7, 0, 1, 0xc0, 1, 0, 2, 0]),
         ];
         for (t, data) in cases {
             let v = Value::from_wire(t, &data).expect("decodes");
@@ -157,11 +161,26 @@ mod tests {
         }
     }
 
+    // A real CE 8.1.2 server read back a dict our client wrote in insertion order
+    // ({'zeta', b'\x02', 10, 'alpha', -5}) as [-5, 10, 'alpha', 'zeta', b'\x02']: map_from_wire
+    // stores cdt_untrusted_rewrite's form, unordered maps sorted by key; non-compact ints shrink.
+    #[test]
+    fn maps_are_stored_key_sorted_and_compact() {
+        let sent = [0x83, 0xa2, 3, b'z', 0xd3, 0, 0, 0, 0, 0, 0, 0, 1, 10, 2, 0xfb, 3];
+        let mut out = Vec::new();
+        Value::from_wire(MAP, &sent).expect("stored").write_wire(&mut out);
+        assert_eq!(out, vec![0x83, 0xfb, 3, 10, 2, 0xa2, 3, b'z', 1]);
+    }
+
     #[test]
     fn bad_values_are_result_codes() {
         assert_eq!(Value::from_wire(FLOAT, &[1, 2]), Err(rc::PARAMETER_ERROR));
-        assert_eq!(Value::from_wire(LIST, &[0x81, 0x01, 0x01]), Err(rc::PARAMETER_ERROR));
-        assert_eq!(Value::from_wire(LIST, &[0x95]), Err(rc::PARAMETER_ERROR));
+        // map_size_from_wire / list_size_from_wire answer AS_ERR_UNKNOWN.
+        assert_eq!(Value::from_wire(LIST, &[0x81, 0x01, 0x01]), Err(rc::SERVER_ERROR));
+        assert_eq!(Value::from_wire(LIST, &[0x95]), Err(rc::SERVER_ERROR));
+        // A key-ordered map out of order and duplicate keys (map_from_wire).
+        assert_eq!(Value::from_wire(MAP, &[0x83, 0xc7, 0, 1, 0xc0, 2, 0, 1, 0]), Err(rc::SERVER_ERROR));
+        assert_eq!(Value::from_wire(MAP, &[0x82, 1, 0, 1, 0]), Err(rc::SERVER_ERROR));
         assert_eq!(Value::from_wire(99, &[]), Err(rc::PARAMETER_ERROR));
         let mut geo = vec![0, 0, 0];
         geo.extend_from_slice(br#"{"type":"Nonsense","coordinates":[1,2]}"#);

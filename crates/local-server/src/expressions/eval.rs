@@ -321,38 +321,13 @@ impl Runtime<'_> {
             (CALL_CDT, modify) => super::cdt_call(bin.as_ref(), &payload, modify),
             _ => return Val::Unknown,
         };
-        let result = match result {
-            Ok(Some(Value::Map(m))) if c.system == CALL_CDT && !c.modify && is_key_value_map_read(&payload) => flatten_map(&m),
-            Ok(Some(Value::List(l))) if c.system == CALL_CDT && !c.modify && is_key_value_map_read(&payload) => Ok(Some(Value::Map(l))),
-            other => other,
-        };
+        // A map read's KEY_VALUE result is already what the server answers: a map particle led
+        // by the preserve-order flag, which the C client unpacks as a flat [k, v, ...] list.
         match result {
             Ok(Some(v)) if v.particle_type() == c.ret.particle() => Val::from_value(&v),
             Ok(None) if c.ret.particle() == particle::NULL => Val::Nil,
             _ => Val::Unknown,
         }
-    }
-}
-
-/// Whether a CDT payload is a map read with the KEY_VALUE return type.
-fn is_key_value_map_read(payload: &[u8]) -> bool {
-    let Ok(MpValue::Array(items)) = msgpack::parse(payload) else { return false };
-    let items = match (items.first(), items.get(2)) {
-        (Some(MpValue::Int(0xff)), Some(MpValue::Array(inner))) => inner.clone(),
-        _ => items,
-    };
-    matches!((items.first(), items.get(1)), (Some(MpValue::Int(code)), Some(MpValue::Int(rt))) if (64..128).contains(code) && rt & !0x10000 == 8)
-}
-
-/// In an expression, a map read's KEY_VALUE result is a map particle holding a flat
-/// `[k, v, ...]` list.
-fn flatten_map(m: &[u8]) -> Result<Option<Value>, u8> {
-    match msgpack::parse(m) {
-        Ok(MpValue::Map(pairs)) => {
-            let flat = pairs.into_iter().filter(|(k, _)| !matches!(k, MpValue::Ext(..))).flat_map(|(k, v)| [k, v]).collect();
-            Ok(Some(Value::Map(msgpack::to_bytes(&MpValue::Array(flat)))))
-        }
-        _ => Ok(Some(Value::Map(m.to_vec()))),
     }
 }
 

@@ -8,6 +8,7 @@ mod stats;
 
 use crate::cluster::PartitionSet;
 use crate::node::Node;
+use crate::result_code as rc;
 use crate::storage::N_PARTITIONS;
 
 /// The nodes of a server never change while it runs.
@@ -60,6 +61,14 @@ pub fn handle_guarded(node: &Node, body: &[u8], refuse: &dyn Fn(&str) -> Option<
     out.into_bytes()
 }
 
+/// The commands thr_info.c's table marks `ee_only`: Community Edition answers each, whatever
+/// its parameters, with `ERROR:25:enterprise only` (handle_cmd, as_info_respond_enterprise_only).
+const ENTERPRISE_ONLY: &[&str] = &[
+    "alumni-tls-alt", "alumni-tls-std", "feature-key", "masking", "masking-show", "peers-tls-alt", "peers-tls-std",
+    "quiesce", "quiesce-undo", "rack-ids", "racks", "revive", "roster", "roster-set", "service-tls-alt",
+    "service-tls-std", "xdr-dc-state", "xdr-get-filter", "xdr-set-filter",
+];
+
 /// The value for one command.
 pub fn answer(node: &Node, cmd: &str) -> String {
     // `name:params` and `name/arg` forms; `status;` is accepted like `status`.
@@ -70,6 +79,10 @@ pub fn answer(node: &Node, cmd: &str) -> String {
     };
     if let Some((base, arg)) = name.split_once('/') {
         return namespace::path_command(node, base, arg).unwrap_or_else(|| error(4, "unrecognized command"));
+    }
+    let tls_family = name.contains("-tls-");
+    if ENTERPRISE_ONLY.contains(&name) && !(tls_family && node.tls_name.is_some()) {
+        return error(rc::ENTERPRISE_ONLY, "enterprise only");
     }
     match name {
         "node" => node.id.clone(),
@@ -87,19 +100,19 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "status" => "ok".to_string(),
         "cluster-name" => node.cluster_name.clone().unwrap_or_else(|| "null".to_string()),
         "cluster-stable" => cluster_stable(node, params.unwrap_or("")),
-        "cluster-generation" => "1".to_string(),
         "partition-generation" => node.partition_generation().to_string(),
         "rebalance-generation" => "1".to_string(),
         "peers-generation" => PEERS_GENERATION.to_string(),
-        // A node serves either clear or TLS on its port: the other family lists no address.
+        // CE answers the TLS family "enterprise only" (above); a TLS-mode node serves TLS on
+        // its port instead, as an Enterprise server does, and lists no clear address.
         "peers-clear-std" | "peers-clear-alt" if node.tls_name.is_none() => peers(node, None),
         "peers-tls-std" | "peers-tls-alt" => match &node.tls_name {
             Some(name) => peers(node, Some(name)),
             None => format!("{PEERS_GENERATION},,[]"),
         },
         "peers-clear-std" | "peers-clear-alt" => format!("{PEERS_GENERATION},,[]"),
-        "alumni-clear-std" | "alumni-tls-std" => format!("{PEERS_GENERATION},,[]"),
-        "services" | "services-alumni" | "services-alternate" | "services-alt" => {
+        "alumni-clear-std" | "alumni-clear-alt" | "alumni-tls-std" | "alumni-tls-alt" => format!("{PEERS_GENERATION},,[]"),
+        "services" | "services-alumni" | "services-alternate" => {
             node.peers().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
         }
         "services-alumni-reset" => "ok".to_string(),
@@ -110,11 +123,6 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "replicas" => replicas(node, &node.partitions, |bits| format!("0,1,{bits}")),
         "replicas-all" => replicas(node, &node.partitions, |bits| format!("1,{bits}")),
         "replicas-master" => replicas(node, &node.partitions, |bits| bits),
-        // Replication factor 1: no partition has a prole copy.
-        "replicas-prole" => replicas(node, &PartitionSet::none(), |bits| bits),
-        "replicas-max" => replicas(node, &node.partitions, |_| "1".to_string()),
-        "rack-ids" => node.store.namespaces.iter().map(|n| format!("{}:0", n.name())).collect::<Vec<_>>().join(";"),
-        "racks" => String::new(),
         "namespaces" => node.store.namespaces.iter().map(|n| n.name().to_string()).collect::<Vec<_>>().join(";"),
         "statistics" => namespace::statistics(node),
         "sets" => namespace::sets(node, None, None),
@@ -122,7 +130,7 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "user-agent-set" => "ok".to_string(),
         "health-outliers" | "health-stats" => String::new(),
         "best-practices" => "failed_best_practices=none".to_string(),
-        "query-show" | "scan-show" | "query-abort" | "scan-abort" | "abort" => {
+        "query-show" | "query-abort" => {
             admin::job_command(node, name, params.unwrap_or(""))
         }
         "truncate" | "truncate-namespace" => crate::truncate::info_command(&node.store, name, params.unwrap_or("")),
@@ -141,10 +149,33 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "udf-put" | "udf-get" | "udf-list" | "udf-remove" => {
             node.store.udf.info(name, params.unwrap_or("")).unwrap_or_default()
         }
-        "jobs" => String::new(),
         "log" | "logs" => "0:stderr".to_string(),
         _ => error(4, "unrecognized command"),
     }
+}
+
+/// An optional parameter checked as `as_info_optional_param_is_ok` (thr_info.c) does: absent is
+/// `None`; empty answers `missing '<key>' value`, and a value that does not fit the server's
+/// buffer of `buf` bytes (NUL included) `'<key>' value too long`. The code is 20 for
+/// `namespace`, else 4. The first of `keys` found is used (aliases such as `ns`).
+pub fn optional_param<'a>(p: &[(&str, &'a str)], keys: &[&str], buf: usize) -> Result<Option<&'a str>, String> {
+    let Some(&(key, v)) = p.iter().find(|(k, _)| keys.contains(k)) else { return Ok(None) };
+    let code = if keys[0] == "namespace" { rc::NAMESPACE_NOT_FOUND } else { rc::PARAMETER_ERROR };
+    if v.is_empty() {
+        return Err(error(code, &format!("missing '{key}' value")));
+    }
+    if v.len() >= buf {
+        return Err(error(code, &format!("'{key}' value too long")));
+    }
+    Ok(Some(v))
+}
+
+/// A required parameter (`as_info_required_param_is_ok`): absent answers `missing '<key>'`.
+pub fn required_param<'a>(p: &[(&str, &'a str)], keys: &[&str], buf: usize) -> Result<&'a str, String> {
+    optional_param(p, keys, buf)?.ok_or_else(|| {
+        let code = if keys[0] == "namespace" { rc::NAMESPACE_NOT_FOUND } else { rc::PARAMETER_ERROR };
+        error(code, &format!("missing '{}'", keys[0]))
+    })
 }
 
 /// `key=value;key=value` parameters.
@@ -224,6 +255,21 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // thr_info.c: ee_only commands answer ERROR:25 on CE; commands 8.1's table lacks are
+    // unrecognized (4).
+    #[test]
+    fn enterprise_only_and_removed_commands() {
+        let store = std::sync::Arc::new(crate::storage::Store::new(&[crate::config::NamespaceConfig::new("test")]));
+        let node = Node::cluster(&crate::config::Config::default(), &[3000], store).remove(0);
+        for cmd in ["rack-ids", "racks:namespace=test", "peers-tls-std", "alumni-tls-std", "service-tls-std", "roster:namespace=test", "feature-key"] {
+            assert_eq!(answer(&node, cmd), "ERROR:25:enterprise only", "{cmd}");
+        }
+        for cmd in ["jobs", "scan-show", "cluster-generation", "replicas-prole", "services-alt"] {
+            assert_eq!(answer(&node, cmd), "ERROR:4:unrecognized command", "{cmd}");
+        }
+        assert_eq!(answer(&node, "alumni-clear-std"), format!("{PEERS_GENERATION},,[]"));
+    }
 
     #[test]
     fn base64_round_trip() {

@@ -26,6 +26,9 @@ pub use entries::{PartitionIndex, Predicate};
 pub const INDEX_FOUND: u8 = 200;
 /// 201: no index serves the query (or the name is unknown).
 pub const INDEX_NOT_FOUND: u8 = 201;
+/// `AS_ERR_SINDEX_MAX_COUNT`: a namespace holds at most `MAX_N_SINDEXES` (256) definitions.
+pub const SINDEX_MAX_COUNT: u8 = 206;
+pub const MAX_SINDEXES: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -236,6 +239,11 @@ impl Registry {
             };
             defs[pos] = Arc::new(renamed);
             return Ok(Created::Renamed);
+        }
+        // A rename is allowed at the limit; a new definition is not (as_sindex_manager_sindex_create).
+        if defs.len() >= MAX_SINDEXES {
+            crate::log::warning("info", format_args!("sindex-create {}: already at sindex definition limit", n.name));
+            return Err((SINDEX_MAX_COUNT, "already at sindex definition limit"));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         defs.push(Arc::new(IndexDef {

@@ -94,6 +94,20 @@ fn definitions_rename_and_refuse() {
     assert_eq!(r.find(Some(b"t"), &q(CollType::Default, KeyType::Numeric)).err(), Some(INDEX_NOT_FOUND));
 }
 
+// as_sindex_manager_sindex_create: at MAX_N_SINDEXES (256) definitions a new one gets
+// ERROR:206:already at sindex definition limit; re-creating or renaming still works.
+#[test]
+fn at_most_256_definitions() {
+    let r = Registry::default();
+    for i in 0..MAX_SINDEXES {
+        assert!(matches!(r.create(new_index(&format!("i{i}"), &format!("b{i}"), KeyType::Numeric, CollType::Default)), Ok(Created::New(_))));
+    }
+    let over = r.create(new_index("over", "x", KeyType::Numeric, CollType::Default));
+    assert_eq!(over, Err((SINDEX_MAX_COUNT, "already at sindex definition limit")));
+    assert_eq!(r.create(new_index("i0", "b0", KeyType::Numeric, CollType::Default)), Ok(Created::Unchanged));
+    assert_eq!(r.create(new_index("renamed", "b1", KeyType::Numeric, CollType::Default)), Ok(Created::Renamed));
+}
+
 #[test]
 fn collections_and_types() {
     let store = Store::new(&[NamespaceConfig::new("test")]);

@@ -3,6 +3,7 @@
 
 pub mod digest;
 pub mod record;
+pub mod set_names;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -105,6 +106,8 @@ pub struct Namespace {
     pub sindex: Arc<sindex::Registry>,
     /// Truncate cut-offs (Unix ms) by set; the empty set is the whole namespace.
     pub truncate_luts: Mutex<HashMap<Vec<u8>, u64>>,
+    /// Every set name the namespace has held (never shrinks, at most 4095).
+    pub set_names: set_names::SetNames,
 }
 
 /// Per-set figures for the `sets` info command.
@@ -118,7 +121,7 @@ impl Namespace {
     pub fn new(config: NamespaceConfig) -> Self {
         let sindex = Arc::new(sindex::Registry::default());
         let partitions = (0..N_PARTITIONS).map(|_| Mutex::new(Partition::new(sindex.clone()))).collect();
-        Namespace { config, partitions, sindex, truncate_luts: Mutex::new(HashMap::new()) }
+        Namespace { config, partitions, sindex, truncate_luts: Mutex::new(HashMap::new()), set_names: Default::default() }
     }
 
     pub fn name(&self) -> &str {
@@ -144,8 +147,9 @@ impl Namespace {
             .sum()
     }
 
-    /// Per-set figures over `partitions`.
-    pub fn set_stats(&self, partitions: &PartitionSet) -> BTreeMap<Vec<u8>, SetStats> {
+    /// Per-set figures over `partitions`, for every set name the namespace holds (emptied
+    /// sets too, at zero), in the order the names were added.
+    pub fn set_stats(&self, partitions: &PartitionSet) -> Vec<(Vec<u8>, SetStats)> {
         let now = expiry::now_clepoch();
         let mut out: BTreeMap<Vec<u8>, SetStats> = BTreeMap::new();
         for p in (0..N_PARTITIONS).filter(|&p| partitions.contains(p)) {
@@ -159,7 +163,10 @@ impl Namespace {
                 s.data_bytes += crate::record_size::stored_size(r) as u64;
             }
         }
-        out
+        let mut listed: Vec<(Vec<u8>, SetStats)> =
+            self.set_names.names().into_iter().map(|n| { let s = out.remove(&n).unwrap_or_default(); (n, s) }).collect();
+        listed.extend(out);
+        listed
     }
 
     fn sweep_expired(&self, now: u32) -> usize {

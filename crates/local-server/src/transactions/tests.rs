@@ -278,3 +278,35 @@ fn a_partition_of_another_node_is_unavailable_and_left_alone() {
     let frame = super::handle(&s, &body, &|p| p == pid);
     assert_eq!(frame[8 + 5], rc::OK);
 }
+
+// namespace.c as_namespace_get_create_set_w_len via write_master's set_set_from_msg: a
+// namespace holds at most 4095 set names, removing a set's records keeps its name, and a
+// record created in a new set past the limit (or in a set named with 64+ bytes) gets 4.
+#[test]
+fn set_names_are_limited_and_never_freed() {
+    let s = store();
+    let ns = s.namespace(b"test").expect("ns");
+    for i in 1..crate::storage::set_names::MAX_SET_NAMES {
+        ns.set_names.get_or_add(format!("filler{i}").as_bytes()).expect("room");
+    }
+    // The 4095th name: the record is created, then removed; the name stays.
+    assert_eq!(put("k", &[("a", Value::Int(1))]).run(&s).code, rc::OK);
+    let mut rm = Req::new(0, info2::WRITE | info2::DELETE, "k");
+    rm.set = Some(SET);
+    assert_eq!(rm.run(&s).code, rc::OK);
+    assert_eq!(put("k", &[("a", Value::Int(1))]).run(&s).code, rc::OK);
+    let mut other = put("k2", &[("a", Value::Int(1))]);
+    other.set = Some(b"new-set");
+    assert_eq!(other.run(&s).code, rc::PARAMETER_ERROR);
+    // Nothing was created.
+    let mut read = get("k2");
+    read.set = Some(b"new-set");
+    assert_eq!(read.run(&s).code, rc::KEY_NOT_FOUND);
+    // A 64-byte set name is refused whatever the count.
+    let s2 = store();
+    let mut long = put("k", &[("a", Value::Int(1))]);
+    long.set = Some(&[b'x'; 64]);
+    assert_eq!(long.run(&s2).code, rc::PARAMETER_ERROR);
+    long.set = Some(&[b'x'; 63]);
+    assert_eq!(long.run(&s2).code, rc::OK);
+}

@@ -120,6 +120,11 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
         }
     }
     check_generation(h.info2, h.generation, existing.as_ref().map_or(0, |r| r.generation))?;
+    // Creating a record adds its set name to the namespace (write_master: set_set_from_msg
+    // right after the generation check): 4 past 4095 names or for a name of 64+ bytes.
+    if existing.is_none() {
+        t.ns.set_names.get_or_add(t.set_bytes())?;
+    }
     // A filter only judges an existing record; a write that creates one ignores it.
     if let (Some(filter), Some(rec)) = (msg.field(field::FILTER_EXP), &existing) {
         if !expressions::filter_matches(filter, &expressions::RecordView { record: rec, digest: &t.digest })? {

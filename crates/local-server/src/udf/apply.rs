@@ -233,6 +233,11 @@ fn write(
     if rec.bins.len() > MAX_BINS {
         return Err(rc::PARAMETER_ERROR);
     }
+    // A create whose set name cannot be added makes nothing (udf_aerospike.c answers the
+    // Lua create 4 and deletes the fresh record); the UDF's value still goes back.
+    if existing.is_none() && t.ns.set_names.get_or_add(&rec.msg_set).is_err() {
+        return Ok((0, 0));
+    }
     let mut out = Record::new(existing.map_or_else(|| rec.msg_set.clone(), |r| r.set.clone()));
     out.bins = rec.bins.clone();
     out.key = existing.and_then(|r| r.key.clone()).or_else(|| rec.msg_key.clone());

@@ -23,6 +23,7 @@ pub mod record;
 pub mod registry;
 pub mod sandbox;
 pub mod stream;
+pub mod tostring;
 pub mod values;
 
 pub use registry::Registry;

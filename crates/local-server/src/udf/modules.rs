@@ -573,6 +573,6 @@ impl mlua::UserData for LBytes {
         });
         // `#b` reaches the size function with two arguments, which answers 0.
         m.add_meta_method(MetaMethod::Len, |_, _, ()| Ok(0));
-        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(values::bytes_string(this)));
+        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(super::tostring::bytes_meta(this)));
     }
 }

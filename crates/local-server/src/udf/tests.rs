@@ -384,3 +384,16 @@ fn require_between_registered_modules() {
     assert_eq!(put(&store.udf, "main.lua", "local lib = require('lib')\nfunction f(rec, x) return lib.double(x) end\n"), "ok");
     assert_eq!(apply(&store, 1, "main", "f", vec![MpValue::Int(21)]), (0, Value::Int(42)));
 }
+
+// mod-lua's __tostring metamethods answer as_val_tostring (aerospike-common as_list.c,
+// as_map.c, as_bytes.c, as_string.c, as_double.c, as_nil.c), or List()/Bytes() when it gives
+// nothing.
+#[test]
+fn tostring_of_server_values() {
+    let out = eval_str(
+        "local b = bytes(2) b[1] = 10 b[2] = 255
+         return tostring(list{1, 'a', 2.5, true, list{}, map{x=1}, b}) .. '|' .. tostring(map{k='v'}) .. '|' ..
+           tostring(bytes(0)) .. '|' .. tostring(b) .. '|' .. tostring(list())",
+    );
+    assert_eq!(out.ok().as_deref(), Some("[1, \"a\", 2.5, true, [], {\"x\":1}, 0A FF]|{\"k\":\"v\"}|Bytes()|0A FF|[]"));
+}

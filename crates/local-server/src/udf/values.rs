@@ -162,7 +162,7 @@ impl UserData for LList {
             Ok(())
         });
         m.add_meta_method(MetaMethod::Len, |_, this, ()| Ok(this.0.len() as i64));
-        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(list_string(this)));
+        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(super::tostring::list_string(this)));
     }
 }
 
@@ -192,45 +192,6 @@ pub fn list_push(lua: &Lua, items: &mut Vec<LuaValue>, v: LuaValue) -> mlua::Res
     Ok(())
 }
 
-fn scalar_string(v: &LuaValue) -> String {
-    match v {
-        LuaValue::Nil => "NIL".to_string(),
-        LuaValue::Boolean(b) => b.to_string(),
-        LuaValue::Integer(i) => i.to_string(),
-        LuaValue::Number(f) => f.to_string(),
-        LuaValue::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
-        LuaValue::UserData(ud) => {
-            if let Ok(l) = ud.borrow::<LList>() {
-                list_string(&l)
-            } else if let Ok(m) = ud.borrow::<LMap>() {
-                map_string(&m)
-            } else if let Ok(b) = ud.borrow::<LBytes>() {
-                bytes_string(&b)
-            } else if let Ok(g) = ud.borrow::<LGeo>() {
-                String::from_utf8_lossy(&g.0).into_owned()
-            } else {
-                String::new()
-            }
-        }
-        _ => String::new(),
-    }
-}
-
-fn list_string(l: &LList) -> String {
-    let parts: Vec<String> = l.0.iter().map(scalar_string).collect();
-    format!("List({})", parts.join(", "))
-}
-
-fn map_string(m: &LMap) -> String {
-    let parts: Vec<String> = m.entries.iter().map(|(k, v)| format!("{}={}", scalar_string(k), scalar_string(v))).collect();
-    format!("Map({})", parts.join(", "))
-}
-
-pub fn bytes_string(b: &LBytes) -> String {
-    let hex: Vec<String> = b.data.iter().map(|x| format!("{x:02X}")).collect();
-    hex.join(" ")
-}
-
 impl UserData for LMap {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_meta_method(MetaMethod::Index, |_, this, k: LuaValue| Ok(this.get(&k).cloned().unwrap_or(LuaValue::Nil)));
@@ -251,13 +212,13 @@ impl UserData for LMap {
             Ok(())
         });
         m.add_meta_method(MetaMethod::Len, |_, this, ()| Ok(this.len() as i64));
-        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(map_string(this)));
+        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(super::tostring::map_string(this)));
     }
 }
 
 impl UserData for LGeo {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
-        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(String::from_utf8_lossy(&this.0).into_owned()));
+        m.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(super::tostring::geo_meta(this)));
     }
 }
 
