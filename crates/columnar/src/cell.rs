@@ -35,8 +35,34 @@ pub trait Cell<'a>: Copy + Send + Sync + 'a {
     fn map(self) -> Option<Self::Entries>;
 }
 
+/// A decoded list's items. A key/value list (what the server answers for a map read with the
+/// KEY_VALUE return type, flagged "preserve order") is a list too, flattened `k1, v1, k2, v2`,
+/// as the official clients give it.
+pub enum ValueItems<'a> {
+    Items(std::slice::Iter<'a, Value>),
+    Pairs { pairs: std::slice::Iter<'a, (Value, Value)>, value_next: Option<&'a Value> },
+}
+
+impl<'a> Iterator for ValueItems<'a> {
+    type Item = &'a Value;
+
+    fn next(&mut self) -> Option<&'a Value> {
+        match self {
+            ValueItems::Items(items) => items.next(),
+            ValueItems::Pairs { pairs, value_next } => {
+                if let Some(value) = value_next.take() {
+                    return Some(value);
+                }
+                let (key, value) = pairs.next()?;
+                *value_next = Some(value);
+                Some(key)
+            }
+        }
+    }
+}
+
 impl<'a> Cell<'a> for &'a Value {
-    type Items = std::slice::Iter<'a, Value>;
+    type Items = ValueItems<'a>;
     type Entries = Box<dyn Iterator<Item = (&'a Value, &'a Value)> + 'a>;
 
     fn scalar(self) -> Scalar<'a> {
@@ -49,15 +75,16 @@ impl<'a> Cell<'a> for &'a Value {
             Value::GeoJson(s) => Scalar::GeoJson(s),
             Value::Blob(b) | Value::Unknown(_, b) => Scalar::Blob(b),
             Value::Hll(b) => Scalar::Hll(b),
-            Value::List(_) | Value::MultiResult(_) => Scalar::List,
-            Value::HashMap(_) | Value::OrderedMap(_) | Value::SortedMap(_) | Value::KeyValueList(_) => Scalar::Map,
+            Value::List(_) | Value::MultiResult(_) | Value::KeyValueList(_) => Scalar::List,
+            Value::HashMap(_) | Value::OrderedMap(_) | Value::SortedMap(_) => Scalar::Map,
             _ => Scalar::Unsupported,
         }
     }
 
     fn list(self) -> Option<Self::Items> {
         match self {
-            Value::List(items) | Value::MultiResult(items) => Some(items.iter()),
+            Value::List(items) | Value::MultiResult(items) => Some(ValueItems::Items(items.iter())),
+            Value::KeyValueList(pairs) => Some(ValueItems::Pairs { pairs: pairs.iter(), value_next: None }),
             _ => None,
         }
     }
@@ -67,7 +94,6 @@ impl<'a> Cell<'a> for &'a Value {
             Value::HashMap(m) => Box::new(m.iter()),
             Value::OrderedMap(m) => Box::new(m.iter()),
             Value::SortedMap(m) => Box::new(m.iter()),
-            Value::KeyValueList(p) => Box::new(p.iter().map(|(k, v)| (k, v))),
             _ => return None,
         })
     }

@@ -214,7 +214,14 @@ pub fn encode(out: &mut Vec<u8>, value: &Value) {
         Value::HashMap(m) => encode_map(out, m.len(), m.iter()),
         Value::OrderedMap(m) => encode_map(out, m.len(), m.iter()),
         Value::SortedMap(m) => encode_map(out, m.len(), m.iter()),
-        Value::KeyValueList(p) => encode_map(out, p.len(), p.iter().map(|(k, v)| (k, v))),
+        // A KEY_VALUE map result: a flat list, as `cell::ValueItems` reads it.
+        Value::KeyValueList(pairs) => {
+            encode_header(out, [0x90, 0xdc, 0xdd], 15, pairs.len() * 2);
+            for (k, v) in pairs {
+                encode(out, k);
+                encode(out, v);
+            }
+        }
         // Nothing else reaches a record today; a future kind reads back as nil, not garbage.
         _ => out.push(0xc0),
     }
@@ -484,7 +491,7 @@ mod tests {
             Scalar::Blob(b) => Value::Blob(b.to_vec()),
             Scalar::Hll(b) => Value::Hll(b.to_vec()),
             Scalar::List => Value::List(cell.list().into_iter().flatten().map(unpack).collect()),
-            Scalar::Map => Value::KeyValueList(cell.map().into_iter().flatten().map(|(k, v)| (unpack(k), unpack(v))).collect()),
+            Scalar::Map => Value::OrderedMap(cell.map().into_iter().flatten().map(|(k, v)| (unpack(k), unpack(v))).collect()),
         }
     }
 
@@ -533,8 +540,14 @@ mod tests {
         }
         let mut map = std::collections::HashMap::new();
         map.insert(Value::String("k".into()), Value::List(vec![Value::Int(1)]));
-        let Value::KeyValueList(pairs) = round_trip(&Value::HashMap(map)) else { panic!("a map") };
-        assert_eq!(pairs, vec![(Value::String("k".into()), Value::List(vec![Value::Int(1)]))]);
+        let Value::OrderedMap(back) = round_trip(&Value::HashMap(map)) else { panic!("a map") };
+        assert_eq!(back.into_iter().collect::<Vec<_>>(), vec![(Value::String("k".into()), Value::List(vec![Value::Int(1)]))]);
+        // A KEY_VALUE result (a key/value list) is a flat list, as the official clients give it.
+        let pairs = Value::KeyValueList(vec![(Value::String("b".into()), Value::Int(2)), (Value::Int(1), Value::Nil)]);
+        let flat = Value::List(vec![Value::String("b".into()), Value::Int(2), Value::Int(1), Value::Nil]);
+        assert_eq!(round_trip(&pairs), flat);
+        let decoded: Vec<Value> = (&pairs).list().into_iter().flatten().cloned().collect();
+        assert_eq!(Value::List(decoded), flat);
         let big: Vec<Value> = (0..70_000).map(Value::Int).collect();
         assert_eq!(round_trip(&Value::List(big.clone())), Value::List(big));
     }
