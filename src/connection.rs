@@ -1,6 +1,7 @@
 //! The state `Client` and `AsyncClient` share: the parsed config, the default policies, and the
 //! connected `aerospike::Client`. Connecting, closing and the fork check live here once.
 
+use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use crate::errors::{client_error, AsError};
@@ -9,6 +10,8 @@ use crate::policy::{ClientConfig, Defaults};
 pub(crate) struct Connection {
     config: ClientConfig,
     state: RwLock<Option<Connected>>,
+    /// `max_concurrent_operations` (the seed's backpressure): a slot per command in flight.
+    gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 #[derive(Clone)]
@@ -20,7 +23,39 @@ struct Connected {
 
 impl Connection {
     pub(crate) fn new(config: ClientConfig) -> Self {
-        Self { config, state: RwLock::new(None) }
+        let gate = (config.max_concurrent_operations > 0).then(|| Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_operations)));
+        Self { config, state: RwLock::new(None), gate }
+    }
+
+    /// `fut` run under `max_concurrent_operations`: it waits for a free slot, at most
+    /// `operation_queue_timeout_ms` (0: as long as it takes), then fails with BackpressureError.
+    /// Without the limit it is `fut` itself.
+    pub(crate) fn limited<T>(&self, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<T, AsError>> + Send {
+        let gate = self.gate.clone();
+        let (limit, wait_ms) = (self.config.max_concurrent_operations, self.config.operation_queue_timeout_ms);
+        async move {
+            let _slot = match gate {
+                None => None,
+                Some(gate) => {
+                    let acquire = gate.acquire_owned();
+                    let permit = if wait_ms == 0 {
+                        acquire.await.ok()
+                    } else {
+                        match tokio::time::timeout(std::time::Duration::from_millis(wait_ms), acquire).await {
+                            Ok(permit) => permit.ok(),
+                            Err(_) => {
+                                return Err(AsError::Backpressure(format!(
+                                    "{limit} commands (max_concurrent_operations) were in flight and none finished within \
+                                     {wait_ms} ms (operation_queue_timeout_ms)"
+                                )));
+                            }
+                        }
+                    };
+                    permit
+                }
+            };
+            fut.await
+        }
     }
 
     pub(crate) fn defaults(&self) -> &Defaults {

@@ -19,7 +19,7 @@ python_exceptions!(
     // client side
     ClientAbortError, ConnectionError, NoMoreConnectionsError, InvalidNodeError,
     MaxErrorRateExceeded, MaxRetriesExceeded, NoResponse, BatchFailed, TransactionFailed,
-    TransactionAlreadyCommitted, TransactionAlreadyAborted,
+    TransactionAlreadyCommitted, TransactionAlreadyAborted, BackpressureError,
     // server side
     ClusterChangeError, ServerFull, AlwaysForbidden, ScanAbortedError, DeviceOverload,
     RecordKeyMismatch, ForbiddenError, LostConflict, BatchDisabledError, BatchMaxRequestError,
@@ -43,6 +43,9 @@ pub(crate) enum AsError {
     Aerospike(aerospike::Error),
     /// The client cannot run the command (closed, used after fork, internal failure).
     Client(String),
+    /// `max_concurrent_operations` commands were in flight and none finished within
+    /// `operation_queue_timeout_ms`.
+    Backpressure(String),
 }
 
 impl From<aerospike::Error> for AsError {
@@ -67,6 +70,7 @@ pub(crate) fn client_error(message: impl Into<String>) -> PyErr {
 pub(crate) fn to_py(err: AsError) -> PyErr {
     match err {
         AsError::Client(message) => client_error(message),
+        AsError::Backpressure(message) => PyErr::new::<BackpressureError, Facts>((message, CLIENT_ERROR, false, None)),
         AsError::Aerospike(err) => from_aerospike(&err),
     }
 }

@@ -31,21 +31,21 @@ impl PyClient {
     #[pyo3(signature = (keys, bins=None, policy=None))]
     fn batch_read(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        wait(py, batch::read(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(batch::read(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
     #[pyo3(signature = (keys, ops, policy=None))]
     fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
-        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
     #[pyo3(signature = (keys, policy=None))]
     fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
-        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
@@ -53,7 +53,7 @@ impl PyClient {
     #[pyo3(signature = (records, policy=None))]
     fn batch_write(&self, py: Python<'_>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
-        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
@@ -71,7 +71,7 @@ impl PyClient {
     fn batch_write_arrow(&self, py: Python<'_>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let records = records_from_arrow(py, data, key)?;
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
@@ -80,7 +80,7 @@ impl PyClient {
     fn batch_write_numpy(&self, py: Python<'_>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key_field: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let records = records_from_numpy(py, data, key_field)?;
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        wait(py, batch::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 }
 
@@ -94,21 +94,21 @@ impl PyAsyncClient {
     #[pyo3(signature = (keys, bins=None, policy=None))]
     fn batch_read<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        spawn(py, batch::read(self.conn.client()?, req))
+        spawn(py, self.conn.limited(batch::read(self.conn.client()?, req)))
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
     #[pyo3(signature = (keys, ops, policy=None))]
     fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
-        spawn(py, batch::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
     #[pyo3(signature = (keys, policy=None))]
     fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
-        spawn(py, batch::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 
     /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
@@ -116,7 +116,7 @@ impl PyAsyncClient {
     #[pyo3(signature = (records, policy=None))]
     fn batch_write<'py>(&self, py: Python<'py>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
-        spawn(py, batch::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 
     /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
@@ -127,7 +127,7 @@ impl PyAsyncClient {
     fn batch_write_arrow<'py>(&self, py: Python<'py>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let records = records_from_arrow(py, data, key)?;
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        spawn(py, batch::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 
     /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
@@ -136,6 +136,6 @@ impl PyAsyncClient {
     fn batch_write_numpy<'py>(&self, py: Python<'py>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key_field: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let records = records_from_numpy(py, data, key_field)?;
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        spawn(py, batch::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 }

@@ -25,7 +25,7 @@ impl PyClient {
     #[pyo3(signature = (key, bins, meta=None, policy=None))]
     fn put(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        wait(py, kv::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
@@ -39,7 +39,7 @@ impl PyClient {
     #[pyo3(signature = (key, policy=None))]
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        wait(py, kv::get(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::get(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -51,7 +51,7 @@ impl PyClient {
     #[pyo3(signature = (key, bins, policy=None))]
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        wait(py, kv::get(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::get(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -61,7 +61,7 @@ impl PyClient {
     #[pyo3(signature = (key, policy=None))]
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        wait(py, kv::exists(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::exists(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -69,7 +69,7 @@ impl PyClient {
     #[pyo3(signature = (key, meta=None, policy=None))]
     fn remove(&self, py: Python<'_>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        wait(py, kv::remove(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::remove(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
@@ -77,21 +77,21 @@ impl PyClient {
     #[pyo3(signature = (key, val=None, meta=None, policy=None))]
     fn touch(&self, py: Python<'_>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        wait(py, kv::touch(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::touch(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn append(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        wait(py, kv::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn prepend(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        wait(py, kv::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
@@ -103,14 +103,14 @@ impl PyClient {
     #[pyo3(signature = (key, bin, offset, meta=None, policy=None))]
     fn increment(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        wait(py, kv::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
     #[pyo3(signature = (key, bin_names, meta=None, policy=None))]
     fn remove_bin(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        wait(py, kv::write(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -126,7 +126,7 @@ impl PyClient {
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        wait(py, kv::operate(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::operate(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
@@ -134,7 +134,7 @@ impl PyClient {
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate_ordered(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        wait(py, kv::operate(self.conn.client()?, req))?.into_py_any(py)
+        wait(py, self.conn.limited(kv::operate(self.conn.client()?, req)))?.into_py_any(py)
     }
 }
 
@@ -146,7 +146,7 @@ impl PyAsyncClient {
     #[pyo3(signature = (key, bins, meta=None, policy=None))]
     fn put<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        spawn(py, kv::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
@@ -154,21 +154,21 @@ impl PyAsyncClient {
     #[pyo3(signature = (key, policy=None))]
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, kv::get(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::get(self.conn.client()?, req)))
     }
 
     /// Reads only the named bins of the record at `key`.
     #[pyo3(signature = (key, bins, policy=None))]
     fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        spawn(py, kv::get(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::get(self.conn.client()?, req)))
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
     #[pyo3(signature = (key, policy=None))]
     fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, kv::exists(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::exists(self.conn.client()?, req)))
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -176,7 +176,7 @@ impl PyAsyncClient {
     #[pyo3(signature = (key, meta=None, policy=None))]
     fn remove<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        spawn(py, kv::remove(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::remove(self.conn.client()?, req)))
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
@@ -184,35 +184,35 @@ impl PyAsyncClient {
     #[pyo3(signature = (key, val=None, meta=None, policy=None))]
     fn touch<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        spawn(py, kv::touch(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::touch(self.conn.client()?, req)))
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn append<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        spawn(py, kv::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn prepend<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        spawn(py, kv::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
     #[pyo3(signature = (key, bin, offset, meta=None, policy=None))]
     fn increment<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        spawn(py, kv::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
     #[pyo3(signature = (key, bin_names, meta=None, policy=None))]
     fn remove_bin<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        spawn(py, kv::write(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -221,7 +221,7 @@ impl PyAsyncClient {
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        spawn(py, kv::operate(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::operate(self.conn.client()?, req)))
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
@@ -229,6 +229,6 @@ impl PyAsyncClient {
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate_ordered<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        spawn(py, kv::operate(self.conn.client()?, req))
+        spawn(py, self.conn.limited(kv::operate(self.conn.client()?, req)))
     }
 }

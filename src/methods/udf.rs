@@ -151,7 +151,7 @@ macro_rules! udf_methods {
             #[pyo3(signature = (key, module, function, args=None, policy=None))]
             fn apply<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, module: &str, function: &str, args: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
                 let req = ApplyRequest::parse(&self.conn, key, UdfCall::parse(module, function, args)?, policy)?;
-                let out = $wait(py, answer(udf::apply(self.conn.client()?, req), UdfAnswer::Value))?;
+                let out = $wait(py, self.conn.limited(answer(udf::apply(self.conn.client()?, req), UdfAnswer::Value)))?;
                 $finish(py, out)
             }
 
@@ -163,7 +163,7 @@ macro_rules! udf_methods {
             #[pyo3(signature = (keys, module, function, args=None, policy=None))]
             fn batch_apply<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, module: &str, function: &str, args: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
                 let req = udf::batch_request(&self.conn, keys, &UdfCall::parse(module, function, args)?, policy)?;
-                let out = $wait(py, crate::ops::batch::write(self.conn.client()?, req))?;
+                let out = $wait(py, self.conn.limited(crate::ops::batch::write(self.conn.client()?, req)))?;
                 $finish(py, out)
             }
 

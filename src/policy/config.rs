@@ -83,9 +83,7 @@ pub(crate) struct ClientConfig {
     /// The seed's backpressure: at most this many commands in flight per client (0: no limit),
     /// a command waiting at most `operation_queue_timeout_ms` (0: forever) for a slot before
     /// `BackpressureError`.
-    #[allow(dead_code)] // until the connection enforces it
     pub max_concurrent_operations: usize,
-    #[allow(dead_code)]
     pub operation_queue_timeout_ms: u64,
     /// `config["user"]` / `["password"]`, overridden by `connect(username, password)`.
     pub user: Option<String>,
