@@ -660,3 +660,23 @@ async def test_async_gather_over_batch_reads(config, keys):
         # a bad argument is raised at call time, not on await
         with pytest.raises(exception.ParamError):
             c.batch_read([("test",)])
+
+
+def test_official_second_policies_of_batch_operate_and_remove(client, keys):
+    """The official client's signatures: batch_operate(keys, ops, policy_batch, policy_batch_write,
+    ttl) and batch_remove(keys, policy_batch, policy_batch_remove)."""
+    ks = keys.many(3)
+    put_all(client, ks)
+    ops = [{"op": aerospike.OPERATOR_WRITE, "bin": "w", "val": 1}]
+    res = client.batch_operate(ks, ops, None, {"key": aerospike.POLICY_KEY_SEND}, 500)
+    assert [br.result for br in res.batch_records] == [OK] * 3
+    assert all(0 < client.get(k).meta.ttl <= 500 for k in ks)
+    res = client.batch_operate(ks, ops, policy_batch_write={"exists": aerospike.POLICY_EXISTS_CREATE_ONLY})
+    assert [br.result for br in res.batch_records] == [5] * 3  # the records exist
+    res = client.batch_remove(ks, None, {"gen": aerospike.POLICY_GEN_EQ, "generation": 99})
+    assert [br.result for br in res.batch_records] == [3] * 3
+    assert all(client.exists(k).meta is not None for k in ks)
+    res = client.batch_remove(ks, policy_batch_remove={"gen": aerospike.POLICY_GEN_EQ, "generation": 2})
+    assert [br.result for br in res.batch_records] == [OK] * 3
+    with pytest.raises(aerospike.exception.ParamError, match="bogus"):
+        client.batch_remove(ks, policy_batch_remove={"bogus": 1})

@@ -10,9 +10,11 @@ from .types import BatchRecord, BatchWriteResult, ExistsResult, Key, OperateOrde
 from .types import (
     AdminPolicy,
     ApplyPolicy,
+    BatchDeletePolicy,
     BatchPolicy,
     BatchUDFMeta,
     BatchUDFPolicy,
+    BatchWritePolicy,
     ClientConfig,
     InfoPolicy,
     OperatePolicy,
@@ -153,9 +155,16 @@ class Client:
         self, keys: Sequence[_KeyTuple], bins: Sequence[str] | None = None, policy: BatchPolicy | None = None
     ) -> LazyBatchRecords: ...
     def batch_operate(
-        self, keys: Sequence[_KeyTuple], ops: Sequence[_Operation], policy: BatchPolicy | None = None
+        self,
+        keys: Sequence[_KeyTuple],
+        ops: Sequence[_Operation],
+        policy: BatchPolicy | None = None,
+        policy_batch_write: BatchWritePolicy | None = None,
+        ttl: int | None = None,
     ) -> BatchWriteResult: ...
-    def batch_remove(self, keys: Sequence[_KeyTuple], policy: BatchPolicy | None = None) -> BatchWriteResult: ...
+    def batch_remove(
+        self, keys: Sequence[_KeyTuple], policy: BatchPolicy | None = None, policy_batch_remove: BatchDeletePolicy | None = None
+    ) -> BatchWriteResult: ...
     def batch_write(
         self,
         records: Sequence[tuple[_KeyTuple, _Bins] | tuple[_KeyTuple, _Bins, WriteMeta]],
@@ -314,9 +323,16 @@ class AsyncClient:
         self, keys: Sequence[_KeyTuple], bins: Sequence[str] | None = None, policy: BatchPolicy | None = None
     ) -> LazyBatchRecords: ...
     async def batch_operate(
-        self, keys: Sequence[_KeyTuple], ops: Sequence[_Operation], policy: BatchPolicy | None = None
+        self,
+        keys: Sequence[_KeyTuple],
+        ops: Sequence[_Operation],
+        policy: BatchPolicy | None = None,
+        policy_batch_write: BatchWritePolicy | None = None,
+        ttl: int | None = None,
     ) -> BatchWriteResult: ...
-    async def batch_remove(self, keys: Sequence[_KeyTuple], policy: BatchPolicy | None = None) -> BatchWriteResult: ...
+    async def batch_remove(
+        self, keys: Sequence[_KeyTuple], policy: BatchPolicy | None = None, policy_batch_remove: BatchDeletePolicy | None = None
+    ) -> BatchWriteResult: ...
     async def batch_write(
         self,
         records: Sequence[tuple[_KeyTuple, _Bins] | tuple[_KeyTuple, _Bins, WriteMeta]],

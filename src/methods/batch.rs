@@ -34,17 +34,21 @@ impl PyClient {
         wait(py, self.conn.limited(batch::read(self.conn.client()?, req)))?.into_py_any(py)
     }
 
-    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
-    #[pyo3(signature = (keys, ops, policy=None))]
-    fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
+    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the
+    /// official client, `policy_batch_write` (a `BatchWritePolicy`) and `ttl` apply to each
+    /// record when the operations write.
+    #[pyo3(signature = (keys, ops, policy=None, policy_batch_write=None, ttl=None))]
+    fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_write: Option<&Bound<'_, PyAny>>, ttl: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy, policy_batch_write, ttl)?;
         wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
-    #[pyo3(signature = (keys, policy=None))]
-    fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
+    /// `policy_batch_remove` (a `BatchDeletePolicy`) applies to each record, as in the official
+    /// client.
+    #[pyo3(signature = (keys, policy=None, policy_batch_remove=None))]
+    fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_remove: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let req = batch::BatchRequest::remove(&self.conn, keys, policy, policy_batch_remove)?;
         wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
     }
 
@@ -97,17 +101,21 @@ impl PyAsyncClient {
         spawn(py, self.conn.limited(batch::read(self.conn.client()?, req)))
     }
 
-    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`.
-    #[pyo3(signature = (keys, ops, policy=None))]
-    fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy)?;
+    /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the
+    /// official client, `policy_batch_write` (a `BatchWritePolicy`) and `ttl` apply to each
+    /// record when the operations write.
+    #[pyo3(signature = (keys, ops, policy=None, policy_batch_write=None, ttl=None))]
+    fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_write: Option<&Bound<'_, PyAny>>, ttl: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy, policy_batch_write, ttl)?;
         spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
-    #[pyo3(signature = (keys, policy=None))]
-    fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let req = batch::BatchRequest::remove(&self.conn, keys, policy)?;
+    /// `policy_batch_remove` (a `BatchDeletePolicy`) applies to each record, as in the official
+    /// client.
+    #[pyo3(signature = (keys, policy=None, policy_batch_remove=None))]
+    fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_remove: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let req = batch::BatchRequest::remove(&self.conn, keys, policy, policy_batch_remove)?;
         spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
     }
 

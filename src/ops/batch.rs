@@ -71,10 +71,21 @@ impl BatchRequest {
     }
 
     /// The same operations on every key: read rows when no operation writes, write rows otherwise.
-    pub(crate) fn operate(conn: &Connection, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    pub(crate) fn operate(
+        conn: &Connection,
+        keys: &Bound<'_, PyAny>,
+        ops: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+        record_policy: Option<&Bound<'_, PyAny>>,
+        ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let keys = keys_from_py(keys)?;
         let parsed = ops_from_py(ops)?;
-        let BatchPolicies { batch, read, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let BatchPolicies { batch, write_batch, read, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let mut write = crate::policy::batch_write_policy(&write, optional_dict(record_policy, "policy_batch_write")?.as_ref())?;
+        if let Some(ttl) = ttl.filter(|t| !t.is_none()) {
+            write.expiration = crate::policy::expiration(ttl, write.expiration)?;
+        }
         let row = |key| {
             if parsed.reads_only {
                 BatchOperation::read_ops(&read, key, parsed.ops.clone())
@@ -83,31 +94,34 @@ impl BatchRequest {
             }
         };
         let ops = keys.into_iter().map(row).collect();
-        Ok(Self { policy: batch, ops, selected: None })
+        // A batch that writes starts from policies["batch_parent_write"] (no retries by default:
+        // a retried write may be applied twice), one that only reads from policies["batch"].
+        Ok(Self { policy: if parsed.reads_only { batch } else { write_batch }, ops, selected: None })
     }
 
-    pub(crate) fn remove(conn: &Connection, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    pub(crate) fn remove(conn: &Connection, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, record_policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let keys = keys_from_py(keys)?;
-        let BatchPolicies { batch, delete, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let BatchPolicies { write_batch, delete, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let delete = crate::policy::batch_remove_policy(&delete, optional_dict(record_policy, "policy_batch_remove")?.as_ref())?;
         let ops = keys.into_iter().map(|key| BatchOperation::delete(&delete, key)).collect();
-        Ok(Self { policy: batch, ops, selected: None })
+        Ok(Self { policy: write_batch, ops, selected: None })
     }
 
     /// `records`: `[(key, bins), (key, bins, meta), ...]`, each written as one put.
     pub(crate) fn write(conn: &Connection, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let BatchPolicies { write_batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
         let mut ops = Vec::new();
         for (i, item) in sequence(records, "records")?.iter().enumerate() {
             let op = write_row(item, &write).map_err(|e| with_context(records.py(), e, &format!("records[{i}]")))?;
             ops.push(op);
         }
-        Ok(Self { policy: batch, ops, selected: None })
+        Ok(Self { policy: write_batch, ops, selected: None })
     }
 
     /// Records decoded from a frame or an array (`batch_write_arrow`, `batch_write_numpy`), all
     /// in one namespace and set.
     pub(crate) fn puts(conn: &Connection, namespace: &str, set: &str, records: Vec<columnar::from_arrow::RecordToWrite>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let BatchPolicies { batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let BatchPolicies { write_batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
         let mut ops = Vec::with_capacity(records.len());
         for (row, record) in records.into_iter().enumerate() {
             if record.bins.is_empty() {
@@ -117,7 +131,7 @@ impl BatchRequest {
             let puts: Vec<_> = record.bins.iter().map(aerospike::operations::put).collect();
             ops.push(BatchOperation::write(&write, key, puts));
         }
-        Ok(Self { policy: batch, ops, selected: None })
+        Ok(Self { policy: write_batch, ops, selected: None })
     }
 
     /// Rows built elsewhere (the UDF rows of `batch_apply`, see `ops::udf`).

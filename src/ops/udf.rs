@@ -213,7 +213,7 @@ pub(crate) struct ApplyRequest {
 impl ApplyRequest {
     pub(crate) fn parse(conn: &Connection, key: &Bound<'_, PyAny>, call: UdfCall, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let key = key_from_py(key)?;
-        let policy = write_policy(&conn.defaults().write, optional_dict(policy, "policy")?.as_ref(), "apply")?;
+        let policy = write_policy(&conn.defaults().apply, optional_dict(policy, "policy")?.as_ref(), "apply")?;
         Ok(Self { key, call, policy })
     }
 }
@@ -301,6 +301,21 @@ pub(crate) async fn aggregate(client: Client, req: AggregateRequest) -> Result<V
         }
     };
     aerospike::lua::register_package(&call.module, &source);
+    // DIAG
+    {
+        let mut st = statement.clone();
+        st.set_aggregate_function(&call.module, &call.function, &call.args);
+        let mut pol = policy.clone();
+        pol.base_policy.max_retries = 0;
+        let rs = client.query(&pol, aerospike::PartitionFilter::all(), st).await?;
+        let mut stream = rs.into_stream();
+        let mut n = 0; let mut vals = Vec::new();
+        loop {
+            let next = std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)).await;
+            match next { Some(Ok(r)) => { n += 1; vals.push(format!("{:?}", r.bins.keys().collect::<Vec<_>>())); }, Some(Err(e)) => { eprintln!("DIAG err {e}"); break; }, None => break }
+        }
+        eprintln!("DIAG {} {} raw={n}", call.module, call.function);
+    }
     let results = client.query_aggregate(&policy, statement, &call.module, &call.function, &call.args).await?;
     let mut stream = results.into_stream();
     let mut out = Vec::new();
@@ -308,7 +323,7 @@ pub(crate) async fn aggregate(client: Client, req: AggregateRequest) -> Result<V
         let next = std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)).await;
         match next {
             Some(value) => out.push(value?),
-            None => return Ok(out),
+            None => { eprintln!("DIAG agg out={}", out.len()); return Ok(out) },
         }
     }
 }
