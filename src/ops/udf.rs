@@ -301,29 +301,34 @@ pub(crate) async fn aggregate(client: Client, req: AggregateRequest) -> Result<V
         }
     };
     aerospike::lua::register_package(&call.module, &source);
-    // DIAG
-    {
-        let mut st = statement.clone();
-        st.set_aggregate_function(&call.module, &call.function, &call.args);
-        let mut pol = policy.clone();
-        pol.base_policy.max_retries = 0;
-        let rs = client.query(&pol, aerospike::PartitionFilter::all(), st).await?;
-        let mut stream = rs.into_stream();
-        let mut n = 0; let mut vals = Vec::new();
-        loop {
-            let next = std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)).await;
-            match next { Some(Ok(r)) => { n += 1; vals.push(format!("{:?}", r.bins.keys().collect::<Vec<_>>())); }, Some(Err(e)) => { eprintln!("DIAG err {e}"); break; }, None => break }
-        }
-        eprintln!("DIAG {} {} raw={n}", call.module, call.function);
-    }
     let results = client.query_aggregate(&policy, statement, &call.module, &call.function, &call.args).await?;
+    drain(results).await
+}
+
+/// Every value of an aggregation's result set.
+///
+/// The crate's `ResultStream::poll_next` (aerospike-core 3.0.0, `src/query/result_set.rs`) can
+/// report the end while a value is still queued: it takes `try_recv()`'s `Empty` first and
+/// reads the set's `active` flag after. When the output pump pushes the final value and closes
+/// the set (`active = false`) between those two reads, the stream answers `None` with the value
+/// left in the channel: the aggregation came back as `[]` although the server had sent every
+/// partial value and the client's reduce had produced its result. The value is not consumed by
+/// that poll, so once the end is reported the stream is drained again: the pump pushed
+/// everything before clearing `active`, and the acquire fence pairs with the full fence that
+/// follows each push (the channel's notify), so the second pass sees every value.
+async fn drain(results: Arc<aerospike::ResultSet>) -> Result<Vec<Value>, AsError> {
     let mut stream = results.into_stream();
     let mut out = Vec::new();
+    let mut end_seen = false;
     loop {
         let next = std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)).await;
         match next {
             Some(value) => out.push(value?),
-            None => { eprintln!("DIAG agg out={}", out.len()); return Ok(out) },
+            None if end_seen => return Ok(out),
+            None => {
+                std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+                end_seen = true;
+            }
         }
     }
 }
