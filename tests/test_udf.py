@@ -384,6 +384,27 @@ def test_aggregation_results_as_frames(client: Any, module: Callable[[str], str]
     assert values == [45]
 
 
+def test_aggregation_never_loses_its_result(
+    client: Any, make_client: Any, config: dict[str, Any], module: Callable[[str], str], grouped: Any
+) -> None:
+    """Regression: the `aerospike` crate's result stream could report its end while the final
+    value was still queued (its poll read "empty" before the output pump pushed the value and
+    "closed" after), so about one aggregation in 200 answered [] (and an aggregation error could
+    be lost the same way). 300 aggregations, with another client's scan between them, must each
+    answer the count: without the fix this fails on almost every run."""
+    name = module(STREAM_UDFS)
+    ns, s = grouped.namespace, grouped.set
+    other = make_client(config).connect()
+    wrong = []
+    for i in range(300):
+        if i % 4 == 0:
+            assert len(run_query(other, ns, s, lambda q: q)) == 10
+        got = run_query(client, ns, s, lambda q: q.apply(name, "count"))
+        if got != [10]:
+            wrong.append((i, got))
+    assert wrong == []
+
+
 def test_aggregation_of_an_empty_set(client: Any, module: Callable[[str], str], set_name: str, ns: str) -> None:
     name = module(STREAM_UDFS)
     assert run_query(client, ns, set_name, lambda q: q.apply(name, "count")) == []
