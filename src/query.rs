@@ -218,6 +218,22 @@ impl QueryCore {
         Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), self.progress(py, progress, policy)))
     }
 
+    /// `to_numpy`'s stream: the columns of the bins it lays out (`numpy_bins`), no metadata.
+    fn numpy_stream(
+        &self,
+        py: Python<'_>,
+        dtype: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+        bins: Option<Vec<String>>,
+        schema: Option<&Bound<'_, PyAny>>,
+        on_type_conflict: Option<&str>,
+    ) -> PyResult<(PyArrowBatchStream, Vec<String>)> {
+        crate::numpy_export::numpy(py)?;
+        let bins = self.numpy_bins(policy, dtype, bins)?;
+        let columns = ColumnArgs { schema, on_type_conflict, meta_columns: false, bins: Some(bins.clone()) };
+        Ok((self.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, columns, false)?, bins))
+    }
+
     /// The bins `to_numpy` lays out, the only ones it builds columns of: a structured dtype's
     /// fields, else the caller's `bins`, else the query's selection. An aggregation has none.
     fn numpy_bins(&self, policy: Option<&Bound<'_, PyAny>>, dtype: &Bound<'_, PyAny>, bins: Option<Vec<String>>) -> PyResult<Vec<String>> {
@@ -515,9 +531,7 @@ impl PyQuery {
     #[pyo3(signature = (dtype, policy=None, fill_value=None, bins=None, schema=None, on_type_conflict=None))]
     #[allow(clippy::too_many_arguments)]
     fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
-        crate::numpy_export::numpy(py)?;
-        let bins = self.core.numpy_bins(policy, dtype, bins)?;
-        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, ColumnArgs { schema, on_type_conflict, meta_columns: false, bins: Some(bins.clone()) }, false)?;
+        let (stream, bins) = self.core.numpy_stream(py, dtype, policy, bins, schema, on_type_conflict)?;
         let (schema, batches) = stream.drain(py)?;
         crate::numpy_export::batches_to_numpy(py, schema, batches, &bins, dtype, fill_value)
     }
@@ -613,9 +627,7 @@ impl PyAsyncQuery {
     #[pyo3(signature = (dtype, policy=None, fill_value=None, bins=None, schema=None, on_type_conflict=None))]
     #[allow(clippy::too_many_arguments)]
     fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>, schema: Option<&Bound<'py, PyAny>>, on_type_conflict: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
-        crate::numpy_export::numpy(py)?;
-        let bins = self.core.numpy_bins(policy, dtype, bins)?;
-        let stream = self.core.arrow_batches(py, DEFAULT_BATCH_SIZE, policy, ColumnArgs { schema, on_type_conflict, meta_columns: false, bins: Some(bins.clone()) }, false)?;
+        let (stream, bins) = self.core.numpy_stream(py, dtype, policy, bins, schema, on_type_conflict)?;
         let drained = stream.drain_async();
         let (dtype, fill_value) = (dtype.clone().unbind(), fill_value.map(|f| f.clone().unbind()));
         spawn(py, async move { Ok(NumpyAnswer { table: drained.await?, bins, dtype, fill_value }) })
