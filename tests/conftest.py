@@ -28,7 +28,7 @@ import aerospike_py as aerospike
 NAMESPACE = os.environ.get("AEROSPIKE_NAMESPACE", "test")
 
 # Methods that are plain (not coroutines) on AsyncClient too (SPEC "Clients").
-PLAIN_METHODS = frozenset({"is_connected", "get_node_names"})
+PLAIN_METHODS = frozenset({"is_connected", "get_node_names", "get_nodes", "get_key_partition_id", "query", "scan"})
 
 
 def parse_hosts(text: str) -> list[tuple[str, int]]:

@@ -673,3 +673,28 @@ def test_client_fixture_runs_both_clients(client, is_async):
     else:
         assert isinstance(client, aerospike.Client)
     assert client.is_connected()
+
+
+def test_get_nodes_and_key_partition_ids(client, server_hosts, keys):
+    """The official client's cluster helpers: `get_nodes()` -> [(address, port)] (plain method on
+    both clients), and `get_key_partition_id(ns, set, key)`, computed from the digest."""
+    nodes = client.get_nodes()
+    assert len(nodes) == len(client.get_node_names()) >= 1
+    assert all(isinstance(host, str) and isinstance(port, int) for host, port in nodes)
+    key = keys("pid")
+    client.put(key, {"a": 1})
+    digest = client.get(key).key.digest
+    pid = client.get_key_partition_id(*key)
+    assert pid == (digest[0] | digest[1] << 8) & 4095
+    assert client.get_key_partition_id(key[0], key[1], 12345) == client.get_key_partition_id(key[0], key[1], 12345)
+    with pytest.raises(TypeError):
+        client.get_key_partition_id(key[0], key[1], 1.5)
+
+
+def test_scan_is_a_query_without_a_predicate(client, keys):
+    ks = keys.many(5, prefix="scan")
+    for i, k in enumerate(ks):
+        client.put(k, {"i": i})
+    scan = client.inner.scan(ks[0][0], ks[0][1]) if getattr(client, "is_async", False) else client.scan(ks[0][0], ks[0][1])
+    records = client._runner.run(scan.results()) if getattr(client, "is_async", False) else scan.results()
+    assert sorted(r.bins["i"] for r in records) == list(range(5))

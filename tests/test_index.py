@@ -150,3 +150,20 @@ def test_truncate_before_a_time_keeps_later_records(client: Any, ns: str, set_na
     client.truncate(ns, set_name, cut)
     assert client.exists(old).meta is None
     assert client.exists(new).meta is not None
+
+
+@pytest.mark.parametrize(
+    ("datatype", "bin_name", "value", "predicate"),
+    [
+        (aerospike.INDEX_NUMERIC, "n", 7, p.equals("n", 7)),
+        (aerospike.INDEX_STRING, "s", "seven", p.equals("s", "seven")),
+    ],
+    ids=["numeric", "string"],
+)
+def test_index_single_value_create_is_the_official_spelling(client: Any, ns: str, set_name: str, keys: Any, index_name: Any, datatype: int, bin_name: str, value: Any, predicate: Any) -> None:
+    client.put(keys("yes"), {bin_name: value, "pk": "yes"})
+    client.put(keys("no"), {bin_name: "other" if isinstance(value, str) else 8, "pk": "no"})
+    client.index_single_value_create(ns, set_name, bin_name, datatype, index_name())
+    assert pks(query(client, ns, set_name, predicate)) == ["yes"]
+    with pytest.raises(aerospike.ParamError):
+        client.index_single_value_create(ns, set_name, bin_name, 99, "never_made")

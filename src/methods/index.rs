@@ -142,6 +142,15 @@ macro_rules! index_methods {
                 $run(py, index::create(client(&self.conn)?, spec))
             }
 
+            /// An index on a bin's value (the official client's name): `index_datatype` is
+            /// `INDEX_NUMERIC`, `INDEX_STRING`, `INDEX_BLOB` or `INDEX_GEO2DSPHERE`.
+            #[pyo3(signature = (namespace, set, bin, index_datatype, index_name, policy=None, ctx=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn index_single_value_create<'py>(&self, py: Python<'py>, namespace: &str, set: Option<&str>, bin: &str, index_datatype: i64, index_name: &str, policy: Option<&Bound<'py, PyAny>>, ctx: Option<&Bound<'py, PyAny>>) -> PyResult<$ret> {
+                let spec = spec(namespace, set, bin, index_name, data_type(index_datatype)?, CollectionIndexType::Default, ctx, info_policy(self.conn.defaults(), policy)?)?;
+                $run(py, index::create(client(&self.conn)?, spec))
+            }
+
             /// Any index: `index_type` (`INDEX_TYPE_DEFAULT`, `_LIST`, `_MAPKEYS`, `_MAPVALUES`),
             /// `index_datatype` (`INDEX_NUMERIC`...) and an optional nested `ctx`.
             #[pyo3(signature = (namespace, set, bin, index_type, index_datatype, index_name, ctx=None, policy=None))]

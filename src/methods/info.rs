@@ -38,6 +38,19 @@ macro_rules! info_methods {
     ($class:ident, $ret:ty, $wait:ident, $finish:expr) => {
         #[pymethods]
         impl $class {
+            /// The cluster's nodes as `[(address, port)]` (a plain method; empty when not
+            /// connected), as the official client gives them.
+            fn get_nodes(&self) -> Vec<(String, u16)> {
+                self.conn.client().map(|c| c.nodes().iter().map(|n| { let host = n.host(); (host.name, host.port) }).collect()).unwrap_or_default()
+            }
+
+            /// The partition (0-4095) that holds the record at `(namespace, set, key)`: no I/O.
+            fn get_key_partition_id(&self, namespace: &str, set: &str, key: &Bound<'_, PyAny>) -> PyResult<u16> {
+                let tuple = pyo3::types::PyTuple::new(key.py(), [namespace.into_pyobject(key.py())?.into_any(), set.into_pyobject(key.py())?.into_any(), key.clone()])?;
+                let digest = crate::convert::key_from_py(tuple.as_any())?.digest();
+                Ok(u16::from_le_bytes([digest[0], digest[1]]) & 4095)
+            }
+
             /// The answer of one node, chosen at random, to an info command (the value alone).
             ///
             /// >>> client.info_random_node("namespaces").split(";")[0]

@@ -15,6 +15,13 @@ impl PyClient {
     fn query(&self, namespace: String, set: Option<String>) -> PyResult<PyQuery> {
         Ok(PyQuery { core: QueryCore::new(self.conn.clone(), namespace, set)? })
     }
+
+    /// A scan of `set` (the official client's `scan()`): the same object as `query()` without
+    /// `where()`, with `results()`, `foreach()`, `select()`, `apply()` and the columnar views.
+    #[pyo3(signature = (namespace, set=None))]
+    fn scan(&self, namespace: String, set: Option<String>) -> PyResult<PyQuery> {
+        self.query(namespace, set)
+    }
 }
 
 #[pymethods]
@@ -24,5 +31,11 @@ impl PyAsyncClient {
     #[pyo3(signature = (namespace, set=None))]
     fn query(&self, namespace: String, set: Option<String>) -> PyResult<PyAsyncQuery> {
         Ok(PyAsyncQuery { core: QueryCore::new(self.conn.clone(), namespace, set)? })
+    }
+
+    /// A scan of `set` (the official client's `scan()`): as `query()` without `where()`.
+    #[pyo3(signature = (namespace, set=None))]
+    fn scan(&self, namespace: String, set: Option<String>) -> PyResult<PyAsyncQuery> {
+        self.query(namespace, set)
     }
 }
