@@ -93,7 +93,7 @@ impl QueryCore {
         Ok(())
     }
 
-    fn where_(&self, predicate: &Bound<'_, PyAny>) -> PyResult<()> {
+    pub(crate) fn where_(&self, predicate: &Bound<'_, PyAny>) -> PyResult<()> {
         let filter = filter_from_py(predicate)?;
         self.spec()?.filter = Some(filter);
         Ok(())

@@ -437,6 +437,24 @@ def test_background_job_over_an_index_query(client: Any, module: Callable[[str],
         client.index_remove(ns, index)
 
 
+def test_query_apply_and_scan_apply_are_the_official_spellings(client: Any, module: Callable[[str], str], grouped: Any) -> None:
+    name = module(RECORD_UDFS)
+    ns, s = grouped.namespace, grouped.set
+    job = client.scan_apply(ns, s, name, "setx", [5])
+    assert wait_job(client, job, aerospike.JOB_SCAN)["status"] == aerospike.JOB_STATUS_COMPLETED
+    assert all(client.get(grouped(f"r{i}")).bins["x"] == 5 for i in range(10))
+    index = f"ix_{uuid.uuid4().hex[:10]}"
+    client.index_integer_create(ns, s, "v", index)
+    try:
+        job = client.query_apply(ns, s, p.between("v", 5, 9), name, "setx", [6])
+        assert wait_job(client, job, aerospike.JOB_QUERY)["status"] == aerospike.JOB_STATUS_COMPLETED
+        assert [client.get(grouped(f"r{i}")).bins["x"] for i in range(10)] == [5] * 5 + [6] * 5
+    finally:
+        client.index_remove(ns, index)
+    with pytest.raises(aerospike.ParamError, match="options"):
+        client.scan_apply(ns, s, name, "setx", [1], None, {"concurrent": True})
+
+
 def test_background_job_needs_a_udf(client: Any, grouped: Any) -> None:
     with pytest.raises(aerospike.ParamError, match="apply"):
         run_query(client, grouped.namespace, grouped.set, lambda q: q, "background")

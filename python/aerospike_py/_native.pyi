@@ -205,6 +205,26 @@ class Client:
         policy: BatchUDFPolicy | None = None,
     ) -> BatchWriteResult: ...
     def job_info(self, job_id: int, module: str, policy: InfoPolicy | None = None) -> dict[str, int]: ...
+    def query_apply(
+        self,
+        namespace: str,
+        set: str | None,
+        predicate: Any,
+        module: str,
+        function: str,
+        args: Sequence[Any] | None = None,
+        policy: WritePolicy | None = None,
+    ) -> int: ...
+    def scan_apply(
+        self,
+        namespace: str,
+        set: str | None,
+        module: str,
+        function: str,
+        args: Sequence[Any] | None = None,
+        policy: WritePolicy | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> int: ...
     def admin_create_user(self, username: str, password: str, roles: Sequence[str], policy: AdminPolicy | None = None) -> None: ...
     def admin_create_pki_user(self, username: str, roles: Sequence[str], policy: AdminPolicy | None = None) -> None: ...
     def admin_drop_user(self, username: str, policy: AdminPolicy | None = None) -> None: ...
@@ -386,6 +406,26 @@ class AsyncClient:
         policy: BatchUDFPolicy | None = None,
     ) -> BatchWriteResult: ...
     async def job_info(self, job_id: int, module: str, policy: InfoPolicy | None = None) -> dict[str, int]: ...
+    async def query_apply(
+        self,
+        namespace: str,
+        set: str | None,
+        predicate: Any,
+        module: str,
+        function: str,
+        args: Sequence[Any] | None = None,
+        policy: WritePolicy | None = None,
+    ) -> int: ...
+    async def scan_apply(
+        self,
+        namespace: str,
+        set: str | None,
+        module: str,
+        function: str,
+        args: Sequence[Any] | None = None,
+        policy: WritePolicy | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> int: ...
     async def admin_create_user(self, username: str, password: str, roles: Sequence[str], policy: AdminPolicy | None = None) -> None: ...
     async def admin_create_pki_user(self, username: str, roles: Sequence[str], policy: AdminPolicy | None = None) -> None: ...
     async def admin_drop_user(self, username: str, policy: AdminPolicy | None = None) -> None: ...

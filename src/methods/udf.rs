@@ -167,6 +167,36 @@ macro_rules! udf_methods {
                 $finish(py, out)
             }
 
+            /// Starts a record UDF on every record a query selects, as a background job on the
+            /// servers (the official client's `query_apply`): `predicate` as in `where()`, or
+            /// None for every record of `set`. Returns the job id for `job_info(id, JOB_QUERY)`.
+            #[pyo3(signature = (namespace, set, predicate, module, function, args=None, policy=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn query_apply<'py>(&self, py: Python<'py>, namespace: String, set: Option<String>, predicate: Option<&Bound<'_, PyAny>>, module: &str, function: &str, args: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
+                let core = crate::query::QueryCore::new(self.conn.clone(), namespace, set)?;
+                if let Some(predicate) = predicate.filter(|p| !p.is_none()) {
+                    core.where_(predicate)?;
+                }
+                core.set_udf(UdfCall::parse(module, function, args)?)?;
+                let write = background_policy(&core, policy)?;
+                let (client, statement, call) = core.background()?;
+                let out = $wait(py, answer(udf::background(client, statement, write, call), UdfAnswer::JobId))?;
+                $finish(py, out)
+            }
+
+            /// `query_apply` of every record of `set` (the official client's `scan_apply`;
+            /// `options` must be None or empty: the C client's scan options have no effect here).
+            #[pyo3(signature = (namespace, set, module, function, args=None, policy=None, options=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn scan_apply<'py>(&self, py: Python<'py>, namespace: String, set: Option<String>, module: &str, function: &str, args: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>, options: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
+                if let Some(options) = crate::policy::optional_dict(options, "options")? {
+                    if !options.is_empty() {
+                        return Err(param_error("scan_apply options are not supported: use the policy (e.g. records_per_second, filter_expression)"));
+                    }
+                }
+                self.query_apply(py, namespace, set, None, module, function, args, policy)
+            }
+
             /// The state of a background job (`query.execute_background()`):
             /// `{"status": JOB_STATUS_COMPLETED or JOB_STATUS_INPROGRESS, "progress_pct": int,
             /// "records_read": int}`. `module` is `JOB_SCAN` or `JOB_QUERY`.
