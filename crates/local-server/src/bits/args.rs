@@ -33,10 +33,10 @@ pub fn int_or(args: &[MpValue], i: usize, default: i64) -> Result<i64, u8> {
     args.get(i).map_or(Ok(default), int)
 }
 
+/// A msgpack boolean; msgpack_get_bool takes nothing else (an integer is 4).
 pub fn boolean(v: &MpValue) -> Result<bool, u8> {
     match v {
         MpValue::Bool(b) => Ok(*b),
-        MpValue::Int(i) => Ok(*i != 0),
         _ => Err(rc::PARAMETER_ERROR),
     }
 }

@@ -50,45 +50,72 @@ const MAX_BYTES: i64 = 1 << 27;
 /// A modify op's outcome for the bin: a new value, or nothing to change (a no-op, still a write).
 pub type Outcome = Option<Value>;
 
+/// Why a modify op failed: `Soft` errors become silent no-ops under NO_FAIL, `Hard` ones don't
+/// (particle_blob.c: bits_prepare_op's offset checks and bits_prepare_modify's size limit
+/// return before any NO_FAIL test).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fail {
+    Soft(u8),
+    Hard(u8),
+}
+
+/// The argument counts each op accepts after its code, as particle_blob.c's op tables give
+/// them (`min_args`, `max_args`); any other count is 4 (bits_parse_op).
+fn arg_counts(op: i64, is_read: bool) -> Option<(usize, usize)> {
+    Some(match (op, is_read) {
+        (code::RESIZE, false) => (1, 3),
+        (code::INSERT | code::REMOVE | code::NOT, false) => (2, 3),
+        (code::SET | code::OR | code::XOR | code::AND | code::LSHIFT | code::RSHIFT | code::SET_INT, false) => (3, 4),
+        (code::ADD | code::SUBTRACT, false) => (3, 5),
+        (code::GET | code::COUNT, true) => (2, 2),
+        (code::LSCAN | code::RSCAN, true) => (3, 3),
+        (code::GET_INT, true) => (2, 3),
+        _ => return None,
+    })
+}
+
 /// Runs a modify op against a bin's current value (`None`: no such bin).
 pub fn modify(current: Option<&Value>, raw: &[u8]) -> Result<Outcome, u8> {
     let (op, a) = args::parse_op(raw)?;
+    let (min, max) = arg_counts(op, false).ok_or(rc::PARAMETER_ERROR)?;
+    if a.len() < min || a.len() > max {
+        return Err(rc::PARAMETER_ERROR);
+    }
     let (flags_at, allowed) = match op {
         code::RESIZE => (1, CREATE_ONLY | UPDATE_ONLY | NO_FAIL),
         code::INSERT => (2, CREATE_ONLY | UPDATE_ONLY | NO_FAIL),
         code::REMOVE => (2, UPDATE_ONLY | NO_FAIL | PARTIAL),
         code::SET | code::OR | code::XOR | code::AND | code::LSHIFT | code::RSHIFT => (3, UPDATE_ONLY | NO_FAIL | PARTIAL),
         code::NOT => (2, UPDATE_ONLY | NO_FAIL | PARTIAL),
-        code::ADD | code::SUBTRACT | code::SET_INT => (3, UPDATE_ONLY | NO_FAIL),
-        _ => return Err(rc::PARAMETER_ERROR),
+        _ => (3, UPDATE_ONLY | NO_FAIL), // add, subtract, set_int
     };
+    let op = Prepared::new(op, &a)?;
     let flags = int_or(&a, flags_at, 0)?;
     if flags & !allowed != 0 || flags & (CREATE_ONLY | UPDATE_ONLY) == CREATE_ONLY | UPDATE_ONLY {
         return Err(rc::PARAMETER_ERROR);
     }
-    let op = Prepared::new(op, &a)?;
     let no_fail = flags & NO_FAIL != 0;
     let rescue = |code: u8| if no_fail { Ok(None) } else { Err(code) };
     if current.is_some() && flags & CREATE_ONLY != 0 {
         return rescue(rc::BIN_EXISTS);
     }
     let data = match current {
-        Some(Value::Blob(BLOB, d)) => Some(d.as_slice()),
+        Some(Value::Blob(BLOB, d)) => d.as_slice(),
         Some(_) => return Err(rc::INCOMPATIBLE_TYPE),
-        None => None,
-    };
-    let Some(data) = data else {
-        if flags & UPDATE_ONLY != 0 || !matches!(op, Prepared::Resize { .. } | Prepared::Insert { .. }) {
-            return rescue(rc::BIN_NOT_FOUND);
+        None => {
+            if flags & UPDATE_ONLY != 0 || !matches!(op, Prepared::Resize { .. } | Prepared::Insert { .. }) {
+                return rescue(rc::BIN_NOT_FOUND);
+            }
+            // A missing bin is an empty blob to resize or insert into (bits_prepare_op with
+            // old_size 0); a resize that leaves it empty creates nothing.
+            &[]
         }
-        return match op.create() {
-            Ok(v) => Ok(v.map(|d| Value::Blob(BLOB, d))),
-            Err(c) => rescue(c),
-        };
     };
     match op.apply(data, flags & PARTIAL != 0) {
-        Ok(d) => Ok(Some(Value::Blob(BLOB, d))),
-        Err(c) => rescue(c),
+        Ok(None) => Ok(None),
+        Ok(Some(d)) => Ok(Some(Value::Blob(BLOB, d))),
+        Err(Fail::Soft(c)) => rescue(c),
+        Err(Fail::Hard(c)) => Err(c),
     }
 }
 
@@ -122,7 +149,7 @@ impl<'a> Prepared<'a> {
             code::RESIZE => {
                 let size = int_at(a, 0)?;
                 let flags = int_or(a, 2, 0)?;
-                if !(0..MAX_BYTES).contains(&size)
+                if !(0..=MAX_BYTES).contains(&size)
                     || flags & !(RESIZE_FROM_FRONT | RESIZE_GROW_ONLY | RESIZE_SHRINK_ONLY) != 0
                     || flags & (RESIZE_GROW_ONLY | RESIZE_SHRINK_ONLY) == RESIZE_GROW_ONLY | RESIZE_SHRINK_ONLY
                 {
@@ -159,8 +186,9 @@ impl<'a> Prepared<'a> {
             code::LSHIFT | code::RSHIFT => {
                 let offset = check_offset(int_at(a, 0)?)?;
                 let size = check_size(int_at(a, 1)?)?;
+                // bits_parse_n_bits_value: an unsigned count of at most 2^30 (negative is huge).
                 let shift = int_at(a, 2)?;
-                if shift < 0 {
+                if !(0..=MAX_BITS).contains(&shift) {
                     return Err(rc::PARAMETER_ERROR);
                 }
                 Prepared::Shift { left: op == code::LSHIFT, offset, size, shift: shift as u64 }
@@ -187,33 +215,26 @@ impl<'a> Prepared<'a> {
         })
     }
 
-    /// The new bin for a missing one (resize and insert only); `None` creates nothing.
-    fn create(&self) -> Result<Option<Vec<u8>>, u8> {
-        match self {
-            Prepared::Resize { size: 0, .. } => Ok(None),
-            Prepared::Resize { size, .. } => Ok(Some(vec![0; *size])),
-            Prepared::Insert { offset, value } => {
-                if *offset < 0 {
-                    return Err(rc::PARAMETER_ERROR);
-                }
-                let mut out = vec![0; *offset as usize];
-                out.extend_from_slice(value);
-                Ok(Some(out))
-            }
-            _ => Err(rc::BIN_NOT_FOUND),
-        }
-    }
-
-    fn apply(&self, data: &[u8], partial: bool) -> Result<Vec<u8>, u8> {
+    /// The blob after the op (`None`: unchanged). Offsets past the start are hard errors;
+    /// what particle_blob.c's prepare functions let NO_FAIL rescue is soft.
+    fn apply(&self, data: &[u8], partial: bool) -> Result<Option<Vec<u8>>, Fail> {
         let bits = data.len() as u64 * 8;
-        match *self {
+        let out = match *self {
             Prepared::Resize { size, flags } => {
                 let old = data.len();
+                // bits_prepare_resize_op: the same size is a no-op.
+                if size == old {
+                    return Ok(None);
+                }
                 if (flags & RESIZE_GROW_ONLY != 0 && size < old) || (flags & RESIZE_SHRINK_ONLY != 0 && size > old) {
-                    return Err(rc::PARAMETER_ERROR);
+                    return Err(Fail::Soft(rc::PARAMETER_ERROR));
+                }
+                // bits_prepare_modify: a result of 2^27 bytes or more is 4, NO_FAIL or not.
+                if size as i64 >= MAX_BYTES {
+                    return Err(Fail::Hard(rc::PARAMETER_ERROR));
                 }
                 let front = flags & RESIZE_FROM_FRONT != 0;
-                Ok(if size >= old {
+                if size > old {
                     let mut out = Vec::with_capacity(size);
                     if front {
                         out.resize(size - old, 0);
@@ -227,25 +248,28 @@ impl<'a> Prepared<'a> {
                     data[old - size..].to_vec()
                 } else {
                     data[..size].to_vec()
-                })
+                }
             }
             Prepared::Insert { offset, value } => {
                 let at = byte_offset(offset, data.len())?;
+                if (at.max(data.len()) + value.len()) as i64 >= MAX_BYTES {
+                    return Err(Fail::Hard(rc::PARAMETER_ERROR));
+                }
                 let mut out = data.to_vec();
                 if at > out.len() {
                     out.resize(at, 0);
                 }
                 out.splice(at..at, value.iter().copied());
-                Ok(out)
+                out
             }
             Prepared::Remove { offset, size } => {
                 let at = byte_offset(offset, data.len())?;
                 if at >= data.len() {
-                    return Err(rc::PARAMETER_ERROR);
+                    return Err(Fail::Soft(rc::PARAMETER_ERROR));
                 }
                 let end = if at + size > data.len() {
                     if !partial {
-                        return Err(rc::PARAMETER_ERROR);
+                        return Err(Fail::Soft(rc::PARAMETER_ERROR));
                     }
                     data.len()
                 } else {
@@ -253,7 +277,7 @@ impl<'a> Prepared<'a> {
                 };
                 let mut out = data.to_vec();
                 out.drain(at..end);
-                Ok(out)
+                out
             }
             Prepared::Logic { op, offset, size, value } => {
                 let (off, size) = write_range(offset, size, bits, partial)?;
@@ -264,57 +288,60 @@ impl<'a> Prepared<'a> {
                     code::XOR => field::combine(&mut out, off, size, value, |a, v| a ^ v),
                     _ => field::combine(&mut out, off, size, value, |a, v| a & v),
                 }
-                Ok(out)
+                out
             }
             Prepared::Not { offset, size } => {
                 let (off, size) = write_range(offset, size, bits, partial)?;
                 let mut out = data.to_vec();
                 field::combine(&mut out, off, size, &[], |a, _| !a);
-                Ok(out)
+                out
             }
             Prepared::Shift { left, offset, size, shift } => {
                 let (off, size) = write_range(offset, size, bits, partial)?;
                 let mut out = data.to_vec();
                 field::shift(&mut out, off, size, shift, left);
-                Ok(out)
+                out
             }
             Prepared::Add { subtract, offset, size, value, signed, action } => {
                 let (off, size) = write_range(offset, size, bits, false)?;
                 let load = field::get_uint(data, off, size);
-                let r = field::add(load, value, size, signed, subtract, action).ok_or(rc::OP_NOT_APPLICABLE)?;
+                let r = field::add(load, value, size, signed, subtract, action).ok_or(Fail::Soft(rc::OP_NOT_APPLICABLE))?;
                 let mut out = data.to_vec();
                 field::set_uint(&mut out, off, size, r);
-                Ok(out)
+                out
             }
             Prepared::SetInt { offset, size, value } => {
                 let (off, size) = write_range(offset, size, bits, false)?;
                 let mut out = data.to_vec();
                 field::set_uint(&mut out, off, size, value & field::mask(size));
-                Ok(out)
+                out
             }
-        }
+        };
+        Ok(Some(out))
     }
 }
 
-fn byte_offset(offset: i64, len: usize) -> Result<usize, u8> {
+/// A byte offset; a negative one counts from the end and may not pass the start
+/// (bits_normalize_offset: 4, whatever the flags).
+fn byte_offset(offset: i64, len: usize) -> Result<usize, Fail> {
     if offset >= 0 {
         return Ok(offset as usize);
     }
     let at = len as i64 + offset;
-    if at < 0 { Err(rc::PARAMETER_ERROR) } else { Ok(at as usize) }
+    if at < 0 { Err(Fail::Hard(rc::PARAMETER_ERROR)) } else { Ok(at as usize) }
 }
 
-fn resolve_offset(offset: i64, bits: u64) -> Result<u64, u8> {
+fn resolve_offset(offset: i64, bits: u64) -> Result<u64, Fail> {
     if offset >= 0 {
         return Ok(offset as u64);
     }
     let at = bits as i64 + offset;
-    if at < 0 { Err(rc::PARAMETER_ERROR) } else { Ok(at as u64) }
+    if at < 0 { Err(Fail::Hard(rc::PARAMETER_ERROR)) } else { Ok(at as u64) }
 }
 
 /// A write's bit range within the blob: past the end is 26, unless `partial` trims a range that
 /// starts inside it.
-fn write_range(offset: i64, size: u64, bits: u64, partial: bool) -> Result<(u64, u64), u8> {
+fn write_range(offset: i64, size: u64, bits: u64, partial: bool) -> Result<(u64, u64), Fail> {
     let off = resolve_offset(offset, bits)?;
     if off + size <= bits {
         return Ok((off, size));
@@ -322,28 +349,34 @@ fn write_range(offset: i64, size: u64, bits: u64, partial: bool) -> Result<(u64,
     if partial && off < bits {
         return Ok((off, bits - off));
     }
-    Err(rc::OP_NOT_APPLICABLE)
+    Err(Fail::Soft(rc::OP_NOT_APPLICABLE))
 }
 
-/// Runs a read op against a bin's value; a missing bin reads as nothing.
+/// Runs a read op against a bin's value. A missing bin reads as nothing, its arguments unread
+/// (rw_utils.c process_bin_read_op calls the bits code only for a live bin).
 pub fn read(current: Option<&Value>, raw: &[u8]) -> Result<Option<Value>, u8> {
+    let Some(current) = current else { return Ok(None) };
     let (op, a) = args::parse_op(raw)?;
+    let (min, max) = arg_counts(op, true).ok_or(rc::PARAMETER_ERROR)?;
+    if a.len() < min || a.len() > max {
+        return Err(rc::PARAMETER_ERROR);
+    }
     let offset = check_offset(int_at(&a, 0)?)?;
     let size_arg = int_at(&a, 1)?;
-    let size = match op {
-        code::GET_INT => int_size(size_arg)?,
-        code::GET | code::COUNT | code::LSCAN | code::RSCAN => check_size(size_arg)?,
-        _ => return Err(rc::PARAMETER_ERROR),
-    };
-    let scan_for = if matches!(op, code::LSCAN | code::RSCAN) { boolean(a.get(2).ok_or(rc::PARAMETER_ERROR)?)? } else { false };
-    let signed = op == code::GET_INT && int_or(&a, 2, 0)? & 1 != 0;
-    let data = match current {
-        None => return Ok(None),
-        Some(Value::Blob(BLOB, d)) => d,
-        Some(_) => return Err(rc::INCOMPATIBLE_TYPE),
-    };
+    let size = if op == code::GET_INT { int_size(size_arg)? } else { check_size(size_arg)? };
+    let scan_for = if matches!(op, code::LSCAN | code::RSCAN) { boolean(&a[2])? } else { false };
+    // bits_parse_get_integer_subflags: only SIGNED (1) is allowed.
+    let subflags = if op == code::GET_INT { int_or(&a, 2, 0)? } else { 0 };
+    if subflags & !1 != 0 {
+        return Err(rc::PARAMETER_ERROR);
+    }
+    let signed = subflags & 1 != 0;
+    let Value::Blob(BLOB, data) = current else { return Err(rc::INCOMPATIBLE_TYPE) };
     let bits = data.len() as u64 * 8;
-    let off = resolve_offset(offset, bits)?;
+    let off = match resolve_offset(offset, bits) {
+        Ok(o) => o,
+        Err(Fail::Hard(c) | Fail::Soft(c)) => return Err(c),
+    };
     if off + size > bits {
         return Err(rc::OP_NOT_APPLICABLE);
     }

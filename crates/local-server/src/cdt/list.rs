@@ -229,17 +229,23 @@ fn run(list: &mut List, op: &CdtOp) -> Result<Option<MpValue>, u8> {
     }
 }
 
-/// append / append_items / insert / insert_items with the write flags.
+/// append / append_items / insert / insert_items with the write flags, in the order
+/// particle_list.c checks them: insert on an ordered list (26, list_insert), an empty item list
+/// (a no-op answering the size), the index (26 before the start or past INT32_MAX), the bounded
+/// flag, then ADD_UNIQUE (packed_list_insert; packed_list_add_items_ordered for ordered lists).
 fn add(list: &mut List, mut new: Vec<MpValue>, at: Option<i64>, flags: i64, one: bool) -> Result<Option<MpValue>, u8> {
     let n = list.items.len();
     let size = |l: &List| Ok(Some(MpValue::Int(l.items.len() as i64)));
     let mut pos = n;
+    if at.is_some() && list.ordered() {
+        return Err(rc::OP_NOT_APPLICABLE);
+    }
+    if new.is_empty() {
+        return size(list);
+    }
     if let Some(idx) = at {
-        if list.ordered() {
-            return Err(rc::OP_NOT_APPLICABLE);
-        }
         let i = if idx < 0 { idx.saturating_add(n as i64) } else { idx };
-        if i < 0 {
+        if i < 0 || i > i64::from(i32::MAX) {
             return Err(rc::OP_NOT_APPLICABLE);
         }
         let i = i as usize;
@@ -252,20 +258,44 @@ fn add(list: &mut List, mut new: Vec<MpValue>, at: Option<i64>, flags: i64, one:
         pos = i;
     }
     if flags & ADD_UNIQUE != 0 {
-        let partial = flags & NO_FAIL != 0 && flags & PARTIAL != 0;
+        let no_fail = flags & NO_FAIL != 0;
+        let partial = no_fail && flags & PARTIAL != 0;
+        // Repeats among the new items: 26, NO_FAIL alone a no-op, NO_FAIL|PARTIAL drops them.
+        // An ordered list looks for them before looking in the list; an unordered one meets
+        // them item by item.
+        let repeat = |kept: &[MpValue], v: &MpValue| kept.iter().any(|k| order::matches(k, v));
+        if list.ordered() && !one {
+            let mut kept: Vec<MpValue> = Vec::with_capacity(new.len());
+            for v in new {
+                if repeat(&kept, &v) {
+                    if !no_fail {
+                        return Err(rc::OP_NOT_APPLICABLE);
+                    }
+                    if !partial {
+                        return size(list);
+                    }
+                    continue;
+                }
+                kept.push(v);
+            }
+            new = kept;
+        }
         let mut kept: Vec<MpValue> = Vec::with_capacity(new.len());
         for v in new {
             if list.contains(&v) {
                 if partial {
                     continue;
                 }
-                return if flags & NO_FAIL != 0 { size(list) } else { Err(rc::ELEMENT_EXISTS) };
+                return if no_fail { size(list) } else { Err(rc::ELEMENT_EXISTS) };
             }
-            if kept.iter().any(|k| order::matches(k, &v)) {
-                if partial {
-                    continue;
+            if repeat(&kept, &v) {
+                if !no_fail {
+                    return Err(rc::OP_NOT_APPLICABLE);
                 }
-                return Err(if one { rc::ELEMENT_EXISTS } else { rc::OP_NOT_APPLICABLE });
+                if !partial {
+                    return size(list);
+                }
+                continue;
             }
             kept.push(v);
         }
@@ -291,7 +321,7 @@ fn set(list: &mut List, idx: i64, v: MpValue, flags: i64) -> Result<Option<MpVal
     }
     let n = list.items.len();
     let i = if idx < 0 { idx.saturating_add(n as i64) } else { idx };
-    if i < 0 {
+    if i < 0 || i > i64::from(i32::MAX) {
         return Err(rc::OP_NOT_APPLICABLE);
     }
     let i = i as usize;
@@ -324,43 +354,62 @@ pub fn add_numbers(cur: &MpValue, delta: &MpValue) -> Result<MpValue, u8> {
     })
 }
 
+/// list_increment (particle_list.c): the index is checked (26) before the delta (4); the new
+/// value is the op's result even when the flags then turn the write into a no-op. An ordered
+/// list replaces the element in order (packed_list_replace_ordered: past the end is 26, the
+/// bounded flag is ignored); an unordered one sets it (list_set, packed_list_insert past the end).
 fn increment(list: &mut List, op: &CdtOp) -> Result<Option<MpValue>, u8> {
     let idx = int_arg(op, 0)?;
-    let delta = match op.args.get(1) {
-        None | Some(MpValue::Nil) => MpValue::Int(1),
-        Some(d @ (MpValue::Int(_) | MpValue::Float(_))) => d.clone(),
-        Some(_) => return Err(rc::PARAMETER_ERROR),
-    };
     let flags = flags_arg(op, 3)?;
     let n = list.items.len();
     let i = if idx < 0 { idx.saturating_add(n as i64) } else { idx };
-    if i < 0 {
+    if i < 0 || i > i64::from(i32::MAX) {
         return Err(rc::OP_NOT_APPLICABLE);
     }
     let i = i as usize;
+    let delta = match op.args.get(1) {
+        None | Some(MpValue::Nil) => MpValue::Int(1),
+        Some(d @ (MpValue::Int(_) | MpValue::Float(_))) => d.clone(),
+        Some(MpValue::UInt(u)) => MpValue::Int(*u as i64),
+        Some(_) => return Err(rc::PARAMETER_ERROR),
+    };
+    let new = if i < n { add_numbers(&list.items[i], &delta)? } else { delta };
+    let result = Ok(Some(new.clone()));
+    let unique = flags & ADD_UNIQUE != 0;
+    let exists = || if flags & NO_FAIL != 0 { result.clone() } else { Err(rc::ELEMENT_EXISTS) };
+    if list.ordered() {
+        if i > n {
+            return Err(rc::OP_NOT_APPLICABLE);
+        }
+        if unique && list.contains(&new) {
+            // Replacing an element by an equal value at its own rank is a no-op.
+            let rank = list.items.partition_point(|x| compare(x, &new) == Ordering::Less);
+            return if rank == i { result } else { exists() };
+        }
+        if i < n {
+            list.items.remove(i);
+        }
+        let p = list.upper_bound(&new);
+        list.items.insert(p, new);
+        return result;
+    }
     if i >= n {
         if flags & INSERT_BOUNDED != 0 && i > n {
-            return if flags & NO_FAIL != 0 { Ok(Some(delta)) } else { Err(rc::OP_NOT_APPLICABLE) };
+            return if flags & NO_FAIL != 0 { result } else { Err(rc::OP_NOT_APPLICABLE) };
+        }
+        if unique && list.contains(&new) {
+            return exists();
         }
         if i - n > MAX_PAD {
             return Err(rc::PARAMETER_ERROR);
         }
-        if list.ordered() {
-            let p = list.upper_bound(&delta);
-            list.items.insert(p, delta.clone());
-        } else {
-            list.items.resize(i, MpValue::Nil);
-            list.items.push(delta.clone());
-        }
-        return Ok(Some(delta));
+        list.items.resize(i, MpValue::Nil);
+        list.items.push(new);
+        return result;
     }
-    let new = add_numbers(&list.items[i], &delta)?;
-    if list.ordered() {
-        list.items.remove(i);
-        let p = list.upper_bound(&new);
-        list.items.insert(p, new.clone());
-    } else {
-        list.items[i] = new.clone();
+    if unique && list.items.iter().enumerate().any(|(j, x)| j != i && order::matches(&new, x)) {
+        return exists();
     }
-    Ok(Some(new))
+    list.items[i] = new;
+    result
 }

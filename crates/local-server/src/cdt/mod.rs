@@ -208,8 +208,12 @@ pub fn from_value(v: &Value) -> Result<MpValue, u8> {
     })
 }
 
-/// The op switch's read: a CDT_READ op on a record's bin.
+/// The op switch's read: a CDT_READ op on a record's bin. A missing bin answers nothing and
+/// the op goes unparsed (rw_utils.c process_bin_read_op calls the CDT code only for a live bin).
 pub fn read_bin(rec: &Record, name: &[u8], payload: &[u8]) -> Result<Option<Value>, u8> {
+    if rec.bin(name).is_none() {
+        return Ok(None);
+    }
     let op = parse_op(payload)?;
     if is_modify_code(op.code) {
         return Err(rc::PARAMETER_ERROR);

@@ -305,8 +305,82 @@ fn garbage_never_panics() {
             }
         }
     }
-    // Huge pads and counts are refused, not allocated.
-    assert_eq!(w(None, &op(3, vec![i(1 << 40), i(1)])), Err(rc::PARAMETER_ERROR));
-    assert_eq!(w(None, &op(12, vec![i(1 << 40), i(1)])), Err(rc::PARAMETER_ERROR));
+    // Huge pads and counts are refused, not allocated. An index past INT32_MAX is 26
+    // (particle_list.c: packed_list_insert and list_increment check it first).
+    assert_eq!(w(None, &op(3, vec![i(1 << 40), i(1)])), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(w(None, &op(12, vec![i(1 << 40), i(1)])), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(w(None, &op(3, vec![i(1 << 30), i(1)])), Err(rc::PARAMETER_ERROR));
     assert_eq!(w(None, &ctx_op(vec![i(0x90), i(1 << 40)], 1, vec![i(1)])), Err(rc::PARAMETER_ERROR));
+}
+
+fn ordered(v: &[i64]) -> Value {
+    let mut items = vec![M::Ext(1, vec![])];
+    items.extend(v.iter().map(|&x| i(x)));
+    list(arr(items))
+}
+
+const ADD_UNIQUE: i64 = 1;
+const BOUNDED: i64 = 2;
+const NO_FAIL: i64 = 4;
+const PARTIAL: i64 = 8;
+
+// particle_list.c, list_increment -> list_set: with ADD_UNIQUE the new value may not equal
+// another element (24; NO_FAIL: the list is unchanged but the op still answers the new value,
+// cdt_calc_delta_pack_and_result having set it). Past the end it goes through
+// packed_list_insert: INSERT_BOUNDED first, then the unique check against the whole list.
+#[test]
+fn increment_add_unique_and_bounded_on_unordered_lists() {
+    let b = list(ints(&[1, 5, 9]));
+    let incr = |idx: i64, d: i64, flags: i64| w(Some(&b), &op(12, vec![i(idx), i(d), i(0), i(flags)]));
+    assert_eq!(incr(0, 4, ADD_UNIQUE), Err(rc::ELEMENT_EXISTS));
+    assert_eq!(incr(0, 4, ADD_UNIQUE | NO_FAIL), Ok((Some(i(5)), Some(ints(&[1, 5, 9])))));
+    assert_eq!(incr(0, 0, ADD_UNIQUE), Ok((Some(i(1)), Some(ints(&[1, 5, 9])))));
+    assert_eq!(incr(0, 1, ADD_UNIQUE), Ok((Some(i(2)), Some(ints(&[2, 5, 9])))));
+    assert_eq!(incr(3, 9, ADD_UNIQUE), Err(rc::ELEMENT_EXISTS));
+    assert_eq!(incr(3, 9, ADD_UNIQUE | NO_FAIL), Ok((Some(i(9)), Some(ints(&[1, 5, 9])))));
+    assert_eq!(incr(3, 7, ADD_UNIQUE | BOUNDED), Ok((Some(i(7)), Some(ints(&[1, 5, 9, 7])))));
+    assert_eq!(incr(5, 9, ADD_UNIQUE | BOUNDED), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(incr(5, 9, ADD_UNIQUE | BOUNDED | NO_FAIL), Ok((Some(i(9)), Some(ints(&[1, 5, 9])))));
+    // The index is checked before the delta: 26 wins over a non-numeric delta's 4.
+    assert_eq!(w(Some(&b), &op(12, vec![i(-9), s("x")])), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(w(Some(&b), &op(12, vec![i(0), s("x")])), Err(rc::PARAMETER_ERROR));
+}
+
+// particle_list.c, packed_list_replace_ordered: an ordered list has no room past its end (26,
+// INSERT_BOUNDED or not); ADD_UNIQUE with an equal value elsewhere is 24 (NO_FAIL: unchanged),
+// and a value equal to itself at its own rank is a no-op.
+#[test]
+fn increment_on_ordered_lists() {
+    let b = ordered(&[1, 5, 9]);
+    let incr = |idx: i64, d: i64, flags: i64| w(Some(&b), &op(12, vec![i(idx), i(d), i(1), i(flags)]));
+    assert_eq!(incr(4, 1, 0), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(incr(4, 1, BOUNDED | NO_FAIL), Err(rc::OP_NOT_APPLICABLE));
+    let (res, after) = incr(3, 7, BOUNDED).expect("appends in order");
+    assert_eq!((res, after), (Some(i(7)), Some(mp(&ordered(&[1, 5, 7, 9])))));
+    assert_eq!(incr(0, 4, ADD_UNIQUE), Err(rc::ELEMENT_EXISTS));
+    assert_eq!(incr(0, 4, ADD_UNIQUE | NO_FAIL), Ok((Some(i(5)), Some(mp(&b)))));
+    assert_eq!(incr(1, 0, ADD_UNIQUE), Ok((Some(i(5)), Some(mp(&b)))));
+    let (res, after) = incr(0, 10, ADD_UNIQUE).expect("resorts");
+    assert_eq!((res, after), (Some(i(11)), Some(mp(&ordered(&[5, 9, 11])))));
+    // A missing bin created ordered is empty: index 2 is past its end.
+    assert_eq!(w(None, &op(12, vec![i(2), i(1), i(1)])), Err(rc::OP_NOT_APPLICABLE));
+}
+
+// particle_list.c, packed_list_insert: repeats among the new items are 26 without NO_FAIL,
+// a no-op answering the size with NO_FAIL alone, dropped with NO_FAIL|PARTIAL; an empty item
+// list answers the size before the index is looked at. packed_list_add_items_ordered looks for
+// repeats before looking in the list, so an ordered list answers 26 where an unordered one
+// meets the existing item first (24).
+#[test]
+fn add_unique_repeats_within_the_items() {
+    let b = list(ints(&[1]));
+    assert_eq!(w(Some(&b), &op(2, vec![ints(&[5, 5]), i(0), i(ADD_UNIQUE)])), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(w(Some(&b), &op(2, vec![ints(&[5, 5]), i(0), i(ADD_UNIQUE | NO_FAIL)])), Ok((Some(i(1)), Some(ints(&[1])))));
+    assert_eq!(w(Some(&b), &op(2, vec![ints(&[5, 5]), i(0), i(ADD_UNIQUE | NO_FAIL | PARTIAL)])), Ok((Some(i(2)), Some(ints(&[1, 5])))));
+    assert_eq!(w(Some(&b), &op(2, vec![ints(&[1, 5, 5]), i(0), i(ADD_UNIQUE)])), Err(rc::ELEMENT_EXISTS));
+    let o = ordered(&[1]);
+    assert_eq!(w(Some(&o), &op(2, vec![ints(&[1, 5, 5]), i(1), i(ADD_UNIQUE)])), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(w(Some(&b), &op(4, vec![i(-9), ints(&[])])), Ok((Some(i(1)), Some(ints(&[1])))));
+    assert_eq!(w(Some(&b), &op(4, vec![i(-9), ints(&[2])])), Err(rc::OP_NOT_APPLICABLE));
+    assert_eq!(w(Some(&o), &op(4, vec![i(0), ints(&[])])), Err(rc::OP_NOT_APPLICABLE));
 }

@@ -109,7 +109,8 @@ pub struct Modified {
 
 /// Runs a modify op against a bin's current value (`None`: no such bin).
 pub fn modify(current: Option<&Value>, raw: &[u8]) -> Result<Modified, u8> {
-    let old = existing(current)?;
+    // particle_hll.c: hll_state_init rejects an unknown op code before hll_modify verifies the
+    // bin's type (12) and only then parses the arguments.
     let (op, a) = args::parse_op(raw)?;
     let (min_args, max_args) = match op {
         code::INIT => (0, 3),
@@ -119,6 +120,7 @@ pub fn modify(current: Option<&Value>, raw: &[u8]) -> Result<Modified, u8> {
         code::FOLD => (1, 1),
         _ => return Err(rc::PARAMETER_ERROR),
     };
+    let old = existing(current)?;
     if a.len() < min_args || a.len() > max_args {
         return Err(rc::PARAMETER_ERROR);
     }
@@ -192,7 +194,9 @@ pub fn modify(current: Option<&Value>, raw: &[u8]) -> Result<Modified, u8> {
             }
         }
         (code::SET_COUNT | code::FOLD, None) => return Err(rc::BIN_NOT_FOUND),
-        (code::FOLD, Some(o)) if o.minhash_bits() > 0 || i64::from(o.index_bits()) < ib => {
+        // hll_modify_prepare_fold_op: the index bits may be -1 (0xff once narrowed), which no
+        // HLL has, so that fold is 26 too.
+        (code::FOLD, Some(o)) if o.minhash_bits() > 0 || ib == UNSET || i64::from(o.index_bits()) < ib => {
             return Err(rc::OP_NOT_APPLICABLE);
         }
         _ => {}
@@ -239,14 +243,21 @@ pub fn modify(current: Option<&Value>, raw: &[u8]) -> Result<Modified, u8> {
 }
 
 /// Runs a read op against a bin's value; a missing bin reads as nothing.
+///
+/// A missing bin answers nothing and its arguments go unread (rw_utils.c process_bin_read_op
+/// calls the HLL code only for a live bin); otherwise the op code is checked first
+/// (hll_state_init), then the bin (hll_verify_bin), then the arguments.
 pub fn read(current: Option<&Value>, raw: &[u8]) -> Result<Option<Value>, u8> {
-    let old = existing(current)?;
+    if current.is_none() {
+        return Ok(None);
+    }
     let (op, a) = args::parse_op(raw)?;
     let n_args = match op {
         code::COUNT | code::DESCRIBE => 0,
         code::UNION | code::UNION_COUNT | code::INTERSECT_COUNT | code::SIMILARITY | code::MAY_CONTAIN => 1,
         _ => return Err(rc::PARAMETER_ERROR),
     };
+    let old = existing(current)?;
     if a.len() != n_args {
         return Err(rc::PARAMETER_ERROR);
     }

@@ -57,3 +57,30 @@ fn estimates_match_the_server() {
     assert_eq!(count(10, (0..5000).map(MpValue::Int).collect()), Some(Value::Int(4893)));
     assert_eq!(count(8, (0..10000).map(|i| s(&format!("item{i}"))).collect()), Some(Value::Int(9851)));
 }
+
+fn i(v: i64) -> MpValue {
+    MpValue::Int(v)
+}
+
+// particle_hll.c, hll_parse_n_index_bits takes -1 ("unset") for fold too, and
+// hll_modify_prepare_fold_op then finds the HLL's index bits below 0xff: 26, no new HLL.
+#[test]
+fn fold_with_unset_index_bits_is_not_applicable() {
+    let v = modify(None, &op(vec![i(0), i(8), i(0), i(0)])).expect("init").value.expect("value");
+    assert_eq!(modify(Some(&v), &op(vec![i(4), i(-1)])).err(), Some(rc::OP_NOT_APPLICABLE));
+    assert_eq!(modify(Some(&v), &op(vec![i(4), i(3)])).err(), Some(rc::PARAMETER_ERROR));
+    assert!(modify(Some(&v), &op(vec![i(4), i(4)])).is_ok());
+}
+
+// particle_hll.c: hll_state_init refuses an op code of the wrong kind (4) before hll_verify_bin
+// sees a non-HLL bin (12); process_bin_read_op never parses a read of a missing bin.
+#[test]
+fn op_code_before_bin_type_and_missing_bins_unparsed() {
+    let int_bin = Value::Int(1);
+    assert_eq!(modify(Some(&int_bin), &op(vec![i(50)])).err(), Some(rc::PARAMETER_ERROR));
+    assert_eq!(modify(Some(&int_bin), &op(vec![i(3)])).err(), Some(rc::INCOMPATIBLE_TYPE));
+    assert_eq!(read(Some(&int_bin), &op(vec![i(0)])), Err(rc::PARAMETER_ERROR));
+    assert_eq!(read(Some(&int_bin), &op(vec![i(50)])), Err(rc::INCOMPATIBLE_TYPE));
+    assert_eq!(read(None, &op(vec![i(51), MpValue::Array(vec![])])), Ok(None));
+    assert_eq!(read(None, &op(vec![i(0)])), Ok(None));
+}

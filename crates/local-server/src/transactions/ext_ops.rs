@@ -11,6 +11,11 @@ pub fn handles(op_type: u8) -> bool {
     matches!(op_type, op::CDT_READ | op::CDT_MODIFY | op::BIT_READ | op::BIT_MODIFY | op::HLL_READ | op::HLL_MODIFY | op::EXP_READ | op::EXP_MODIFY)
 }
 
+/// Whether `op_type` is one of the read ops dispatched here (OP_IS_READ, less the plain read).
+pub fn is_read(op_type: u8) -> bool {
+    matches!(op_type, op::CDT_READ | op::BIT_READ | op::HLL_READ | op::EXP_READ)
+}
+
 /// Runs a read op (the record is not changed). `None` is a missing value.
 pub fn read(rec: &Record, digest: &Digest, op_type: u8, name: &[u8], raw: &[u8]) -> Result<Option<Value>, u8> {
     match op_type {

@@ -1,7 +1,7 @@
 //! What each basic op does to a record being written, plus the TTL and response helpers the
 //! read, write and delete paths share.
 
-use crate::codec::message::{op, ResponseBuilder};
+use crate::codec::message::ResponseBuilder;
 use crate::codec::particle::{self, Value};
 use crate::config::NamespaceConfig;
 use crate::expiry::{TTL_DONT_UPDATE, TTL_NAMESPACE_DEFAULT, TTL_NEVER_EXPIRE};
@@ -31,15 +31,6 @@ pub fn void_time_for(ttl: u32, ns: &NamespaceConfig, existing: Option<u32>, now:
         TTL_DONT_UPDATE => existing.unwrap_or_else(default),
         t => now.saturating_add(t),
     }
-}
-
-/// Whether an op changes the record (and so needs the write path).
-pub fn is_modify(op_type: u8) -> bool {
-    matches!(
-        op_type,
-        op::WRITE | op::CDT_MODIFY | op::INCR | op::EXP_MODIFY | op::APPEND | op::PREPEND | op::TOUCH
-            | op::BIT_MODIFY | op::DELETE | op::HLL_MODIFY
-    )
 }
 
 /// INCR: ints wrap, floats add; a missing bin takes the operand.

@@ -13,12 +13,6 @@ pub fn read(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     let get_all = h.info1 & info1::GET_ALL != 0;
     let no_bin_data = h.info1 & info1::GET_NOBINDATA != 0;
     let respond_all = h.info2 & info2::RESPOND_ALL_OPS != 0;
-    if !get_all && !no_bin_data && msg.ops.is_empty() {
-        return message::error_response(rc::PARAMETER_ERROR);
-    }
-    if msg.ops.iter().any(|o| ops::is_modify(o.op)) {
-        return message::error_response(rc::PARAMETER_ERROR);
-    }
     let now = expiry::now_clepoch();
     let mut part = t.ns.partition(&t.digest);
     let Some(rec) = part.live(&t.digest, now) else {
@@ -38,12 +32,11 @@ pub fn read(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     if let Err(code) = read_touch(rec, h.record_ttl, now) {
         return message::error_response(code);
     }
-    if !no_bin_data && !get_all {
-        // Plain bin reads and the bit, HLL and expression reads; string ops (8.2) and the
-        // reads of later slices are refused.
-        if msg.ops.iter().any(|o| o.op != op::READ && !ext_ops::handles(o.op)) {
-            return message::error_response(rc::PARAMETER_ERROR);
-        }
+    // read_local (read.c) checks the ops only once the record is found and filtered: no ops
+    // without GET_ALL is 4; then, op by op, a bad bin name is 21 and an op that isn't a read
+    // (a write op, or a string op of 8.2) is 4.
+    if !no_bin_data && !get_all && (msg.ops.is_empty() || msg.ops.len() > ops::MAX_OPS) {
+        return message::error_response(rc::PARAMETER_ERROR);
     }
     let mut resp = ResponseBuilder::new(rc::OK, u32::from(rec.generation), rec.void_time);
     if no_bin_data {
@@ -57,9 +50,13 @@ pub fn read(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     }
     let mut values = Vec::with_capacity(msg.ops.len());
     for o in &msg.ops {
+        if !super::write::bin_name_ok(o.name) {
+            return message::error_response(rc::BIN_NAME_TOO_LONG);
+        }
         let value = if o.op == op::READ {
             rec.bin(o.name).cloned()
         } else {
+            // ext_ops::read refuses anything but the CDT, bit, HLL and expression reads.
             match ext_ops::read(rec, &t.digest, o.op, o.name, o.value) {
                 Ok(v) => v,
                 Err(code) => return message::error_response(code),

@@ -310,3 +310,115 @@ fn set_names_are_limited_and_never_freed() {
     long.set = Some(&[b'x'; 63]);
     assert_eq!(long.run(&s2).code, rc::OK);
 }
+
+impl Req {
+    /// An op whose value is sent as is (CDT, bit and HLL ops carry msgpack).
+    fn raw(mut self, o: u8, particle: u8, name: &str, value: Vec<u8>) -> Req {
+        self.ops.push((o, particle, name.as_bytes().to_vec(), value));
+        self
+    }
+}
+
+fn mp(items: Vec<crate::codec::msgpack::MpValue>) -> Vec<u8> {
+    crate::codec::msgpack::to_bytes(&crate::codec::msgpack::MpValue::Array(items))
+}
+
+fn mi(v: i64) -> crate::codec::msgpack::MpValue {
+    crate::codec::msgpack::MpValue::Int(v)
+}
+
+// write.c, write_master_policies: a touch op sets must_not_create, so touch + write on a
+// missing record is 2 (as_record_get finds nothing) and creates nothing.
+#[test]
+fn touch_with_a_write_needs_the_record() {
+    let s = store();
+    let r = Req::new(0, info2::WRITE, "k").op(op::TOUCH, Value::Nil, "").op(op::WRITE, Value::Int(1), "a").run(&s);
+    assert_eq!(r.code, rc::KEY_NOT_FOUND);
+    assert_eq!(get("k").run(&s).code, rc::KEY_NOT_FOUND);
+    let r = Req::new(0, info2::WRITE, "k").op(op::WRITE, Value::Int(1), "a").op(op::TOUCH, Value::Nil, "").run(&s);
+    assert_eq!(r.code, rc::KEY_NOT_FOUND);
+    put("k", &[("a", Value::Int(1))]).run(&s);
+    let r = Req::new(0, info2::WRITE, "k").op(op::TOUCH, Value::Nil, "").op(op::WRITE, Value::Int(2), "b").run(&s);
+    assert_eq!((r.code, r.gen), (rc::OK, 2));
+    // An unknown op fails only when run, after the existence check (write.c: "unknown bin op").
+    let r = Req::new(0, info2::WRITE, "nope").op(op::TOUCH, Value::Nil, "").raw(op::STRING, particle::BLOB, "a", mp(vec![mi(0)])).run(&s);
+    assert_eq!(r.code, rc::KEY_NOT_FOUND);
+    let r = Req::new(0, info2::WRITE, "k").raw(op::STRING, particle::BLOB, "a", mp(vec![mi(0)])).run(&s);
+    assert_eq!(r.code, rc::PARAMETER_ERROR);
+}
+
+// write.c, write_master_policies: a replace flag refuses bit, HLL and CDT modify ops (4), like
+// incr/append/prepend, delete and bin deletes; every op but touch has its bin name checked (21),
+// reads included.
+#[test]
+fn replace_refuses_modify_ops_and_names_are_checked_on_reads() {
+    let s = store();
+    put("k", &[("l", Value::List(mp(vec![mi(1)])))]).run(&s);
+    for o in [op::CDT_MODIFY, op::BIT_MODIFY, op::HLL_MODIFY] {
+        let mut r = Req::new(0, info2::WRITE, "k").raw(o, particle::BLOB, "l", mp(vec![mi(1), mi(2)]));
+        r.h.info3 |= info3::CREATE_OR_REPLACE;
+        assert_eq!(r.run(&s).code, rc::PARAMETER_ERROR, "op {o}");
+    }
+    let long = "sixteen_chars_xx";
+    let r = Req::new(info1::READ, info2::WRITE, "k").op(op::WRITE, Value::Int(1), "a").op(op::READ, Value::Nil, long).run(&s);
+    assert_eq!(r.code, rc::BIN_NAME_TOO_LONG);
+    assert_eq!(Req::new(info1::READ, 0, "k").op(op::READ, Value::Nil, long).run(&s).code, rc::BIN_NAME_TOO_LONG);
+    // The read path finds the record first.
+    assert_eq!(Req::new(info1::READ, 0, "nope").op(op::READ, Value::Nil, long).run(&s).code, rc::KEY_NOT_FOUND);
+}
+
+// write.c, write_master_policies: read-all with respond-all-ops, read-all with an op that
+// answers a bin (a CDT read here), and GET_ALL without a read-all op are all 4.
+#[test]
+fn read_all_combinations() {
+    let s = store();
+    put("k", &[("l", Value::List(mp(vec![mi(1)])))]).run(&s);
+    let read_all = |info2_bits: u8| {
+        Req::new(info1::READ | info1::GET_ALL, info2::WRITE | info2_bits, "k").op(op::WRITE, Value::Int(1), "a").op(op::READ, Value::Nil, "")
+    };
+    assert_eq!(read_all(0).run(&s).code, rc::OK);
+    assert_eq!(read_all(info2::RESPOND_ALL_OPS).run(&s).code, rc::PARAMETER_ERROR);
+    let cdt_size = mp(vec![mi(16)]);
+    assert_eq!(read_all(0).raw(op::CDT_READ, particle::BLOB, "l", cdt_size).run(&s).code, rc::PARAMETER_ERROR);
+    let r = Req::new(info1::READ | info1::GET_ALL, info2::WRITE, "k").op(op::WRITE, Value::Int(1), "a").run(&s);
+    assert_eq!(r.code, rc::PARAMETER_ERROR);
+}
+
+// read.c, read_local: a missing record is 2 before the ops are looked at (no ops, or a write op
+// sent without the WRITE flag); on a record those are 4. write.c: the TTL is checked after the
+// existence check, so an UPDATE_ONLY write with a bad TTL on a missing record is 2.
+#[test]
+fn the_record_is_found_before_the_ops_are_judged() {
+    let s = store();
+    assert_eq!(Req::new(info1::READ, 0, "nope").run(&s).code, rc::KEY_NOT_FOUND);
+    assert_eq!(Req::new(info1::READ, 0, "nope").op(op::WRITE, Value::Int(1), "a").run(&s).code, rc::KEY_NOT_FOUND);
+    put("k", &[("a", Value::Int(1))]).run(&s);
+    assert_eq!(Req::new(info1::READ, 0, "k").run(&s).code, rc::PARAMETER_ERROR);
+    assert_eq!(Req::new(info1::READ, 0, "k").op(op::WRITE, Value::Int(1), "a").run(&s).code, rc::PARAMETER_ERROR);
+    let mut w = put("nope", &[("a", Value::Int(1))]);
+    w.h.info3 |= info3::UPDATE_ONLY;
+    w.h.record_ttl = 315_360_001;
+    assert_eq!(w.run(&s).code, rc::KEY_NOT_FOUND);
+    w.h.info3 = 0;
+    assert_eq!(w.run(&s).code, rc::PARAMETER_ERROR);
+    assert_eq!(get("nope").run(&s).code, rc::KEY_NOT_FOUND);
+}
+
+// write.c, write_master_bin_ops_loop: a read op other than a plain read answers whenever its bin
+// exists, even with nothing (a CDT read with return type NONE); a missing bin answers nothing.
+// The read path (read.c) answers only with a value.
+#[test]
+fn read_ops_in_a_write_answer_for_live_bins() {
+    let s = store();
+    put("k", &[("l", Value::List(mp(vec![mi(1), mi(2)])))]).run(&s);
+    let none_by_index = mp(vec![mi(19), mi(0), mi(0)]); // get_by_index(RETURN NONE, 0)
+    let r = Req::new(info1::READ, info2::WRITE, "k")
+        .op(op::WRITE, Value::Int(1), "a")
+        .raw(op::CDT_READ, particle::BLOB, "l", none_by_index.clone())
+        .raw(op::CDT_READ, particle::BLOB, "m", none_by_index.clone())
+        .run(&s);
+    assert_eq!(r.code, rc::OK);
+    assert_eq!(r.bins, vec![("l".into(), Value::Nil)]);
+    let r = Req::new(info1::READ, 0, "k").raw(op::CDT_READ, particle::BLOB, "l", none_by_index).run(&s);
+    assert_eq!((r.code, r.bins.len()), (rc::OK, 0));
+}

@@ -4,7 +4,7 @@
 use super::ops::{self, MAX_BINS, MAX_BIN_NAME, MAX_OPS};
 use super::{ext_ops, Target};
 use crate::codec::message::{self, field, info1, info2, info3, op, Message, ResponseBuilder};
-use crate::codec::particle::Value;
+use crate::codec::particle::{self, Value};
 use crate::expiry;
 use crate::expressions;
 use crate::record_size;
@@ -29,63 +29,96 @@ pub fn check_generation(info2_bits: u8, wanted: u32, current: u16) -> Result<(),
 struct PreparedOp<'a> {
     op: u8,
     name: &'a [u8],
-    value: Value,
+    /// A bin write's value; a value that doesn't decode fails only when the op runs, as
+    /// as_bin_particle_from_client does inside write_master_bin_ops_loop.
+    value: Result<Value, u8>,
     /// A read of every bin (empty name with the GET_ALL flag).
     read_all: bool,
     /// The op's value as sent (the argument list of bit, HLL and expression ops).
     raw: &'a [u8],
 }
 
-fn prepare<'a>(msg: &Message<'a>) -> Result<Vec<PreparedOp<'a>>, u8> {
+/// What the ops ask of the record before it is looked up.
+struct Plan<'a> {
+    ops: Vec<PreparedOp<'a>>,
+    /// A touch among the ops: the record must exist (2 otherwise), whatever else they write.
+    must_not_create: bool,
+}
+
+/// A bin name the server takes: shorter than 16 bytes, no NUL (datamodel.h as_bin_name_check).
+pub(super) fn bin_name_ok(name: &[u8]) -> bool {
+    name.len() <= MAX_BIN_NAME && !name.contains(&0)
+}
+
+/// The checks write_master_policies (write.c) makes on the ops before the record is found, in
+/// its order: op count; per op, a touch with a replace flag (4), else the bin name (21) and the
+/// ops a replace can't take (4); then a read op without the READ flag, read-all mixed with ops
+/// that answer a bin (reads, CDT and HLL modifies) or with respond-all-ops, two read-alls, and
+/// the GET_ALL flag without a read-all op (all 4). Unknown ops pass here and fail when run.
+fn prepare<'a>(msg: &Message<'a>) -> Result<Plan<'a>, u8> {
     let h = msg.header;
-    if msg.ops.len() > MAX_OPS {
-        return Err(rc::PARAMETER_ERROR);
-    }
-    if msg.ops.is_empty() {
+    if msg.ops.len() > MAX_OPS || msg.ops.is_empty() {
         return Err(rc::PARAMETER_ERROR);
     }
     let replace = h.info3 & (info3::REPLACE_ONLY | info3::CREATE_OR_REPLACE) != 0;
     let get_all = h.info1 & info1::GET_ALL != 0;
-    let mut read_alls = 0;
-    let mut named_reads = 0;
+    let respond_all = h.info2 & info2::RESPOND_ALL_OPS != 0;
+    let mut must_not_create = false;
+    let mut has_read = false;
+    let mut has_read_all = false;
+    let mut answers_bin = false;
     let mut out = Vec::with_capacity(msg.ops.len());
     for o in &msg.ops {
         let read_all = o.op == op::READ && get_all && o.name.is_empty();
-        match o.op {
-            op::READ if read_all => read_alls += 1,
-            op::READ => named_reads += 1,
-            op::WRITE | op::INCR | op::APPEND | op::PREPEND => {
-                if o.name.len() > MAX_BIN_NAME {
-                    return Err(rc::BIN_NAME_TOO_LONG);
-                }
+        if o.op == op::TOUCH {
+            if replace {
+                return Err(rc::PARAMETER_ERROR);
             }
-            op::TOUCH | op::DELETE | op::CDT_READ | op::BIT_READ | op::HLL_READ | op::EXP_READ => {}
-            op::CDT_MODIFY | op::BIT_MODIFY | op::HLL_MODIFY | op::EXP_MODIFY => {
-                if o.name.len() > MAX_BIN_NAME {
-                    return Err(rc::BIN_NAME_TOO_LONG);
-                }
+            must_not_create = true;
+        } else {
+            if !bin_name_ok(o.name) {
+                return Err(rc::BIN_NAME_TOO_LONG);
             }
-            // String ops are a server 8.2 feature; CDT, bit, HLL and expression ops arrive in
-            // later slices.
-            _ => return Err(rc::PARAMETER_ERROR),
+            // Replacing the whole record leaves nothing for these to work on.
+            let needs_record = match o.op {
+                op::WRITE => o.particle == particle::NULL,
+                op::INCR | op::APPEND | op::PREPEND | op::DELETE => true,
+                op::BIT_MODIFY | op::HLL_MODIFY | op::CDT_MODIFY => true,
+                _ => false,
+            };
+            if replace && needs_record {
+                return Err(rc::PARAMETER_ERROR);
+            }
+            match o.op {
+                op::READ if read_all => {
+                    if respond_all || has_read_all {
+                        return Err(rc::PARAMETER_ERROR);
+                    }
+                    has_read = true;
+                    has_read_all = true;
+                }
+                op::READ | op::BIT_READ | op::HLL_READ | op::CDT_READ | op::EXP_READ => {
+                    has_read = true;
+                    answers_bin = true;
+                }
+                op::HLL_MODIFY | op::CDT_MODIFY => answers_bin = true,
+                _ => {}
+            }
         }
         let value = if matches!(o.op, op::WRITE | op::INCR | op::APPEND | op::PREPEND) {
-            Value::from_wire(o.particle, o.value)?
+            Value::from_wire(o.particle, o.value)
         } else {
-            Value::Nil
+            Ok(Value::Nil)
         };
-        // Replacing the whole record leaves nothing for a modify op to work on.
-        let modifies_existing = matches!(o.op, op::INCR | op::APPEND | op::PREPEND | op::TOUCH | op::DELETE)
-            || (o.op == op::WRITE && value == Value::Nil);
-        if replace && modifies_existing {
-            return Err(rc::PARAMETER_ERROR);
-        }
         out.push(PreparedOp { op: o.op, name: o.name, value, read_all, raw: o.value });
     }
-    if read_alls > 1 || (read_alls == 1 && named_reads > 0) {
+    if has_read && h.info1 & info1::READ == 0 {
         return Err(rc::PARAMETER_ERROR);
     }
-    Ok(out)
+    if (has_read_all && answers_bin) || (get_all && !has_read_all) {
+        return Err(rc::PARAMETER_ERROR);
+    }
+    Ok(Plan { ops: out, must_not_create })
 }
 
 pub fn write(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
@@ -98,8 +131,7 @@ pub fn write(t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
 fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
     let h = msg.header;
     let ns = &t.ns.config;
-    ops::check_ttl(h.record_ttl, ns)?;
-    let prepared = prepare(msg)?;
+    let Plan { ops: prepared, must_not_create } = prepare(msg)?;
     let respond_all = h.info2 & info2::RESPOND_ALL_OPS != 0;
 
     let now = expiry::now_clepoch();
@@ -107,7 +139,8 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
     let existing = part.live(&t.digest, now);
     let existed = existing.is_some();
 
-    if existing.is_none() && h.info3 & (info3::UPDATE_ONLY | info3::REPLACE_ONLY) != 0 {
+    // write_master: UPDATE_ONLY, REPLACE_ONLY or a touch op means the record must exist.
+    if existing.is_none() && (must_not_create || h.info3 & (info3::UPDATE_ONLY | info3::REPLACE_ONLY) != 0) {
         return Err(rc::KEY_NOT_FOUND);
     }
     if existing.is_some() && h.info2 & info2::CREATE_ONLY != 0 {
@@ -131,6 +164,8 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
             return Err(rc::FILTERED_OUT);
         }
     }
+    // write_master checks the TTL only now, after existence, generation and filter.
+    ops::check_ttl(h.record_ttl, ns)?;
 
     let old_gen = existing.as_ref().map_or(0, |r| r.generation);
     let old_void = existing.as_ref().map(|r| r.void_time);
@@ -163,23 +198,29 @@ fn run(t: &Target<'_>, msg: &Message<'_>) -> Result<Vec<u8>, u8> {
                 None if respond_all => results.push((p.op, p.name.to_vec(), None)),
                 None => {}
             },
-            op::WRITE => {
-                if p.value == Value::Nil {
+            op::WRITE => match p.value.clone()? {
+                Value::Nil => {
                     work.remove_bin(p.name);
-                } else {
-                    work.set_bin(p.name, p.value.clone());
+                }
+                v => work.set_bin(p.name, v),
+            },
+            op::INCR => ops::increment(&mut work, p.name, p.value.as_ref().map_err(|c| *c)?)?,
+            op::APPEND => ops::concat(&mut work, p.name, p.value.as_ref().map_err(|c| *c)?, true)?,
+            op::PREPEND => ops::concat(&mut work, p.name, p.value.as_ref().map_err(|c| *c)?, false)?,
+            op::DELETE => work.bins.clear(),
+            o if ext_ops::handles(o) => {
+                // write_master_bin_ops_loop: a read op on a live bin always answers, with
+                // nothing if it found nothing; on a missing bin only with respond-all-ops. An
+                // expression read always answers.
+                let answers = o == op::EXP_READ || (ext_ops::is_read(o) && work.bin(p.name).is_some());
+                match ext_ops::apply(&mut work, &t.digest, o, p.name, p.raw)? {
+                    Some(v) => results.push((o, p.name.to_vec(), Some(v))),
+                    None if respond_all || answers => results.push((o, p.name.to_vec(), None)),
+                    None => {}
                 }
             }
-            op::INCR => ops::increment(&mut work, p.name, &p.value)?,
-            op::APPEND => ops::concat(&mut work, p.name, &p.value, true)?,
-            op::PREPEND => ops::concat(&mut work, p.name, &p.value, false)?,
-            op::DELETE => work.bins.clear(),
-            o if ext_ops::handles(o) => match ext_ops::apply(&mut work, &t.digest, o, p.name, p.raw)? {
-                Some(v) => results.push((o, p.name.to_vec(), Some(v))),
-                None if respond_all => results.push((o, p.name.to_vec(), None)),
-                None => {}
-            },
-            _ => {} // TOUCH: the record is rewritten below with a new void time.
+            op::TOUCH => {} // the record is rewritten below with a new void time
+            _ => return Err(rc::PARAMETER_ERROR), // unknown op (write.c: "unknown bin op")
         }
         // A touch never answers, even with respond-all-ops (as the server's op loop skips it).
         if respond_all && !matches!(p.op, op::READ | op::TOUCH) && !ext_ops::handles(p.op) {
