@@ -214,6 +214,19 @@ pub(crate) fn bins_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<aerospike::Bi
 }
 
 /// A key tuple: `(namespace, set, pk)` or `(namespace, set, pk_or_None, digest)`.
+/// The 20-byte RIPEMD-160 digest that locates the record `(namespace, set, key)`, as the
+/// official client's `aerospike.calc_digest` gives it (a bytearray). No I/O.
+///
+/// >>> import aerospike_py as aerospike
+/// >>> len(aerospike.calc_digest("test", "demo", 1))
+/// 20
+#[pyfunction]
+pub(crate) fn calc_digest<'py>(namespace: &Bound<'py, PyAny>, set: &Bound<'py, PyAny>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, pyo3::types::PyByteArray>> {
+    let py = key.py();
+    let tuple = PyTuple::new(py, [namespace.clone(), set.clone(), key.clone()])?;
+    Ok(pyo3::types::PyByteArray::new(py, &key_from_py(tuple.as_any())?.digest()))
+}
+
 pub(crate) fn key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Key> {
     let tuple = obj.cast::<PyTuple>().map_err(|_| {
         PyTypeError::new_err(format!(

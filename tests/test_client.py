@@ -689,6 +689,7 @@ def test_get_nodes_and_key_partition_ids(client, server_hosts, keys):
     assert client.get_key_partition_id(key[0], key[1], 12345) == client.get_key_partition_id(key[0], key[1], 12345)
     with pytest.raises(TypeError):
         client.get_key_partition_id(key[0], key[1], 1.5)
+    assert aerospike.calc_digest(*key) == bytearray(digest)  # the official module-level helper
 
 
 def test_scan_is_a_query_without_a_predicate(client, keys):

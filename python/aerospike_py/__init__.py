@@ -15,7 +15,7 @@ from __future__ import annotations
 
 
 from . import bit_operations, cdt_ctx, exception, exp, hll_operations, list_operations, map_operations, predicates
-from ._native import AsyncClient, Client, LazyBatchRecords, LocalServer, build_profile
+from ._native import AsyncClient, Client, LazyBatchRecords, LocalServer, build_profile, calc_digest
 from ._native import ArrowBatch, ArrowBatchStream, AsyncQuery, PartitionFilter, Query, RecordStream
 from .predicates import partition_filter_all, partition_filter_by_id, partition_filter_by_key, partition_filter_by_range
 from .constants import *  # noqa: F403 - the constants are part of the top-level API
@@ -70,6 +70,7 @@ __all__ = [
     "partition_filter_by_range",
     "predicates",
     "AsyncClient",
+    "calc_digest",
     "BatchRecord",
     "BatchWriteResult",
     "LazyBatchRecords",

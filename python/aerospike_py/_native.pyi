@@ -48,10 +48,13 @@ __all__ = [
     "Query",
     "RecordStream",
     "_live_arrow_batches",
+    "calc_digest",
     "build_profile",
 ]
 
 build_profile: str
+
+def calc_digest(namespace: str, set: str, key: _UserKey) -> bytearray: ...
 
 @final
 class Client:
