@@ -9,7 +9,7 @@ use local_server::codec::message::{self, field, info1, info2, op};
 use local_server::codec::particle;
 use local_server::codec::proto;
 use local_server::result_code as rc;
-use local_server::security::admin::{command, field as afield, HEADER_SIZE};
+use local_server::security::admin::{command, encode_request, field as afield};
 use local_server::security::hash_password;
 use local_server::storage::digest;
 use local_server::{Config, Server};
@@ -40,15 +40,7 @@ fn info(c: &mut TcpStream, cmds: &str) -> String {
 
 /// Sends an admin command and returns its result code.
 fn admin(c: &mut TcpStream, cmd: u8, fields: &[(u8, &[u8])]) -> u8 {
-    let mut body = vec![0u8; HEADER_SIZE];
-    body[2] = cmd;
-    body[3] = fields.len() as u8;
-    for (id, data) in fields {
-        body.extend_from_slice(&(data.len() as u32 + 1).to_be_bytes());
-        body.push(*id);
-        body.extend_from_slice(data);
-    }
-    c.write_all(&proto::frame(proto::TYPE_ADMIN, &body)).expect("send");
+    c.write_all(&proto::frame(proto::TYPE_ADMIN, &encode_request(cmd, fields))).expect("send");
     let (kind, answer) = read_frame(c);
     assert_eq!(kind, proto::TYPE_ADMIN);
     answer[1]

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use local_server::codec::proto;
 use local_server::result_code as rc;
-use local_server::security::admin::{command, field as afield, HEADER_SIZE};
+use local_server::security::admin::{command, encode_request, field as afield, HEADER_SIZE};
 use local_server::security::hash_password;
 use local_server::{Config, Server, TlsConfig};
 use rustls::pki_types::pem::PemObject;
@@ -76,15 +76,7 @@ fn info(c: &mut (impl Read + Write), cmds: &str) -> std::io::Result<String> {
 
 /// Sends an admin command: its result code and the fields of its answer.
 fn admin(c: &mut Tls, cmd: u8, fields: &[(u8, &[u8])]) -> (u8, Vec<(u8, Vec<u8>)>) {
-    let mut body = vec![0u8; HEADER_SIZE];
-    body[2] = cmd;
-    body[3] = fields.len() as u8;
-    for (id, data) in fields {
-        body.extend_from_slice(&(data.len() as u32 + 1).to_be_bytes());
-        body.push(*id);
-        body.extend_from_slice(data);
-    }
-    c.write_all(&proto::frame(proto::TYPE_ADMIN, &body)).expect("send");
+    c.write_all(&proto::frame(proto::TYPE_ADMIN, &encode_request(cmd, fields))).expect("send");
     c.flush().expect("flush");
     let (kind, answer) = read_frame(c).expect("an answer");
     assert_eq!(kind, proto::TYPE_ADMIN);

@@ -77,6 +77,21 @@ impl<'a> Request<'a> {
     }
 }
 
+/// A request body as the official clients write one (`as_admin.c`): the header, then each field
+/// as a 4-byte length (the id byte included), the id and the data. The inverse of [`parse`]; the
+/// local server never sends requests, its tests and tools do.
+pub fn encode_request(command: u8, fields: &[(u8, &[u8])]) -> Vec<u8> {
+    let mut out = vec![0u8; HEADER_SIZE];
+    out[2] = command;
+    out[3] = u8::try_from(fields.len()).unwrap_or(u8::MAX);
+    for (id, data) in fields {
+        out.extend_from_slice(&u32::try_from(data.len() + 1).unwrap_or(u32::MAX).to_be_bytes());
+        out.push(*id);
+        out.extend_from_slice(data);
+    }
+    out
+}
+
 pub fn parse(body: &[u8]) -> Result<Request<'_>, u8> {
     let mut r = Reader::new(body);
     let header = r.take(HEADER_SIZE).map_err(|_| rc::INVALID_COMMAND)?;

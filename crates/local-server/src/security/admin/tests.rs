@@ -8,15 +8,8 @@ use crate::security::{code, hash_password};
 
 /// A request the way `as_admin.c` writes one: header, then fields.
 fn request(command: u8, fields: &[(u8, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![0u8; HEADER_SIZE];
-    out[2] = command;
-    out[3] = fields.len() as u8;
-    for (id, data) in fields {
-        out.extend_from_slice(&(data.len() as u32 + 1).to_be_bytes());
-        out.push(*id);
-        out.extend_from_slice(data);
-    }
-    out
+    let borrowed: Vec<(u8, &[u8])> = fields.iter().map(|(id, data)| (*id, data.as_slice())).collect();
+    encode_request(command, &borrowed)
 }
 
 fn s(text: &str) -> Vec<u8> {
