@@ -340,7 +340,7 @@ fn apply_default_policies(defaults: &mut Defaults, client: &mut ClientPolicy, po
                     *family = write_policy(family, one, "write")?;
                 }
                 for batch in [&mut defaults.batch, &mut defaults.batch_parent_write] {
-                    super::apply_batch_parent(batch, &name, &value)?;
+                    super::batch::apply_batch_parent(batch, &name, &value)?;
                 }
                 if name == "max_retries" {
                     defaults.query = query_policy(&defaults.query, one)?;
