@@ -34,6 +34,8 @@ pub struct Node {
     /// The node's `tls-name` when its port serves TLS (announced by `service-tls-std` and
     /// `peers-tls-std`); `None`: plaintext.
     pub tls_name: Option<String>,
+    /// Client names per open connection (`user-agent-set`, `user-agents`).
+    pub user_agents: crate::info::user_agents::UserAgents,
 }
 
 impl Node {
@@ -66,6 +68,7 @@ impl Node {
                 member_index: i,
                 security: security.clone(),
                 tls_name: config.tls.as_ref().map(|t| t.name.clone()),
+                user_agents: Default::default(),
             })
             .collect()
     }

@@ -5,6 +5,7 @@ mod admin;
 mod namespace;
 mod sindex;
 mod stats;
+pub mod user_agents;
 
 use crate::cluster::PartitionSet;
 use crate::node::Node;
@@ -127,7 +128,6 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "statistics" => namespace::statistics(node),
         "sets" => namespace::sets(node, None, None),
         "connection" => "admin=false".to_string(),
-        "user-agent-set" => "ok".to_string(),
         "health-outliers" | "health-stats" => String::new(),
         "best-practices" => "failed_best_practices=none".to_string(),
         "query-show" | "query-abort" => {

@@ -47,12 +47,13 @@ pub async fn serve(listener: TcpListener, node: Arc<Node>, tls: Option<TlsAccept
                     tokio::spawn(async move {
                         node.connections_opened.fetch_add(1, Ordering::Relaxed);
                         node.connections_open.fetch_add(1, Ordering::Relaxed);
-                        let mut conn = Conn { peer: peer.ip(), ..Conn::default() };
+                        let mut conn = Conn { peer: peer.ip(), id: node.user_agents.connect(), ..Conn::default() };
                         match tls {
                             None => connection(stream, &node, &mut conn, shutdown).await,
                             Some(acceptor) => tls_connection(acceptor, stream, &node, &mut conn, shutdown).await,
                         }
                         conn.log_out(&node);
+                        node.user_agents.disconnect(conn.id);
                         node.connections_open.fetch_sub(1, Ordering::Relaxed);
                     });
                 }
@@ -85,11 +86,13 @@ pub struct Conn {
     /// The common name of the TLS client certificate, if the client presented one (and the
     /// handshake verified it): whom a PKI login logs in as.
     pub cert_user: Option<String>,
+    /// The connection's id in the node's per-connection registries (`user-agents`).
+    pub id: u64,
 }
 
 impl Default for Conn {
     fn default() -> Self {
-        Conn { peer: IpAddr::V4(Ipv4Addr::LOCALHOST), user: None, cert_user: None }
+        Conn { peer: IpAddr::V4(Ipv4Addr::LOCALHOST), user: None, cert_user: None, id: 0 }
     }
 }
 
@@ -252,9 +255,12 @@ fn admin_reply(node: &Node, conn: &mut Conn, body: &[u8]) -> Vec<u8> {
 /// In security mode an info request needs a login (otherwise its whole answer is one
 /// error, as the server's `thr_info.c` answers), and each command its permission.
 fn info_reply(node: &Node, conn: &Conn, body: &[u8]) -> Vec<u8> {
-    let Some(sec) = &node.security else { return info::handle(node, body) };
+    let per_connection = |cmd: &str| node.user_agents.command(conn.id, cmd);
+    let Some(sec) = &node.security else { return info::handle_guarded(node, body, &per_connection) };
     match conn.caller() {
-        Ok(user) if sec.state().users.contains_key(user) => info::handle_guarded(node, body, &|cmd| conn.refuse_info(sec, cmd)),
+        Ok(user) if sec.state().users.contains_key(user) => {
+            info::handle_guarded(node, body, &|cmd| conn.refuse_info(sec, cmd).or_else(|| per_connection(cmd)))
+        }
         _ => format!("{}\n", info::error(rc::NOT_AUTHENTICATED, "not authenticated")).into_bytes(),
     }
 }
