@@ -32,8 +32,10 @@ VENVS = BENCH / ".venvs"
 RESULTS = BENCH / "results"
 CLIENTS = ("ours", "peer", "official", "floor")
 PEERS = {
-    "peer": ["aerospike-py==0.14.4", "numpy", "pandas"],
+    "peer": ["aerospike-py==0.14.4", "numpy", "pandas", "uvloop"],
     "official": ["aerospike==19.3.0", "numpy", "pandas"],
+    # Aerospike's own PyO3 client (asyncio first; it installs uvloop as the loop policy on import).
+    "native": ["aerospike-native==1.0.*"],
 }
 LOCAL_SERVER = "aerospike-py local server (release)"
 
@@ -55,7 +57,7 @@ def venv(name: str, packages: list[str]) -> Path:
 
 def ours_venv() -> Path:
     """A virtualenv with this repo's release wheel, rebuilt every run so it measures HEAD."""
-    python = venv("ours", ["numpy", "pandas", "polars", "pyarrow", "matplotlib", "maturin>=1.7,<2"])
+    python = venv("ours", ["numpy", "pandas", "polars", "pyarrow", "matplotlib", "uvloop", "maturin>=1.7,<2"])
     wheels = VENVS / "wheels"
     sh(str(python.parent / "maturin"), "build", "--release", "-q", "-o", str(wheels), cwd=ROOT)
     wheel = max(wheels.glob("aerospike_py-*.whl"), key=lambda p: p.stat().st_mtime)
@@ -83,9 +85,11 @@ def free_port() -> int:
 
 
 def start_local_server() -> tuple[subprocess.Popen, str]:
+    # CARGO_TARGET_DIR is honoured, so a release build can live apart from the debug target dir.
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     sh("cargo", "build", "-q", "--release", "-p", "local-server", "--bin", "aerospike-local", cwd=ROOT)
     port = free_port()
-    proc = subprocess.Popen([str(ROOT / "target" / "release" / "aerospike-local"), "--port", str(port)],
+    proc = subprocess.Popen([str(target / "release" / "aerospike-local"), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
@@ -156,15 +160,21 @@ def run_floor(*args) -> dict:
 
 
 def results_header(n: int, repeat: int, server_kind: str) -> dict:
-    return {"n": n, "repeat": repeat, "server": server_kind, "machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": {}}
+    # The load average when the run starts: a busy machine (a build, CI) shows in the figures.
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {"n": n, "repeat": repeat, "server": server_kind, "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {load}", "runs": {}}
 
 
 def report(name: str, title: str, results: dict, ours_of: dict[str, str], python: Path) -> None:
     """Prints the table and saves results/NAME-STAMP.json + .png (drawn in ours' virtualenv).
 
-    Each run "client/scenario" is compared with ours/ours_of.get(scenario, scenario)."""
+    Each run "client/scenario" is compared with ours/ours_of.get(scenario, scenario), by its
+    median: the ratio is always time over our time, above 1 slower. The median is shown in
+    seconds, or, for a scenario in results["units"], as the run's "value" in that unit (e.g.
+    microseconds per command, or commands per second)."""
+    units = results.get("units", {})
     print(f"{title} of {results['n']:,} records, {results['repeat']} repetitions, median; server: {results['server']}; {results['machine']}")
-    print(f"{'client':10} {'scenario':8} {'median s':>9} {'x ours':>7} {'peak RSS MiB':>13}")
+    print(f"{'client':10} {'scenario':8} {'median':>16} {'x ours':>7} {'peak RSS MiB':>13}")
     for run, r in results["runs"].items():
         client, scenario = run.split("/")
         if "median" not in r:
@@ -172,7 +182,8 @@ def report(name: str, title: str, results: dict, ours_of: dict[str, str], python
             continue
         ours = results["runs"].get(f"ours/{ours_of.get(scenario, scenario)}", {}).get("median")
         ratio = f"{r['median'] / ours:.2f}" if ours else "-"
-        print(f"{client:10} {scenario:8} {r['median']:9.3f} {ratio:>7} {r['peak_rss_mib']:13.0f}")
+        shown = f"{r['value']:,.1f} {units[scenario]}" if scenario in units else f"{r['median']:.3f} s"
+        print(f"{client:10} {scenario:8} {shown:>16} {ratio:>7} {r['peak_rss_mib']:13.0f}")
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"{name}-{stamp}.json"

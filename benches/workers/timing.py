@@ -15,8 +15,12 @@ def rss_mib() -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
-def time_runs(run: Callable[[], Any], rows_of: Callable[[Any], int], expected: int, repeat: int, what: str) -> int:
-    """Prints the JSON line (or an error line) and returns the process exit code."""
+def time_runs(run: Callable[[], Any], rows_of: Callable[[Any], int], expected: int, repeat: int, what: str,
+              measure: Callable[[Any], float] | None = None) -> int:
+    """Prints the JSON line (or an error line) and returns the process exit code.
+
+    A repetition's figure is its wall time in seconds, or `measure(out)` when given (e.g. the
+    median of the per-operation seconds a run of single commands returns)."""
     start_rss = rss_mib()  # imported and connected: what the peak is to be read against
     out = run()  # warm-up, and a check that every record came back
     if rows_of(out) != expected:
@@ -27,7 +31,8 @@ def time_runs(run: Callable[[], Any], rows_of: Callable[[Any], int], expected: i
     for _ in range(repeat):
         start = time.perf_counter()
         out = run()
-        times.append(time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        times.append(measure(out) if measure else elapsed)
         del out
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"times": times, "peak_rss_mib": peak_kib / 1024, "start_rss_mib": start_rss}))
