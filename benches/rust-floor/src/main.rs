@@ -1,17 +1,25 @@
-//! The floor: the `aerospike` crate alone, reading the benchmark records and gathering their four
-//! bins into columns (what `to_numpy` / `to_arrow` produce), timing each repetition. Prints the
-//! same JSON line as the Python workers.
+//! The floor: the `aerospike` crate alone, timing each repetition of what a benchmark's Python
+//! workers do. Prints the same JSON line as they do.
 //!
-//!     rust-floor HOST:PORT SET N REPEAT [batch|scan]
+//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W]
 //!
-//! batch (the default): a batch read of keys 0..N. scan: a query of the whole set with
-//! `PartitionFilter::all()`, checked to return N records.
+//! batch (the default): a batch read of keys 0..N, its four bins gathered into columns (what
+//! `to_numpy` / `to_arrow` produce). scan: a query of the whole set with `PartitionFilter::all()`,
+//! gathered the same way and checked to return N records. get, put: N single commands one after
+//! the other, each timed; a repetition's figure is the median seconds per command (put writes
+//! back each record's own bins). inflight W: N gets by W tasks on the runtime's threads, each
+//! taking the next key, so W are in flight (benches/ops.py: 256 for asyncio, 16 for threads).
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use aerospike::{
-    BatchOperation, BatchPolicy, BatchReadPolicy, Bins, Client, ClientPolicy, Key, PartitionFilter, QueryPolicy, Record, Statement, Value,
+    BatchOperation, BatchPolicy, BatchReadPolicy, Bin, Bins, Client, ClientPolicy, Key, PartitionFilter, QueryPolicy, ReadPolicy, Record, Statement,
+    Value, WritePolicy,
 };
 use futures::StreamExt;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -40,7 +48,7 @@ impl Columns {
     }
 }
 
-async fn batch(client: &Client, set: &str, n: i64) -> Result<Columns, Box<dyn std::error::Error>> {
+async fn batch(client: &Client, set: &str, n: i64) -> Result<Columns, Error> {
     let mut policy = BatchPolicy::default();
     policy.base_policy.total_timeout = 60_000;
     policy.base_policy.socket_timeout = 60_000;
@@ -56,7 +64,7 @@ async fn batch(client: &Client, set: &str, n: i64) -> Result<Columns, Box<dyn st
     Ok(columns)
 }
 
-async fn scan(client: &Client, set: &str) -> Result<Columns, Box<dyn std::error::Error>> {
+async fn scan(client: &Client, set: &str) -> Result<Columns, Error> {
     let mut policy = QueryPolicy::default();
     policy.base_policy.total_timeout = 0;
     policy.base_policy.socket_timeout = 60_000;
@@ -69,27 +77,98 @@ async fn scan(client: &Client, set: &str) -> Result<Columns, Box<dyn std::error:
     Ok(columns)
 }
 
+fn key(set: &str, i: i64) -> Key {
+    Key::new("test", set, Value::Int(i)).expect("key")
+}
+
+/// The bins benches/harness.py wrote for key i.
+fn bins_of(i: i64) -> Vec<Bin> {
+    vec![
+        Bin::new("i", Value::Int(i)),
+        Bin::new("f", Value::from(i as f64 * 0.5)),
+        Bin::new("s", Value::String(format!("s{:05}", i % 1000))),
+        Bin::new("v", Value::List((0..16).map(|j| Value::from((i + j) as f64)).collect())),
+    ]
+}
+
+/// N commands one after the other (get, or put of each record's own bins): their seconds, each.
+async fn single(client: &Client, set: &str, n: i64, put: bool) -> Result<Vec<f64>, Error> {
+    let (read, write) = (ReadPolicy::default(), WritePolicy::default());
+    let bins: Vec<Vec<Bin>> = if put { (0..n).map(bins_of).collect() } else { Vec::new() };
+    let mut seconds = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let start = Instant::now();
+        if put {
+            client.put(&write, &key(set, i), &bins[i as usize]).await?;
+        } else {
+            std::hint::black_box(client.get(&read, &key(set, i), Bins::All).await?);
+        }
+        seconds.push(start.elapsed().as_secs_f64());
+    }
+    Ok(seconds)
+}
+
+/// N gets by `width` tasks, each taking the next key until none is left: the records read.
+async fn inflight(client: &Arc<Client>, set: &str, n: i64, width: usize) -> Result<i64, Error> {
+    let next = Arc::new(AtomicI64::new(0));
+    let tasks: Vec<_> = (0..width)
+        .map(|_| {
+            let (client, next, set) = (client.clone(), next.clone(), set.to_string());
+            tokio::spawn(async move {
+                let read = ReadPolicy::default();
+                let mut done = 0i64;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return Ok::<i64, Error>(done);
+                    }
+                    std::hint::black_box(client.get(&read, &key(&set, i), Bins::All).await?);
+                    done += 1;
+                }
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for task in tasks {
+        done += task.await??;
+    }
+    Ok(done)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let mid = xs.len() / 2;
+    if xs.len() % 2 == 1 { xs[mid] } else { (xs[mid - 1] + xs[mid]) / 2.0 }
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let (hosts, set, n, repeat) = (args[1].clone(), args[2].clone(), args[3].parse::<i64>()?, args[4].parse::<usize>()?);
     let mode = args.get(5).map_or("batch", String::as_str);
-    let client = Client::new(&ClientPolicy::default(), &hosts).await?;
+    let client = Arc::new(Client::new(&ClientPolicy::default(), &hosts).await?);
     let mut times = Vec::new();
     for round in 0..=repeat {
         let start = Instant::now();
-        let columns = match mode {
-            "batch" => batch(&client, &set, n).await?,
-            "scan" => scan(&client, &set).await?,
-            other => return Err(format!("mode is batch or scan, not {other}").into()),
+        // The records (or commands) done, and the round's figure when it is not its wall time.
+        let (rows, figure) = match mode {
+            "batch" | "scan" => {
+                let columns = if mode == "batch" { batch(&client, &set, n).await? } else { scan(&client, &set).await? };
+                (std::hint::black_box(columns).ints.len() as i64, None)
+            }
+            "get" | "put" => {
+                let seconds = single(&client, &set, n, mode == "put").await?;
+                (seconds.len() as i64, Some(median(seconds)))
+            }
+            "inflight" => (inflight(&client, &set, n, args.get(6).ok_or("inflight needs its width")?.parse()?).await?, None),
+            other => return Err(format!("mode is batch, scan, get, put or inflight W, not {other}").into()),
         };
-        if columns.ints.len() as i64 != n {
-            return Err(format!("read {} of {n} records", columns.ints.len()).into());
+        if rows != n {
+            return Err(format!("{mode}: {rows} of {n} records").into());
         }
         if round > 0 {
-            times.push(start.elapsed().as_secs_f64());
+            times.push(figure.unwrap_or_else(|| start.elapsed().as_secs_f64()));
         }
-        std::hint::black_box(columns);
     }
     println!("{{\"times\": {times:?}, \"peak_rss_mib\": {}}}", peak_rss_mib());
     Ok(())
