@@ -139,6 +139,8 @@ def _last_json_line(out: subprocess.CompletedProcess) -> dict:
         return {"error": (out.stderr or out.stdout).strip()[-500:]}
     if "times" in r:
         r["median"] = statistics.median(r["times"])
+    if "cpu_times" in r:
+        r["cpu_median"] = statistics.median(r["cpu_times"])
     return r
 
 
@@ -171,10 +173,11 @@ def report(name: str, title: str, results: dict, ours_of: dict[str, str], python
     Each run "client/scenario" is compared with ours/ours_of.get(scenario, scenario), by its
     median: the ratio is always time over our time, above 1 slower. The median is shown in
     seconds, or, for a scenario in results["units"], as the run's "value" in that unit (e.g.
-    microseconds per command, or commands per second)."""
+    microseconds per command, or commands per second). CPU is the worker process's CPU time (all
+    its threads: the interpreter, the client's own) per record, median over the repetitions."""
     units = results.get("units", {})
     print(f"{title} of {results['n']:,} records, {results['repeat']} repetitions, median; server: {results['server']}; {results['machine']}")
-    print(f"{'client':10} {'scenario':8} {'median':>16} {'x ours':>7} {'peak RSS MiB':>13}")
+    print(f"{'client':10} {'scenario':8} {'median':>16} {'x ours':>7} {'CPU µs/rec':>11} {'peak RSS MiB':>13}")
     for run, r in results["runs"].items():
         client, scenario = run.split("/")
         if "median" not in r:
@@ -183,7 +186,8 @@ def report(name: str, title: str, results: dict, ours_of: dict[str, str], python
         ours = results["runs"].get(f"ours/{ours_of.get(scenario, scenario)}", {}).get("median")
         ratio = f"{r['median'] / ours:.2f}" if ours else "-"
         shown = f"{r['value']:,.1f} {units[scenario]}" if scenario in units else f"{r['median']:.3f} s"
-        print(f"{client:10} {scenario:8} {shown:>16} {ratio:>7} {r['peak_rss_mib']:13.0f}")
+        cpu = f"{r['cpu_median'] / results['n'] * 1e6:.1f}" if "cpu_median" in r else "-"
+        print(f"{client:10} {scenario:8} {shown:>16} {ratio:>7} {cpu:>11} {r['peak_rss_mib']:13.0f}")
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"{name}-{stamp}.json"

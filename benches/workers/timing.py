@@ -1,5 +1,6 @@
 """What every benchmark worker does once its client is ready: a warm-up run that checks the row
-count, then timed repetitions, and one JSON line with the seconds and the process's peak RSS."""
+count, then timed repetitions, and one JSON line with the seconds, the CPU seconds of the whole process
+(all its threads) in each repetition, and the process's peak RSS."""
 
 from __future__ import annotations
 
@@ -27,13 +28,14 @@ def time_runs(run: Callable[[], Any], rows_of: Callable[[Any], int], expected: i
         print(json.dumps({"error": f"{what} {rows_of(out)} of {expected} records"}))
         return 1
     del out
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = run()
         elapsed = time.perf_counter() - start
+        cpu.append(time.process_time() - start_cpu)  # every thread of the process, the client's own too
         times.append(measure(out) if measure else elapsed)
         del out
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"times": times, "peak_rss_mib": peak_kib / 1024, "start_rss_mib": start_rss}))
+    print(json.dumps({"times": times, "cpu_times": cpu, "peak_rss_mib": peak_kib / 1024, "start_rss_mib": start_rss}))
     return 0

@@ -28,6 +28,14 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// CPU seconds of the whole process (every thread) so far, as Python's `time.process_time()`.
+fn process_cpu() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
 /// The four bins as columns: i, f, s, and v flattened (16 floats a row).
 #[derive(Default)]
 struct Columns {
@@ -147,9 +155,9 @@ async fn main() -> Result<(), Error> {
     let (hosts, set, n, repeat) = (args[1].clone(), args[2].clone(), args[3].parse::<i64>()?, args[4].parse::<usize>()?);
     let mode = args.get(5).map_or("batch", String::as_str);
     let client = Arc::new(Client::new(&ClientPolicy::default(), &hosts).await?);
-    let mut times = Vec::new();
+    let (mut times, mut cpu) = (Vec::new(), Vec::new());
     for round in 0..=repeat {
-        let start = Instant::now();
+        let (start, start_cpu) = (Instant::now(), process_cpu());
         // The records (or commands) done, and the round's figure when it is not its wall time.
         let (rows, figure) = match mode {
             "batch" | "scan" => {
@@ -168,8 +176,9 @@ async fn main() -> Result<(), Error> {
         }
         if round > 0 {
             times.push(figure.unwrap_or_else(|| start.elapsed().as_secs_f64()));
+            cpu.push(process_cpu() - start_cpu);
         }
     }
-    println!("{{\"times\": {times:?}, \"peak_rss_mib\": {}}}", peak_rss_mib());
+    println!("{{\"times\": {times:?}, \"cpu_times\": {cpu:?}, \"peak_rss_mib\": {}}}", peak_rss_mib());
     Ok(())
 }
