@@ -87,11 +87,11 @@ fn from_aerospike(err: &aerospike::Error) -> PyErr {
         ErrorKind::Timeout => PyErr::new::<AerospikeTimeoutError, _>(facts(code)),
         // A login refused by every seed is the server's security answer, not a network fault:
         // raise its own class (InvalidCredential, NotWhitelisted, ...), as the official client does.
-        ErrorKind::Connection if security_code_in(&message).is_some() => {
-            let code = security_code_in(&message).unwrap_or(CONNECTION);
-            for_security_code(code, facts(code))
-        }
-        ErrorKind::Connection | ErrorKind::Io(_) => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
+        ErrorKind::Connection => match security_code_in(&message) {
+            Some(code) => for_security_code(code, facts(code)),
+            None => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
+        },
+        ErrorKind::Io(_) => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
         ErrorKind::ConnectionPoolEmpty | ErrorKind::NoMoreConnections => {
             PyErr::new::<NoMoreConnectionsError, _>(facts(NO_MORE_CONNECTIONS))
         }
@@ -260,7 +260,6 @@ fn for_security_code(code: i32, facts: Facts) -> PyErr {
 
 /// The class a server result code raises, as a `PyErr` with that code and `message`: the one
 /// way another file (a per-record batch result, an admin answer) turns a code into an exception.
-#[allow(dead_code)] // for per-record results raised by the batch and admin methods
 pub(crate) fn for_result_code(code: i32, message: impl Into<String>, in_doubt: bool, node: Option<String>) -> PyErr {
     let facts: Facts = (message.into(), code, in_doubt, node);
     if code >= 0 { for_server_code(code, facts) } else { for_client_code(code, |c| (facts.0.clone(), c, facts.2, facts.3.clone())) }

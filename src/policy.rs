@@ -90,9 +90,6 @@ const QUERY_KEYS: &[&str] = &[
 const INFO_KEYS: &[&str] = &["timeout"];
 /// A write's meta dict (official: ttl, gen; the seed adds the per-record write keys).
 const META_KEYS: &[&str] = &["ttl", "gen", "key", "exists", "commit_level", "durable_delete"];
-/// A `batch_remove` record's meta (the seed's `BatchDeleteMeta`).
-const DELETE_META_KEYS: &[&str] = &["gen", "key", "commit_level", "durable_delete"];
-
 /// The per-family default policies a client applies before a call's own policy dict
 /// (`config["policies"]`).
 #[derive(Clone)]
@@ -403,38 +400,30 @@ pub(crate) fn expiration(value: &Bound<'_, PyAny>, client_default: Expiration) -
     })
 }
 
-/// The fields a meta dict may set; `exists` is absent for deletes.
+/// The fields a meta dict sets.
 struct MetaTarget<'a> {
-    expiration: Option<&'a mut Expiration>,
+    expiration: &'a mut Expiration,
     generation: &'a mut u32,
     send_key: &'a mut bool,
-    exists: Option<&'a mut RecordExistsAction>,
+    exists: &'a mut RecordExistsAction,
     commit_level: &'a mut CommitLevel,
     durable_delete: &'a mut bool,
 }
 
 /// The keys of a meta dict. They override the policy's (the seed's precedence); a ttl of
 /// TTL_CLIENT_DEFAULT keeps the policy's ttl.
-fn meta_fields(meta: &Bound<'_, PyDict>, what: &str, keys: &[&str], target: MetaTarget<'_>) -> PyResult<()> {
-    let MetaTarget { expiration: mut expiration_, generation, send_key: send, mut exists, commit_level: level, durable_delete } = target;
+fn meta_fields(meta: &Bound<'_, PyDict>, what: &str, target: MetaTarget<'_>) -> PyResult<()> {
+    let MetaTarget { expiration: expiration_, generation, send_key: send, exists, commit_level: level, durable_delete } = target;
     for (key, value) in meta.iter() {
         let key = key.extract::<String>().map_err(|_| PyTypeError::new_err(format!("{what} keys are str")))?;
-        if !keys.contains(&key.as_str()) {
-            return Err(param_error(format!("unknown {what} key {key:?}; it takes: {}", key_list(&[keys]))));
+        if !META_KEYS.contains(&key.as_str()) {
+            return Err(param_error(format!("unknown {what} key {key:?}; it takes: {}", key_list(&[META_KEYS]))));
         }
         match key.as_str() {
-            "ttl" => {
-                if let Some(e) = expiration_.as_deref_mut() {
-                    *e = expiration(&value, *e)?;
-                }
-            }
+            "ttl" => *expiration_ = expiration(&value, *expiration_)?,
             "gen" => *generation = u32_value(&value, "gen")?,
             "key" => *send = send_key(int_value(&value, &key)?)?,
-            "exists" => {
-                if let Some(e) = exists.as_deref_mut() {
-                    *e = exists_action(int_value(&value, &key)?)?;
-                }
-            }
+            "exists" => *exists = exists_action(int_value(&value, &key)?)?,
             "commit_level" => *level = commit_level(int_value(&value, &key)?)?,
             "durable_delete" => *durable_delete = bool_value(&value, &key)?,
             _ => return Err(unhandled(what, &key)),
@@ -449,12 +438,11 @@ pub(crate) fn apply_meta(policy: &mut WritePolicy, meta: Option<&Bound<'_, PyDic
     meta_fields(
         meta,
         "meta",
-        META_KEYS,
         MetaTarget {
-            expiration: Some(&mut policy.expiration),
+            expiration: &mut policy.expiration,
             generation: &mut policy.generation,
             send_key: &mut policy.send_key,
-            exists: Some(&mut policy.record_exists_action),
+            exists: &mut policy.record_exists_action,
             commit_level: &mut policy.commit_level,
             durable_delete: &mut policy.durable_delete,
         },
@@ -466,30 +454,11 @@ pub(crate) fn apply_batch_write_meta(policy: &mut aerospike::BatchWritePolicy, m
     meta_fields(
         meta,
         "meta",
-        META_KEYS,
         MetaTarget {
-            expiration: Some(&mut policy.expiration),
+            expiration: &mut policy.expiration,
             generation: &mut policy.generation,
             send_key: &mut policy.send_key,
-            exists: Some(&mut policy.record_exists_action),
-            commit_level: &mut policy.commit_level,
-            durable_delete: &mut policy.durable_delete,
-        },
-    )
-}
-
-/// A `batch_remove` record's meta (`BatchDeleteMeta`: gen, key, commit_level, durable_delete).
-#[allow(dead_code)] // for per-record batch_remove meta, which the batch methods have yet to take
-pub(crate) fn apply_batch_delete_meta(policy: &mut aerospike::BatchDeletePolicy, meta: &Bound<'_, PyDict>) -> PyResult<()> {
-    meta_fields(
-        meta,
-        "BatchDeleteMeta",
-        DELETE_META_KEYS,
-        MetaTarget {
-            expiration: None,
-            generation: &mut policy.generation,
-            send_key: &mut policy.send_key,
-            exists: None,
+            exists: &mut policy.record_exists_action,
             commit_level: &mut policy.commit_level,
             durable_delete: &mut policy.durable_delete,
         },

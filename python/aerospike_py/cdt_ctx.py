@@ -19,16 +19,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from .constants import LIST_ORDERED, MAP_KEY_ORDERED, MAP_KEY_VALUE_ORDERED, MAP_UNORDERED
-
-# The server's context codes.
-CDT_CTX_LIST_INDEX = 0x10
-CDT_CTX_LIST_RANK = 0x11
-CDT_CTX_LIST_VALUE = 0x13
-CDT_CTX_MAP_INDEX = 0x20
-CDT_CTX_MAP_RANK = 0x21
-CDT_CTX_MAP_KEY = 0x22
-CDT_CTX_MAP_VALUE = 0x23
+from .constants import (  # the server's context codes live with the other constants
+    CDT_CTX_LIST_INDEX,
+    CDT_CTX_LIST_RANK,
+    CDT_CTX_LIST_VALUE,
+    CDT_CTX_MAP_INDEX,
+    CDT_CTX_MAP_KEY,
+    CDT_CTX_MAP_RANK,
+    CDT_CTX_MAP_VALUE,
+    LIST_ORDERED,
+    MAP_KEY_ORDERED,
+    MAP_KEY_VALUE_ORDERED,
+    MAP_UNORDERED,
+)
 
 # Create flags of the *_create steps: the order (and pad) of the container the step creates.
 _CREATE_UNORDERED = 0x40

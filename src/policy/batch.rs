@@ -24,8 +24,7 @@ pub(crate) struct BatchPolicies {
     /// The parent policy of a batch that only reads (`policies["batch"]` + the call's dict).
     pub batch: aerospike::BatchPolicy,
     /// The parent policy of a batch that writes (`policies["batch_parent_write"]` + the call's
-    /// dict): what batch_write, batch_remove and batch_operate with writes should send.
-    #[allow(dead_code)] // until the batch methods pick it for their writes
+    /// dict): what batch_write, batch_remove and batch_operate with writes send.
     pub write_batch: aerospike::BatchPolicy,
     pub read: aerospike::BatchReadPolicy,
     pub write: aerospike::BatchWritePolicy,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use local_server::codec::proto;
 use local_server::result_code as rc;
-use local_server::security::admin::{command, encode_request, field as afield, HEADER_SIZE};
+use local_server::security::admin::{command, encode_request, encode_roles, field as afield, HEADER_SIZE};
 use local_server::security::hash_password;
 use local_server::{Config, Server, TlsConfig};
 use rustls::pki_types::pem::PemObject;
@@ -175,14 +175,6 @@ fn mutual_tls_needs_a_client_certificate_from_the_servers_ca() {
     assert!(info(&mut c, "build\n").expect("info").starts_with("build\t"));
 }
 
-fn roles(names: &[&str]) -> Vec<u8> {
-    let mut out = vec![names.len() as u8];
-    for n in names {
-        out.push(n.len() as u8);
-        out.extend_from_slice(n.as_bytes());
-    }
-    out
-}
 
 #[test]
 fn a_pki_login_is_the_certificates_common_name() {
@@ -194,7 +186,7 @@ fn a_pki_login_is_the_certificates_common_name() {
     assert_eq!(code, rc::OK);
     // What the clients' create_pki_user sends: a user whose password is "nopassword".
     let pki = hash_password("nopassword");
-    let (code, _) = admin(&mut a, command::CREATE_USER, &[(afield::USER, b"alice"), (afield::PASSWORD, pki.as_bytes()), (afield::ROLES, &roles(&["read"]))]);
+    let (code, _) = admin(&mut a, command::CREATE_USER, &[(afield::USER, b"alice"), (afield::PASSWORD, pki.as_bytes()), (afield::ROLES, &encode_roles(&["read"]))]);
     assert_eq!(code, rc::OK);
 
     let alice = client_config(&s, Some(&tls.issue_client_cert("alice").expect("issue")));

@@ -264,17 +264,20 @@ fn add(list: &mut List, mut new: Vec<MpValue>, at: Option<i64>, flags: i64, one:
         // An ordered list looks for them before looking in the list; an unordered one meets
         // them item by item.
         let repeat = |kept: &[MpValue], v: &MpValue| kept.iter().any(|k| order::matches(k, v));
+        // A repeat's outcome: the answer to stop with, or None to drop it and go on.
+        let on_repeat = |l: &List| match (no_fail, partial) {
+            (false, _) => Some(Err(rc::OP_NOT_APPLICABLE)),
+            (true, false) => Some(size(l)),
+            (true, true) => None,
+        };
         if list.ordered() && !one {
             let mut kept: Vec<MpValue> = Vec::with_capacity(new.len());
             for v in new {
                 if repeat(&kept, &v) {
-                    if !no_fail {
-                        return Err(rc::OP_NOT_APPLICABLE);
+                    match on_repeat(list) {
+                        Some(answer) => return answer,
+                        None => continue,
                     }
-                    if !partial {
-                        return size(list);
-                    }
-                    continue;
                 }
                 kept.push(v);
             }
@@ -289,13 +292,10 @@ fn add(list: &mut List, mut new: Vec<MpValue>, at: Option<i64>, flags: i64, one:
                 return if no_fail { size(list) } else { Err(rc::ELEMENT_EXISTS) };
             }
             if repeat(&kept, &v) {
-                if !no_fail {
-                    return Err(rc::OP_NOT_APPLICABLE);
+                match on_repeat(list) {
+                    Some(answer) => return answer,
+                    None => continue,
                 }
-                if !partial {
-                    return size(list);
-                }
-                continue;
             }
             kept.push(v);
         }

@@ -77,6 +77,17 @@ impl<'a> Request<'a> {
     }
 }
 
+/// A ROLES field's data as the clients write it: a count, then each name after its length
+/// (the inverse of `parse_roles`).
+pub fn encode_roles(names: &[&str]) -> Vec<u8> {
+    let mut out = vec![u8::try_from(names.len()).unwrap_or(u8::MAX)];
+    for name in names {
+        out.push(u8::try_from(name.len()).unwrap_or(u8::MAX));
+        out.extend_from_slice(name.as_bytes());
+    }
+    out
+}
+
 /// A request body as the official clients write one (`as_admin.c`): the header, then each field
 /// as a 4-byte length (the id byte included), the id and the data. The inverse of [`parse`]; the
 /// local server never sends requests, its tests and tools do.

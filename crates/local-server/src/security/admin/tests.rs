@@ -16,15 +16,6 @@ fn s(text: &str) -> Vec<u8> {
     text.as_bytes().to_vec()
 }
 
-fn roles(names: &[&str]) -> Vec<u8> {
-    let mut out = vec![names.len() as u8];
-    for n in names {
-        out.push(n.len() as u8);
-        out.extend_from_slice(n.as_bytes());
-    }
-    out
-}
-
 fn privileges(list: &[(u8, &str, &str)]) -> Vec<u8> {
     let mut out = vec![list.len() as u8];
     for (c, ns, set) in list {
@@ -151,21 +142,21 @@ fn nothing_but_login_runs_before_it() {
 fn users_are_created_granted_revoked_and_dropped() {
     let mut c = Client::new();
     assert_eq!(c.login("admin", "admin"), rc::OK);
-    let create = |name: &str, r: &[&str]| vec![(field::USER, s(name)), (field::PASSWORD, s(&hash_password("pw"))), (field::ROLES, roles(r))];
+    let create = |name: &str, r: &[&str]| vec![(field::USER, s(name)), (field::PASSWORD, s(&hash_password("pw"))), (field::ROLES, encode_roles(r))];
     assert_eq!(c.code(command::CREATE_USER, &create("ann", &["read"])), rc::OK);
     assert_eq!(c.code(command::CREATE_USER, &create("ann", &["read"])), rc::USER_ALREADY_EXISTS);
     assert_eq!(c.code(command::CREATE_USER, &create("bob", &["no-such-role"])), rc::INVALID_ROLE);
-    assert_eq!(c.code(command::CREATE_USER, &[(field::USER, s("bob")), (field::ROLES, roles(&[]))]), rc::INVALID_PASSWORD);
+    assert_eq!(c.code(command::CREATE_USER, &[(field::USER, s("bob")), (field::ROLES, encode_roles(&[]))]), rc::INVALID_PASSWORD);
     assert_eq!(c.code(command::CREATE_USER, &create("", &[])), rc::INVALID_USER);
-    assert_eq!(c.code(command::GRANT_ROLES, &[(field::USER, s("ann")), (field::ROLES, roles(&["write", "truncate"]))]), rc::OK);
-    assert_eq!(c.code(command::REVOKE_ROLES, &[(field::USER, s("ann")), (field::ROLES, roles(&["truncate"]))]), rc::OK);
-    assert_eq!(c.code(command::GRANT_ROLES, &[(field::USER, s("zed")), (field::ROLES, roles(&["read"]))]), rc::INVALID_USER);
+    assert_eq!(c.code(command::GRANT_ROLES, &[(field::USER, s("ann")), (field::ROLES, encode_roles(&["write", "truncate"]))]), rc::OK);
+    assert_eq!(c.code(command::REVOKE_ROLES, &[(field::USER, s("ann")), (field::ROLES, encode_roles(&["truncate"]))]), rc::OK);
+    assert_eq!(c.code(command::GRANT_ROLES, &[(field::USER, s("zed")), (field::ROLES, encode_roles(&["read"]))]), rc::INVALID_USER);
 
     let f = frames(&c.send(command::QUERY_USERS, &[(field::USER, s("ann"))]));
     assert_eq!(f.len(), 2, "the user, then QUERY_END");
     assert_eq!(f[0].0, rc::OK);
     assert_eq!(f[0].1[0], (field::USER, s("ann")));
-    assert_eq!(f[0].1[1], (field::ROLES, roles(&["read", "write"])));
+    assert_eq!(f[0].1[1], (field::ROLES, encode_roles(&["read", "write"])));
     assert_eq!(f[1], (rc::QUERY_END, vec![]));
     let all = frames(&c.send(command::QUERY_USERS, &[]));
     let names: Vec<Vec<u8>> = all.iter().filter(|f| f.0 == rc::OK).map(|f| f.1[0].1.clone()).collect();
@@ -180,7 +171,7 @@ fn users_are_created_granted_revoked_and_dropped() {
 fn only_user_admins_manage_but_anyone_changes_their_own_password() {
     let mut c = Client::new();
     assert_eq!(c.login("admin", "admin"), rc::OK);
-    let ann = [(field::USER, s("ann")), (field::PASSWORD, s(&hash_password("pw"))), (field::ROLES, roles(&["read-write"]))];
+    let ann = [(field::USER, s("ann")), (field::PASSWORD, s(&hash_password("pw"))), (field::ROLES, encode_roles(&["read-write"]))];
     assert_eq!(c.code(command::CREATE_USER, &ann), rc::OK);
     assert_eq!(c.login("ann", "pw"), rc::OK);
     assert_eq!(c.code(command::CREATE_USER, &[(field::USER, s("eve")), (field::PASSWORD, s("x"))]), rc::ROLE_VIOLATION);
@@ -260,13 +251,13 @@ fn roles_are_created_changed_queried_and_dropped() {
     let read = frames(&c.send(command::QUERY_ROLES, &[role("read")]));
     assert_eq!(read[0].1[1], (field::PRIVILEGES, privileges(&[(code::READ, "", "")])));
 
-    let ann = [(field::USER, s("ann")), (field::PASSWORD, s("h")), (field::ROLES, roles(&["r1"]))];
+    let ann = [(field::USER, s("ann")), (field::PASSWORD, s("h")), (field::ROLES, encode_roles(&["r1"]))];
     assert_eq!(c.code(command::CREATE_USER, &ann), rc::OK);
     assert_eq!(c.code(command::DROP_ROLE, &[role("r1")]), rc::OK);
     assert_eq!(c.code(command::DROP_ROLE, &[role("r1")]), rc::INVALID_ROLE);
     assert_eq!(c.code(command::DROP_ROLE, &[role("read-write")]), rc::INVALID_ROLE);
     let f = frames(&c.send(command::QUERY_USERS, &[(field::USER, s("ann"))]));
-    assert_eq!(f[0].1[1], (field::ROLES, roles(&[])), "a dropped role leaves its users");
+    assert_eq!(f[0].1[1], (field::ROLES, encode_roles(&[])), "a dropped role leaves its users");
 }
 
 #[test]
@@ -275,7 +266,7 @@ fn login_checks_the_whitelist() {
     assert_eq!(c.login("admin", "admin"), rc::OK);
     let fenced = [(field::ROLE, s("fenced")), (field::PRIVILEGES, privileges(&[(code::READ, "", "")])), (field::WHITELIST, s("10.0.0.0/8"))];
     assert_eq!(c.code(command::CREATE_ROLE, &fenced), rc::OK);
-    let ann = [(field::USER, s("ann")), (field::PASSWORD, s(&hash_password("pw"))), (field::ROLES, roles(&["fenced"]))];
+    let ann = [(field::USER, s("ann")), (field::PASSWORD, s(&hash_password("pw"))), (field::ROLES, encode_roles(&["fenced"]))];
     assert_eq!(c.code(command::CREATE_USER, &ann), rc::OK);
     c.user = None;
     assert_eq!(c.login("ann", "pw"), rc::NOT_WHITELISTED);
