@@ -6,11 +6,13 @@
 //! interpreter finalises it aborts the process ("PyGILState_Release ... must be current").
 //!
 //! Here a command is a real coroutine to asyncio (`send`/`throw`/`close`/`__await__`, so
-//! `collections.abc.Coroutine` recognises it). Like a coroutine it starts when first awaited.
-//! Its work runs on the shared tokio runtime; on completion the tokio thread only pushes the
-//! command's id on a queue and, if the queue was empty, writes one byte to a socket that the
-//! event loop watches (`loop.add_reader`). The loop's reader drains the queue and resolves every
-//! finished command in one wake-up. A tokio thread never touches Python, so nothing can crash at
+//! `collections.abc.Coroutine` recognises it). Like a coroutine it starts when first awaited, and
+//! then it yields itself as the future-like object its Task waits on, so no `asyncio.Future` is
+//! made per command. Its work runs on the shared tokio runtime; on completion the tokio thread
+//! only pushes the command's id on a queue and, if the queue was empty, writes one byte to a
+//! socket that the event loop watches (`loop.add_reader`). The loop's reader drains the queue and
+//! runs the wake-up of every finished command's Task in that one callback, without a
+//! `call_soon` round per command. A tokio thread never touches Python, so nothing can crash at
 //! exit: a completion whose loop is gone just writes to a socket nobody reads.
 //!
 //! Cancellation (`Task.cancel`, `wait_for` timeouts, `TaskGroup` failures) reaches `throw` or
@@ -23,7 +25,7 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -44,13 +46,16 @@ pub(crate) fn coroutine<'py, T>(py: Python<'py>, fut: impl Future<Output = Resul
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    // Boxed first: a command's future is kilobytes (a get ~10 KB, a batch ~24 KB), and every
+    // move of it by value is a memcpy of all of it.
+    let fut = Box::pin(fut);
     let slot: Arc<Slot<T>> = Arc::new(Slot(Mutex::new(None)));
     let filled = slot.clone();
     let work: Work = Box::pin(async move {
         let out = fut.await;
         *filled.0.lock() = Some(out);
     });
-    let op = AsyncOp { phase: Mutex::new(Phase::Created { work, outcome: slot }) };
+    let op = AsyncOp { phase: Mutex::new(Phase::Created { work, outcome: slot }), blocking: AtomicBool::new(false) };
     Ok(Bound::new(py, op)?.into_any())
 }
 
@@ -77,15 +82,30 @@ where
 enum Phase {
     /// Created, not yet awaited: nothing has been sent.
     Created { work: Work, outcome: Arc<dyn Outcome> },
-    /// Running on the runtime; `future` is the asyncio Future the awaiting task waits on.
-    Running { id: u64, outcome: Arc<dyn Outcome>, task: tokio::task::AbortHandle, waker: Py<LoopWaker>, future: Py<PyAny> },
+    /// Sent and running on the runtime (`done` once the loop's waker saw it finish), with the
+    /// done-callbacks the awaiting Task registered.
+    Running { id: u64, outcome: Arc<dyn Outcome>, task: tokio::task::AbortHandle, waker: Py<LoopWaker>, event_loop: Py<PyAny>, callbacks: Vec<DoneCallback>, done: bool },
+    /// `cancel()` reached it while running: the Task is told, and throws CancelledError in.
+    Cancelled { event_loop: Py<PyAny>, message: Option<Py<PyAny>> },
     Finished,
 }
 
+/// A callback `add_done_callback` took, and the `contextvars.Context` to run it in.
+struct DoneCallback {
+    callback: Py<PyAny>,
+    context: Option<Py<PyAny>>,
+}
+
 /// A command in flight, as a coroutine: `await op`, `asyncio.create_task(op)`, `asyncio.wait_for(op, t)`.
+///
+/// Once started it is also the future-like object its Task waits on (`_asyncio_future_blocking`,
+/// `add_done_callback`, `result`, `cancel`, `get_loop`: the protocol asyncio's Task speaks to any
+/// awaitable's yielded value). Yielding itself spares an `asyncio.Future`, its `set_result` and the
+/// `call_soon` hop per command: the loop's waker runs the Task's wake-up directly.
 #[pyclass(name = "AsyncOp", module = "aerospike_py", frozen)]
 pub(crate) struct AsyncOp {
     phase: Mutex<Phase>,
+    blocking: AtomicBool,
 }
 
 #[pymethods]
@@ -98,22 +118,22 @@ impl AsyncOp {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.resume(py)
+    fn __next__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        Self::resume(slf)
     }
 
     /// Resumes the coroutine; only `None` may be sent, as into any coroutine awaiting a Future.
-    fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        if !value.is_none() && matches!(*self.phase.lock(), Phase::Created { .. }) {
+    fn send(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        if !value.is_none() && matches!(*slf.get().phase.lock(), Phase::Created { .. }) {
             return Err(pyo3::exceptions::PyTypeError::new_err("can't send non-None value to a just-started coroutine"));
         }
-        self.resume(py)
+        Self::resume(slf)
     }
 
     /// Raises `exc` inside the coroutine: the command is cancelled and `exc` propagates.
     #[pyo3(signature = (typ, val=None, _tb=None))]
-    fn throw(&self, py: Python<'_>, typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, _tb: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        self.cancel(py);
+    fn throw(&self, typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, _tb: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        self.abort();
         let exc = match typ.cast::<PyType>() {
             Ok(cls) => match val {
                 Some(v) if v.is_instance(cls)? => v.clone(),
@@ -126,31 +146,129 @@ impl AsyncOp {
     }
 
     /// Cancels the command if it is still running.
-    fn close(&self, py: Python<'_>) {
-        self.cancel(py);
+    fn close(&self) {
+        self.abort();
     }
 
     fn __repr__(&self) -> &'static str {
         match *self.phase.lock() {
             Phase::Created { .. } => "<aerospike_py.AsyncOp (not started)>",
-            Phase::Running { .. } => "<aerospike_py.AsyncOp (running)>",
-            Phase::Finished => "<aerospike_py.AsyncOp (finished)>",
+            Phase::Running { done: false, .. } => "<aerospike_py.AsyncOp (running)>",
+            Phase::Cancelled { .. } => "<aerospike_py.AsyncOp (cancelled)>",
+            Phase::Running { done: true, .. } | Phase::Finished => "<aerospike_py.AsyncOp (finished)>",
         }
+    }
+
+    // The future side, spoken by asyncio's Task to what a coroutine yields. `None` until started,
+    // so `asyncio.isfuture` calls an unstarted command a coroutine and `ensure_future` wraps it.
+    #[getter(_asyncio_future_blocking)]
+    fn future_blocking(&self) -> Option<bool> {
+        match *self.phase.lock() {
+            Phase::Created { .. } | Phase::Finished => None,
+            _ => Some(self.blocking.load(Ordering::Relaxed)),
+        }
+    }
+
+    #[setter(_asyncio_future_blocking)]
+    fn set_future_blocking(&self, value: bool) {
+        self.blocking.store(value, Ordering::Relaxed);
+    }
+
+    /// The event loop the command was started on.
+    fn get_loop(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match &*self.phase.lock() {
+            Phase::Running { event_loop, .. } | Phase::Cancelled { event_loop, .. } => Ok(event_loop.clone_ref(py)),
+            _ => Err(PyRuntimeError::new_err("the command has not been started on an event loop")),
+        }
+    }
+
+    /// Calls `fn(self)` in `context` when the command finishes or is cancelled.
+    #[pyo3(signature = (r#fn, *, context=None))]
+    fn add_done_callback(slf: &Bound<'_, Self>, r#fn: Py<PyAny>, context: Option<Py<PyAny>>) -> PyResult<()> {
+        let py = slf.py();
+        let event_loop = {
+            let mut phase = slf.get().phase.lock();
+            match &mut *phase {
+                Phase::Running { callbacks, done: false, .. } => {
+                    callbacks.push(DoneCallback { callback: r#fn, context });
+                    return Ok(());
+                }
+                Phase::Running { event_loop, .. } | Phase::Cancelled { event_loop, .. } => event_loop.clone_ref(py),
+                Phase::Finished => py.import("asyncio")?.call_method0("get_running_loop")?.unbind(),
+                Phase::Created { .. } => return Err(PyRuntimeError::new_err("the command has not been started on an event loop")),
+            }
+        };
+        // Already done: run it soon, as asyncio.Future does.
+        schedule(event_loop.bind(py), &DoneCallback { callback: r#fn, context }, slf.as_any())
+    }
+
+    /// Removes every registration of `fn`; returns how many there were.
+    fn remove_done_callback(&self, py: Python<'_>, r#fn: &Bound<'_, PyAny>) -> usize {
+        let mut phase = self.phase.lock();
+        let Phase::Running { callbacks, .. } = &mut *phase else { return 0 };
+        let before = callbacks.len();
+        callbacks.retain(|c| !c.callback.bind(py).is(r#fn));
+        before - callbacks.len()
+    }
+
+    fn done(&self) -> bool {
+        !matches!(*self.phase.lock(), Phase::Created { .. } | Phase::Running { done: false, .. })
+    }
+
+    fn cancelled(&self) -> bool {
+        matches!(*self.phase.lock(), Phase::Cancelled { .. })
+    }
+
+    /// None once finished (the value itself comes out of the coroutine); CancelledError if
+    /// cancelled.
+    fn result(&self, py: Python<'_>) -> PyResult<()> {
+        match &*self.phase.lock() {
+            Phase::Cancelled { message, .. } => Err(cancelled_error(py, message.as_ref())),
+            Phase::Created { .. } | Phase::Running { done: false, .. } => Err(invalid_state(py, "Result is not ready.")),
+            _ => Ok(()),
+        }
+    }
+
+    fn exception(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.result(py).map(|()| None)
+    }
+
+    /// Cancels a running command and tells its Task; False once it has finished.
+    #[pyo3(signature = (msg=None))]
+    fn cancel(slf: &Bound<'_, Self>, msg: Option<Py<PyAny>>) -> PyResult<bool> {
+        let py = slf.py();
+        let this = slf.get();
+        let (event_loop, callbacks) = {
+            let mut phase = this.phase.lock();
+            if !matches!(*phase, Phase::Running { done: false, .. }) {
+                return Ok(false);
+            }
+            let Phase::Running { id, task, waker, event_loop, callbacks, .. } = std::mem::replace(&mut *phase, Phase::Finished) else { return Ok(false) };
+            task.abort();
+            *phase = Phase::Cancelled { event_loop: event_loop.clone_ref(py), message: msg };
+            drop(phase);
+            waker.get().waiting.lock().remove(&id);
+            (event_loop, callbacks)
+        };
+        for callback in &callbacks {
+            schedule(event_loop.bind(py), callback, slf.as_any())?;
+        }
+        Ok(true)
     }
 }
 
 impl AsyncOp {
-    /// One step of the coroutine: the Future to wait on, or StopIteration carrying the value.
-    fn resume(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let phase = std::mem::replace(&mut *self.phase.lock(), Phase::Finished);
+    /// One step of the coroutine: itself, to be waited on, or StopIteration carrying the value.
+    fn resume(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let phase = std::mem::replace(&mut *this.phase.lock(), Phase::Finished);
         match phase {
             Phase::Created { work, outcome } => {
                 let (waker, event_loop) = loop_waker(py)?;
-                let future = event_loop.call_method0(intern!(py, "create_future"))?;
-                future.setattr(intern!(py, "_asyncio_future_blocking"), true)?;
                 let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
                 let state = waker.get();
-                state.waiting.lock().insert(id, future.clone().unbind());
+                state.waiting.lock().insert(id, slf.clone().unbind());
                 let signal = state.signal.clone();
                 let task = runtime()
                     .spawn(async move {
@@ -158,39 +276,112 @@ impl AsyncOp {
                         signal.notify(id);
                     })
                     .abort_handle();
-                let future = future.unbind();
-                let yielded = future.clone_ref(py);
-                *self.phase.lock() = Phase::Running { id, outcome, task, waker, future };
-                Ok(yielded)
+                *this.phase.lock() = Phase::Running { id, outcome, task, waker, event_loop: event_loop.unbind(), callbacks: Vec::new(), done: false };
+                this.blocking.store(true, Ordering::Relaxed);
+                Ok(slf.clone().into_any().unbind())
             }
-            Phase::Running { id, outcome, task, waker, future } => match outcome.take(py) {
+            Phase::Running { outcome, done: true, .. } => match outcome.take(py) {
                 Some(result) => Err(PyStopIteration::new_err((result?,))),
-                None => {
-                    // Resumed before the command finished (a manual `send`): keep waiting.
-                    let yielded = future.clone_ref(py);
-                    *self.phase.lock() = Phase::Running { id, outcome, task, waker, future };
-                    Ok(yielded)
-                }
+                None => Err(PyRuntimeError::new_err("the command finished without an outcome")),
             },
+            running @ Phase::Running { done: false, .. } => {
+                // Resumed before the command finished (a manual `send`): keep waiting.
+                *this.phase.lock() = running;
+                this.blocking.store(true, Ordering::Relaxed);
+                Ok(slf.clone().into_any().unbind())
+            }
+            Phase::Cancelled { message, .. } => Err(cancelled_error(py, message.as_ref())),
             Phase::Finished => Err(PyRuntimeError::new_err("cannot reuse already awaited coroutine")),
         }
     }
 
-    fn cancel(&self, _py: Python<'_>) {
-        let phase = std::mem::replace(&mut *self.phase.lock(), Phase::Finished);
-        if let Phase::Running { id, task, waker, .. } = phase {
-            task.abort();
-            waker.get().waiting.lock().remove(&id);
+    /// Stops the command for good (throw, close): aborts it if it is still running.
+    /// A cancelled command stays cancelled, as the Task that threw CancelledError in sees it.
+    fn abort(&self) {
+        let mut phase = self.phase.lock();
+        if matches!(*phase, Phase::Cancelled { .. }) {
+            return;
+        }
+        let Phase::Running { id, task, waker, .. } = std::mem::replace(&mut *phase, Phase::Finished) else { return };
+        drop(phase);
+        task.abort();
+        waker.get().waiting.lock().remove(&id);
+    }
+
+    /// Called by the loop's waker when the command has finished: runs the Task's wake-up now.
+    fn finish(slf: &Bound<'_, Self>) {
+        let py = slf.py();
+        let (event_loop, callbacks) = {
+            let mut phase = slf.get().phase.lock();
+            let Phase::Running { done, callbacks, event_loop, .. } = &mut *phase else { return };
+            *done = true;
+            (event_loop.clone_ref(py), std::mem::take(callbacks))
+        };
+        for DoneCallback { callback, context } in callbacks {
+            let ran = match context {
+                Some(context) => context.bind(py).call_method1(intern!(py, "run"), (callback, slf)),
+                None => callback.bind(py).call1((slf,)),
+            };
+            if let Err(error) = ran {
+                report(event_loop.bind(py), error, slf.as_any());
+            }
         }
     }
 }
 
+/// `loop.call_soon(fn, op, context=...)`, as asyncio.Future runs callbacks outside `finish`.
+fn schedule(event_loop: &Bound<'_, PyAny>, callback: &DoneCallback, op: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = event_loop.py();
+    let kwargs = pyo3::types::PyDict::new(py);
+    if let Some(context) = &callback.context {
+        kwargs.set_item(intern!(py, "context"), context)?;
+    }
+    event_loop.call_method(intern!(py, "call_soon"), (callback.callback.clone_ref(py), op), Some(&kwargs))?;
+    Ok(())
+}
+
+/// A done-callback that raised goes to the loop's exception handler, as asyncio's Handle does.
+fn report(event_loop: &Bound<'_, PyAny>, error: PyErr, op: &Bound<'_, PyAny>) {
+    let py = event_loop.py();
+    let context = pyo3::types::PyDict::new(py);
+    let _ = context.set_item("message", "Exception in an aerospike_py AsyncOp done-callback");
+    let _ = context.set_item("exception", error.value(py));
+    let _ = context.set_item("future", op);
+    if event_loop.call_method1(intern!(py, "call_exception_handler"), (context,)).is_err() {
+        error.restore(py);
+        // SAFETY-free fallback: print it the way an unraisable exception is printed.
+        PyErr::fetch(py).write_unraisable(py, Some(op));
+    }
+}
+
+fn cancelled_error(py: Python<'_>, message: Option<&Py<PyAny>>) -> PyErr {
+    let args = message.map(|m| m.clone_ref(py));
+    match asyncio_class(py, "CancelledError") {
+        Ok(cls) => match args {
+            Some(m) => PyErr::from_type(cls.clone(), (m,)),
+            None => PyErr::from_type(cls.clone(), ()),
+        },
+        Err(e) => e,
+    }
+}
+
+fn invalid_state(py: Python<'_>, message: &'static str) -> PyErr {
+    match asyncio_class(py, "InvalidStateError") {
+        Ok(cls) => PyErr::from_type(cls.clone(), message),
+        Err(e) => e,
+    }
+}
+
+fn asyncio_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    Ok(py.import("asyncio")?.getattr(name)?.cast_into::<PyType>()?)
+}
+
 impl Drop for AsyncOp {
-    /// A coroutine dropped while its command runs (its task was garbage-collected) cancels it.
+    /// A coroutine dropped while its command runs cancels it. (A running command is held by its
+    /// loop's waker until it finishes, so this is the unstarted or abandoned case.)
     fn drop(&mut self) {
-        if let Phase::Running { id, task, waker, .. } = std::mem::replace(self.phase.get_mut(), Phase::Finished) {
+        if let Phase::Running { task, .. } = std::mem::replace(self.phase.get_mut(), Phase::Finished) {
             task.abort();
-            waker.get().waiting.lock().remove(&id);
         }
     }
 }
@@ -224,8 +415,8 @@ impl Signal {
 pub(crate) struct LoopWaker {
     signal: Arc<Signal>,
     readable: UnixStream,
-    /// Commands in flight on this loop: id -> the asyncio Future their task waits on.
-    waiting: Mutex<HashMap<u64, Py<PyAny>>>,
+    /// Commands in flight on this loop, by id.
+    waiting: Mutex<HashMap<u64, Py<AsyncOp>>>,
 }
 
 #[pymethods]
@@ -236,13 +427,12 @@ impl LoopWaker {
         let mut buf = [0u8; 256];
         while matches!((&self.readable).read(&mut buf), Ok(n) if n > 0) {}
         let finished = std::mem::take(&mut *self.signal.finished.lock());
-        let futures: Vec<Py<PyAny>> = {
+        let ops: Vec<Py<AsyncOp>> = {
             let mut waiting = self.waiting.lock();
             finished.iter().filter_map(|id| waiting.remove(id)).collect()
         };
-        for future in futures {
-            // A Future cancelled under us (Task.cancel) refuses a result: nothing to do then.
-            let _ = future.bind(py).call_method1(intern!(py, "set_result"), (py.None(),));
+        for op in ops {
+            AsyncOp::finish(op.bind(py));
         }
     }
 }
@@ -271,6 +461,10 @@ fn loop_waker(py: Python<'_>) -> PyResult<(Py<LoopWaker>, Bound<'_, PyAny>)> {
         *loops = open;
         closed
     };
+    // Commands still waiting on a closed loop hold its waker: let both go.
+    for entry in &stale {
+        entry.waker.get().waiting.lock().clear();
+    }
     drop(stale);
     let (readable, wake) = UnixStream::pair().map_err(|e| PyRuntimeError::new_err(format!("cannot create the event loop's wake-up socket: {e}")))?;
     for end in [&readable, &wake] {

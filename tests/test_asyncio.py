@@ -136,6 +136,78 @@ def test_cancel_raises_cancelled_error_in_the_awaiting_task(run: Any, keys: Any)
     run(body)
 
 
+def test_context_variables_survive_the_await(run: Any, keys: Any) -> None:
+    # The loop's waker resumes each Task directly: it must do so in the Task's own context, as
+    # asyncio's call_soon would, or a request id set by a FastAPI middleware would vanish.
+    import contextvars
+
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="unset")
+    ks = keys.many(20)
+
+    async def one(i: int, client: aerospike.AsyncClient) -> tuple[str, str]:
+        request_id.set(f"req-{i}")
+        await client.put(ks[i], {"i": i})
+        await client.get(ks[i])
+        return (f"req-{i}", request_id.get())
+
+    async def body(client: aerospike.AsyncClient) -> None:
+        pairs = await asyncio.gather(*(one(i, client) for i in range(20)))
+        assert all(want == got for want, got in pairs)
+        assert request_id.get() == "unset"
+
+    run(body)
+
+
+def test_the_started_command_is_the_future_its_task_waits_on(run: Any, keys: Any) -> None:
+    key = keys()
+
+    async def body(client: aerospike.AsyncClient) -> None:
+        await client.put(key, {"a": 1})
+        op = client.get(key)
+        # Unstarted it is a coroutine, not a future: ensure_future and gather wrap it in a Task.
+        assert not asyncio.isfuture(op) and asyncio.iscoroutine(op)
+        task = asyncio.ensure_future(op)
+        assert isinstance(task, asyncio.Task)
+        await asyncio.sleep(0)
+        # Started, it speaks the Future protocol to its Task.
+        assert op.get_loop() is asyncio.get_running_loop()
+        assert task._fut_waiter is op  # type: ignore[attr-defined]
+        assert (await task).bins == {"a": 1}
+        assert op.done() and not op.cancelled()
+        # A done-callback added after the end runs soon, with the op, as asyncio.Future's does.
+        seen: list[Any] = []
+        op.add_done_callback(seen.append)
+        await asyncio.sleep(0)
+        assert seen == [op]
+        # Cancelling a finished command is refused, as on a done Future.
+        assert op.cancel() is False
+
+    run(body)
+
+
+def test_a_cancelled_command_reports_it_to_every_callback(run: Any, keys: Any) -> None:
+    key = keys()
+
+    async def body(client: aerospike.AsyncClient) -> None:
+        op = client.get(key)
+        task = asyncio.ensure_future(op)
+        await asyncio.sleep(0)
+        if op.done():  # finished before we could cancel it: nothing to check on this run
+            await task
+            return
+        extra: list[Any] = []
+        op.add_done_callback(extra.append)
+        assert op.remove_done_callback(print) == 0
+        assert task.cancel("stop")
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert op.cancelled() and op.done() and extra == [op]
+        with pytest.raises(asyncio.CancelledError):
+            op.result()
+
+    run(body)
+
+
 def test_throw_and_reuse_follow_coroutine_rules(run: Any, keys: Any) -> None:
     key = keys()
 
