@@ -145,10 +145,11 @@ def on_config(config: Any) -> Any:
 def on_files(files: Files, config: Any) -> Files:
     from mkdocs_jupyter.plugin import NotebookFile
 
-    return Files([
-        NotebookFile(f, **config) if f.src_uri.endswith(".ipynb") and not isinstance(f, NotebookFile) else f
-        for f in files
-    ])
+    # In place: i18n's Files subclass must stay the one it knows.
+    for f in [f for f in files if f.src_uri.endswith(".ipynb") and not isinstance(f, NotebookFile)]:
+        files.remove(f)
+        files.append(NotebookFile(f, **config))
+    return files
 
 
 def on_page_markdown(markdown: str, **_kwargs: object) -> str:

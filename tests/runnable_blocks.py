@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PRINT_WITH_EXPECTED = re.compile(r"^\s*print\(.*\)\s+#\s*(.+)$", flags=re.M)
+PRINT_WITH_EXPECTED = re.compile(r"^[ \t]*print\(.*\)[ \t]+#[ \t]*(.+)$", flags=re.M)
 
 
 def expected_output(code: str) -> list[str]:
@@ -20,9 +20,16 @@ def expected_output(code: str) -> list[str]:
     return [m.group(1).strip() for m in PRINT_WITH_EXPECTED.finditer(code)]
 
 
-def run_and_check(code: str, cwd: Path | None = None, timeout: int = 120) -> None:
-    """Runs ``code`` in a fresh interpreter; it must exit 0 and print what its comments say."""
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+def run_and_check(program: str | Path, cwd: Path | None = None, timeout: int = 120, exact: bool = False) -> None:
+    """Runs ``program`` (source code, or a file) in a fresh interpreter; it must exit 0 and print
+    what its comments say (with ``exact``, nothing else: every line it prints is on the page)."""
+    code = program.read_text() if isinstance(program, Path) else program
+    args = [str(program)] if isinstance(program, Path) else ["-c", code]
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     expected = expected_output(code)
-    assert proc.stdout.split("\n")[: len(expected)] == expected, proc.stdout
+    printed = proc.stdout.split("\n")
+    if exact:
+        assert printed == [*expected, ""], proc.stdout
+    else:
+        assert printed[: len(expected)] == expected, proc.stdout
