@@ -93,6 +93,8 @@ class ReadSpec:
     batch_size: int = 65536
     max_records: int = 0
     policy: dict[str, Any] = field(default_factory=dict)
+    # The columns every task returns, in order (bins and metadata); None: as read.
+    output: Any = None
 
     def query_policy(self, begin: int, count: int) -> dict[str, Any]:
         from .predicates import partition_filter_by_range
@@ -135,17 +137,56 @@ def read_table(spec: ReadSpec, begin: int, count: int) -> Any:
     import pyarrow as pa
 
     batches = list(iter_batches(spec, begin, count))
+    if spec.output is not None:
+        return pa.Table.from_batches([conform(b, spec.output) for b in batches], schema=spec.output)
     if batches:
         return pa.Table.from_batches(batches)
-    return empty_table(spec)
-
-
-def empty_table(spec: ReadSpec) -> Any:
-    import pyarrow as pa
-
     if spec.schema is None:
         raise ValueError("no schema: pass schema= or let it be sampled first")
     return pa.schema(spec.schema).empty_table()
+
+
+def conform(batch: Any, schema: Any) -> Any:
+    """A record batch with exactly ``schema``'s columns, in its order and types: a column the
+    batch lacks (``_key`` when no record in it has a stored key, a bin none of its records
+    has) comes as nulls; one it has beyond them (``_result_code``) is left out."""
+    import pyarrow as pa
+
+    arrays = []
+    for f in schema:
+        i = batch.schema.get_field_index(f.name)
+        if i < 0:
+            arrays.append(pa.nulls(batch.num_rows, f.type))
+        else:
+            column = batch.column(i)
+            arrays.append(column if column.type == f.type else column.cast(f.type, safe=False))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+META_TYPES = {"_gen": "uint32", "_ttl": "int64"}
+
+
+def output_schema(sampled_or_given: Any, bins: Sequence[str] | None, meta_columns: bool) -> Any:
+    """The columns a reader returns: the metadata columns when asked (``_key`` only if the
+    sample or the schema has it), then the bins (``bins`` in their order, else the schema's);
+    a bin the schema lacks is a null column."""
+    import pyarrow as pa
+
+    fields = {f.name: f for f in pa.schema(sampled_or_given) if f.name != "_result_code"}
+    meta = []
+    if meta_columns:
+        if "_key" in fields:
+            meta.append(fields["_key"])
+        meta += [fields.get(name, pa.field(name, getattr(pa, t)())) for name, t in META_TYPES.items()]
+    names = list(bins) if bins is not None else [n for n in fields if n not in ("_key", *META_TYPES)]
+    return pa.schema(meta + [fields.get(n, pa.field(n, pa.null())) for n in names])
+
+
+def bin_schema(output: Any) -> Any:
+    """The part of an output schema the query's ``schema=`` takes: the bins."""
+    import pyarrow as pa
+
+    return pa.schema([f for f in output if f.name not in ("_key", "_result_code", *META_TYPES) and f.type != pa.null()])
 
 
 def infer_schema(
@@ -156,11 +197,13 @@ def infer_schema(
     *,
     filter_expression: Any = None,
     meta_columns: bool = False,
+    on_type_conflict: str | None = None,
     sample: int = SCHEMA_SAMPLE,
 ) -> Any:
     """The Arrow schema of up to ``sample`` records of the set (a query with ``max_records``):
-    each column the type that holds every sampled value, as ``to_arrow`` infers it. A bin that
-    none of the sampled records has is not in it; pass ``schema=`` to name it."""
+    each column the type that holds every sampled value, as ``to_arrow`` infers it (a value of
+    another type than its bin's first is left out, unless ``on_type_conflict="error"``). A bin
+    that none of the sampled records has is not in it; pass ``schema=`` to name it."""
     policy: dict[str, Any] = {}
     if filter_expression is not None:
         policy["filter_expression"] = filter_expression
@@ -168,7 +211,7 @@ def infer_schema(
     if bins is not None:
         q.select(*bins)
     q.max_records = sample
-    return q.to_arrow(policy=policy, meta_columns=meta_columns).schema
+    return q.to_arrow(policy=policy, meta_columns=meta_columns, on_type_conflict=on_type_conflict or "null").schema
 
 
 def write_table(config: Mapping[str, Any], namespace: str, set: str, table: Any, key: str = "_key", policy: Any = None) -> int:  # noqa: A002

@@ -271,24 +271,14 @@ def _run(scan_id: int, scan: _Scan, with_columns: list[str] | None, predicate: p
 
 
 def _frame(batch: Any, columns: list[str], schema: Any) -> pl.DataFrame:
-    """A batch as a frame of exactly the scan's columns and types: a metadata column the batch
-    lacks (``_key`` when no record in it has a stored key) comes as nulls."""
+    """A batch as a frame of exactly the columns Polars asked for (``_distributed.conform``)."""
     import polars as pl
     import pyarrow as pa
 
-    arrays = []
-    for name in columns:
-        target = schema.field(name).type
-        i = batch.schema.get_field_index(name)
-        if i < 0:
-            arrays.append(pa.nulls(batch.num_rows, target))
-        else:
-            column = batch.column(i)
-            arrays.append(column if column.type == target else column.cast(target, safe=False))
     if not columns:
-        # Nothing selected (e.g. a row count): Polars still needs the height.
+        # Nothing selected: Polars still needs the height.
         return pl.DataFrame(height=batch.num_rows)
-    frame = pl.from_arrow(pa.record_batch(arrays, names=columns))
+    frame = pl.from_arrow(_distributed.conform(batch, pa.schema([schema.field(c) for c in columns])))
     assert isinstance(frame, pl.DataFrame)
     return frame
 
