@@ -77,7 +77,9 @@ class Pushed:
 
 
 def dtype_name(dtype: Any) -> str:
-    """A Polars dtype's base name: ``Int64``, ``String``, ``List`` ..."""
+    """A Polars dtype's base name: ``Int64``, ``String``, ``List`` ... (a name passes as is)."""
+    if isinstance(dtype, str):
+        return dtype
     name = type(dtype).__name__ if not isinstance(dtype, type) else dtype.__name__
     return {"Utf8": "String"}.get(name, name)
 
