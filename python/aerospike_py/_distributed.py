@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 # Aerospike's fixed partition count (every namespace, every cluster size).
 PARTITIONS = 4096
@@ -73,7 +73,7 @@ def cached_client(config: Mapping[str, Any]) -> Any:
     with _clients_lock:
         client = _clients.get(key)
         if client is None or not client.is_connected():
-            client = aerospike_py.client(full).connect()
+            client = aerospike_py.client(cast(Any, full)).connect()
             _clients[key] = client
         return client
 
@@ -114,7 +114,7 @@ class ReadSpec:
         return q
 
 
-def iter_batches(spec: ReadSpec, begin: int, count: int, client: Any = None) -> Iterator[Any]:
+def iter_batches(spec: ReadSpec, begin: int, count: int, client: Any = None) -> Generator[Any, None, None]:
     """The Arrow record batches (``pyarrow.RecordBatch``) of one partition range, streamed."""
     import pyarrow as pa
 

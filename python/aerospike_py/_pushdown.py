@@ -23,7 +23,7 @@ those records through. Needs nothing optional: pyarrow only to read an ``is_in``
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +84,7 @@ def dtype_name(dtype: Any) -> str:
     return {"Utf8": "String"}.get(name, name)
 
 
-def translate(predicate: Mapping[str, Any], schema: Mapping[str, Any], bins: set[str]) -> Pushed:
+def translate(predicate: Any, schema: Mapping[str, Any], bins: set[str]) -> Pushed:
     """``predicate`` (the serialized Polars expression) as a pushed filter. ``schema`` maps the
     scan's column names to Polars dtypes; only names in ``bins`` are Aerospike bins."""
     return _Translator(schema, bins).boolean(predicate)
@@ -98,7 +98,7 @@ def _all(exprs: list[exp.Expr]) -> exp.Expr:
     return exprs[0] if len(exprs) == 1 else exp.and_(*exprs)
 
 
-def _join(texts: list[str | None], word: str) -> str | None:
+def _join(texts: Sequence[str | None], word: str) -> str | None:
     present = [t for t in texts if t is not None]
     if not present:
         return None

@@ -29,7 +29,7 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import _distributed, _pushdown
 
@@ -152,7 +152,7 @@ def scan_aerospike(
     q = reader.query(namespace, set)
     q.max_records = sample
     q.no_bins = schema is not None
-    sampled = q.to_arrow(policy=policy, meta_columns=True, on_type_conflict=on_type_conflict or "null")
+    sampled = q.to_arrow(policy=cast(Any, policy), meta_columns=True, on_type_conflict=cast(Any, on_type_conflict or "null"))
     meta_fields = [sampled.schema.field(name) for name in META_COLUMNS if name in sampled.schema.names]
     if schema is None:
         bin_schema = pa.schema([f for f in sampled.schema if f.name not in META_COLUMNS and f.name != "_result_code"])

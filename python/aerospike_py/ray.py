@@ -23,6 +23,7 @@ Building the read tasks needs no running Ray, so they can be tried in-process:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -95,7 +96,7 @@ class AerospikeDatasource(Datasource):  # type: ignore[misc]
         tasks = []
         for begin, count in ranges:
             meta = BlockMetadata(num_rows=None, size_bytes=None, exec_stats=None, input_files=None)
-            tasks.append(ReadTask(lambda b=begin, c=count: self._read(b, c), meta, schema=self._spec.output, per_task_row_limit=per_task_row_limit))
+            tasks.append(ReadTask(functools.partial(self._read, begin, count), meta, schema=self._spec.output, per_task_row_limit=per_task_row_limit))
         return tasks
 
 

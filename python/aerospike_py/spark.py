@@ -199,7 +199,8 @@ class _Reader(DataSourceReader):  # type: ignore[misc]
     def partitions(self) -> list[RangePartition]:
         return [RangePartition(b, c) for b, c in _distributed.partition_ranges(self.ranges)]
 
-    def read(self, partition: RangePartition) -> Iterator[Any]:
+    def read(self, partition: InputPartition) -> Iterator[Any]:
+        assert isinstance(partition, RangePartition)
         for batch in _distributed.iter_batches(self.spec, partition.begin, partition.count):
             yield _distributed.conform(batch, self.output)
 
@@ -225,7 +226,7 @@ def _literal(value: Any) -> dict[str, Any] | None:
     return None
 
 
-def _as_tree(f: Filter) -> dict[str, Any] | None:
+def _as_tree(f: Any) -> dict[str, Any] | None:
     """A Spark filter in the form ``_pushdown.translate`` reads (Polars' serialized expression)."""
     column = {"Column": f.attribute[0]} if hasattr(f, "attribute") and len(f.attribute) == 1 else None
     if type(f) in _SPARK_CMP and column is not None:
