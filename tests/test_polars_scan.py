@@ -168,6 +168,8 @@ def test_metadata_columns_only_when_asked(data: Any) -> None:
     assert pushdown_report(with_meta).meta_columns is True
     frame = with_meta.collect()
     assert frame.height == eager.height and frame["_gen"].min() >= 1
+    only_meta = lf.select("_ttl")
+    assert pushdown_report(only_meta).bins == () and only_meta.collect().height == eager.height
 
 
 def test_head_becomes_max_records(data: Any) -> None:

@@ -107,7 +107,9 @@ class ReadSpec:
 
     def query(self, client: Any) -> Any:
         q = client.query(self.namespace, self.set)
-        if self.bins is not None:
+        if self.bins == ():
+            q.no_bins = True  # only metadata columns
+        elif self.bins is not None:
             q.select(*self.bins)
         if self.max_records:
             q.max_records = self.max_records

@@ -252,6 +252,8 @@ class _Translator:
             text = f"{x.text} matches {regex!r}"
         else:
             return none
+        if not regex:
+            return none  # an empty pattern is not one every regcomp takes
         match = exp.regex_compare(regex, 1, x.expr)  # REGEX_EXTENDED
         keep, drop = match, exp.not_(match)
         for geo in x.geo_bins:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
@@ -89,7 +90,9 @@ class _Scan:
         self.report = PushdownReport(self.namespace, self.set)
 
 
-_scans: dict[int, _Scan] = {}
+# Each scan by the id its plan node shows, for pushdown_report(); a scan lives as long as a
+# LazyFrame holds its source.
+_scans: weakref.WeakValueDictionary[int, _Scan] = weakref.WeakValueDictionary()
 _ids = itertools.count(1)
 # Scans being planned by pushdown_report(): their source yields nothing. A set, not a
 # thread-local, because Polars may pull the source on one of its own threads.
@@ -303,7 +306,9 @@ def pushdown_report(lf: pl.LazyFrame) -> PushdownReport:
     ids = [int(part.split("#", 1)[1].split("]", 1)[0]) for part in plan.split(f"PYTHON[{_LABEL} ")[1:]]
     if not ids:
         raise ValueError("this LazyFrame's plan has no aerospike scan (from aerospike_py.polars.scan_aerospike)")
-    scan = _scans[ids[0]]
+    scan = _scans.get(ids[0])
+    if scan is None:
+        raise ValueError("this LazyFrame's aerospike scan is gone")
     before = scan.report
     with _lock:
         _planning.add(ids[0])
