@@ -47,9 +47,9 @@ def main(path: Path) -> None:
     scenarios = list(dict.fromkeys(name.split("/")[1] for name in runs if not name.startswith("floor/")))
     title = path.stem.rsplit("-", 2)[0].replace("_", " ")  # batch_read-20260101-120000 -> batch read
     fig, (ax, rss) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 2]})
-    # The three clients, then any other runner a benchmark has (dask_read.py: dask1, dask2, ...).
-    others = [c for c in dict.fromkeys(name.split("/")[0] for name in runs) if c not in CLIENTS and c != "floor"]
-    clients = list(CLIENTS) + others
+    # The clients that ran, then any other runner a benchmark has (dask_read.py: dask1, dask2, ...).
+    ran = list(dict.fromkeys(name.split("/")[0] for name in runs))
+    clients = [c for c in CLIENTS if c in ran] + [c for c in ran if c not in CLIENTS and c != "floor"]
     width = 0.75 / len(clients)
     for i, client in enumerate(clients):
         medians = [runs.get(f"{client}/{s}", {}).get("median", 0) for s in scenarios]
