@@ -60,6 +60,19 @@ def server_hosts() -> Iterator[list[tuple[str, int]]]:
 
 
 @pytest.fixture(scope="session")
+def cluster_config() -> Iterator[dict[str, Any]]:
+    """A config for a multi-node cluster: a ``LocalServer(nodes=3)`` started for the session (its
+    nodes own disjoint partitions), or the server named by ``AEROSPIKE_HOSTS``. For the
+    partition-parallel readers, whose "each row exactly once" matters most across nodes."""
+    env = os.environ.get("AEROSPIKE_HOSTS")
+    if env:
+        yield {"hosts": parse_hosts(env), "timeout": 10000}
+        return
+    with aerospike.LocalServer(nodes=3) as server:
+        yield {"hosts": [tuple(h) for h in server.hosts], "timeout": 10000}
+
+
+@pytest.fixture(scope="session")
 def hosts_arg(server_hosts: list[tuple[str, int]]) -> str:
     """The server as a ``--hosts`` argument: ``"host:port[,host:port]"``."""
     return ",".join(f"{h}:{p}" for h, p in server_hosts)

@@ -1,4 +1,4 @@
-"""Draws a result JSON of benches/batch_read.py, scan.py or ops.py as a PNG beside it: the median
+"""Draws a result JSON of benches/batch_read.py, scan.py, ops.py or dask_read.py as a PNG beside it: the median
 time of each client in each scenario (the floor as a line), and each run's peak RSS. A result
 with "units" (ops.py) gets a panel per scenario instead, each run's "value" in its unit, the
 floor a bar among the clients."""
@@ -47,14 +47,17 @@ def main(path: Path) -> None:
     scenarios = list(dict.fromkeys(name.split("/")[1] for name in runs if not name.startswith("floor/")))
     title = path.stem.rsplit("-", 2)[0].replace("_", " ")  # batch_read-20260101-120000 -> batch read
     fig, (ax, rss) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 2]})
-    width = 0.25
-    for i, client in enumerate(CLIENTS):
+    # The clients that ran, then any other runner a benchmark has (dask_read.py: dask1, dask2, ...).
+    ran = list(dict.fromkeys(name.split("/")[0] for name in runs))
+    clients = [c for c in CLIENTS if c in ran] + [c for c in ran if c not in CLIENTS and c != "floor"]
+    width = 0.75 / len(clients)
+    for i, client in enumerate(clients):
         medians = [runs.get(f"{client}/{s}", {}).get("median", 0) for s in scenarios]
         ax.bar([x + i * width for x in range(len(scenarios))], medians, width, label=client)
     floor = runs.get("floor/columns", {}).get("median")
     if floor:
         ax.axhline(floor, color="black", linestyle="--", label="Rust crate alone")
-    ax.set_xticks([x + width for x in range(len(scenarios))], scenarios)
+    ax.set_xticks([x + width * (len(clients) - 1) / 2 for x in range(len(scenarios))], scenarios)
     ax.set_ylabel("seconds (median; lower is better)")
     ax.set_title(f"{title} of {results['n']:,} records ({results['server']})")
     ax.legend()
