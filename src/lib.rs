@@ -42,5 +42,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(query_stream::_live_arrow_batches, m)?)?;
     m.add_function(wrap_pyfunction!(convert::calc_digest, m)?)?;
     m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
+    runtime::watch_interpreter_exit(m.py())?;
     Ok(())
 }
