@@ -7,43 +7,6 @@
 //! (truncate, secondary indexes, UDF modules) reach every node without propagation, as the
 //! real cluster's metadata distribution makes them.
 
-use crate::storage::N_PARTITIONS;
-
-/// A set of partition ids, kept as the bitmap `replicas` announces: partition `p` is bit
-/// `0x80 >> (p % 8)` of byte `p / 8`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartitionSet {
-    bits: Box<[u8; N_PARTITIONS / 8]>,
-}
-
-impl PartitionSet {
-    pub fn all() -> PartitionSet {
-        PartitionSet { bits: Box::new([0xFF; N_PARTITIONS / 8]) }
-    }
-
-    pub fn none() -> PartitionSet {
-        PartitionSet { bits: Box::new([0; N_PARTITIONS / 8]) }
-    }
-
-    /// The share of node `index` of `n_nodes`: partition `p` belongs to node `p % n_nodes`.
-    /// Interleaved rather than contiguous, so any batch or scan of a few keys already spans
-    /// every node, as it does on a real cluster.
-    pub fn share_of(index: usize, n_nodes: usize) -> PartitionSet {
-        let mut set = PartitionSet::none();
-        for pid in (index..N_PARTITIONS).step_by(n_nodes.max(1)) {
-            set.bits[pid / 8] |= 0x80 >> (pid % 8);
-        }
-        set
-    }
-
-    pub fn contains(&self, pid: usize) -> bool {
-        self.bits.get(pid / 8).is_some_and(|b| b & (0x80 >> (pid % 8)) != 0)
-    }
-
-    pub fn bitmap(&self) -> &[u8] {
-        &self.bits[..]
-    }
-}
 
 /// A node as its peers announce it.
 #[derive(Debug, Clone, PartialEq, Eq)]

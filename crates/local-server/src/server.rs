@@ -12,8 +12,8 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::node::Node;
-use crate::storage::Store;
 use crate::tls::ServerTls;
+use crate::indexed_store::Store;
 use crate::{expiry, net};
 
 pub struct Server {
@@ -54,7 +54,7 @@ impl Server {
                         return;
                     }
                 };
-                let sweeper = tokio::spawn(expiry::sweep_forever(store, sweep));
+                let sweeper = tokio::spawn(sweep_forever(store, sweep));
                 let serving: Vec<_> = listeners.into_iter().zip(nodes).map(|(l, node)| tokio::spawn(net::serve(l, node, acceptor.clone(), rx.clone()))).collect();
                 let _ = ready_tx.send(Ok(()));
                 for node in serving {
@@ -134,5 +134,17 @@ fn bind(config: &Config) -> std::io::Result<Vec<std::net::TcpListener>> {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Runs until the store is dropped elsewhere or the task is cancelled with the runtime.
+pub async fn sweep_forever(store: Arc<Store>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        store.sweep_expired(expiry::now_clepoch());
+        // Yield between sweeps so the sweep never starves connections.
+        tokio::task::yield_now().await;
     }
 }

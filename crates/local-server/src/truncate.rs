@@ -3,8 +3,9 @@
 //! them again. The `truncate`/`truncate-namespace` info commands and their error texts.
 
 use crate::expiry;
-use crate::info::params_map;
-use crate::storage::{Store, N_PARTITIONS};
+use crate::info_text::params_map;
+use crate::storage::N_PARTITIONS;
+use crate::indexed_store::Store;
 
 /// 2010-01-01 in Unix milliseconds: an older cut-off would truncate to nothing.
 const CITRUSLEAF_EPOCH_MS: u64 = expiry::CITRUSLEAF_EPOCH * 1000;
@@ -43,7 +44,7 @@ const SET_BUF: usize = 64;
 const LUT_BUF: usize = 24;
 
 fn parse_command<'a>(name: &str, params: &'a str) -> Result<(&'a str, Option<&'a str>, u64), String> {
-    use crate::info::{error, optional_param, required_param};
+    use crate::info_text::{error, optional_param, required_param};
     let p = params_map(params);
     let ns = required_param(&p, &["namespace"], NS_BUF)?;
     let set = if name == "truncate" {
@@ -104,7 +105,7 @@ fn c_strtoul(s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::PartitionSet;
+    use crate::storage::PartitionSet;
     use crate::codec::particle::Value;
     use crate::config::NamespaceConfig;
     use crate::storage::{digest, Record};

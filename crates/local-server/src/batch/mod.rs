@@ -20,7 +20,8 @@ use std::io::Write;
 use crate::codec::message::{self, field, info1, info3, Message, ResponseBuilder};
 use crate::codec::proto;
 use crate::result_code as rc;
-use crate::storage::{digest, Store};
+use crate::storage::digest;
+use crate::indexed_store::Store;
 use crate::transactions;
 use row::RowReader;
 
@@ -56,6 +57,8 @@ pub enum Progress {
 /// send, so a batch of any size needs one block of memory, not one buffer for all its rows.
 pub struct Batch<'a> {
     store: &'a Store,
+    /// Runs the rows that call a record UDF.
+    udf: &'a dyn transactions::RecordUdf,
     owns: &'a (dyn Fn(usize) -> bool + Sync),
     /// Asked of each row before it runs; a refusal (its result code) is the row's answer.
     guard: Option<&'a Guard<'a>>,
@@ -72,9 +75,10 @@ pub struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     /// `owns(partition_id)` says whether this node answers for a partition.
-    pub fn new(store: &'a Store, body: &'a [u8], owns: &'a (dyn Fn(usize) -> bool + Sync)) -> Self {
+    pub fn new(store: &'a Store, udf: &'a dyn transactions::RecordUdf, body: &'a [u8], owns: &'a (dyn Fn(usize) -> bool + Sync)) -> Self {
         let failed = |code| Batch {
             store,
+            udf,
             owns,
             guard: None,
             rows: RowReader::new(&[], &message::MsgHeader::default(), None),
@@ -104,6 +108,7 @@ impl<'a> Batch<'a> {
         let rows = &data[5..];
         Batch {
             store,
+            udf,
             owns,
             guard: None,
             rows: RowReader::new(rows, &msg.header, msg.field(field::FILTER_EXP)),
@@ -178,7 +183,7 @@ impl<'a> Batch<'a> {
     /// or `None` when the row was malformed (which ends the batch with a parameter error).
     fn run_next(&mut self, out: Option<&mut Vec<u8>>) -> Option<u8> {
         self.left = self.left.saturating_sub(1);
-        let (store, owns, guard) = (self.store, self.owns, self.guard);
+        let (store, udf, owns, guard) = (self.store, self.udf, self.owns, self.guard);
         let answer = match self.rows.next_row() {
             Err(_) => None,
             Ok(row) => {
@@ -188,7 +193,7 @@ impl<'a> Batch<'a> {
                     None
                 } else if owns(digest::partition_id(&row.digest)) {
                     match guard.map_or(Ok(()), |admit| admit(row.msg)) {
-                        Ok(()) => Some((row.index, transactions::run(store, row.msg))),
+                        Ok(()) => Some((row.index, transactions::run(store, udf, row.msg))),
                         Err(code) => Some((row.index, message::error_response(code))),
                     }
                 } else {

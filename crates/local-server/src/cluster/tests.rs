@@ -3,16 +3,19 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::storage::{PartitionSet, N_PARTITIONS};
 use crate::codec::message::tests::request;
 use crate::codec::message::{self, field, info1, info2, op, MsgHeader};
 use crate::codec::particle::{self, Value};
 use crate::codec::proto::{self, ProtoHeader};
 use crate::config::{Config, NamespaceConfig};
-use crate::info::{answer, base64_decode, base64_encode};
+use crate::info::answer;
+use crate::info_text::{base64_decode, base64_encode};
 use crate::net::{dispatch, Conn, Reply};
 use crate::node::Node;
 use crate::result_code as rc;
-use crate::storage::{digest, Record, Store};
+use crate::storage::{digest, Record};
+use crate::indexed_store::Store;
 
 const SET: &[u8] = b"c";
 
@@ -32,9 +35,7 @@ fn owner(nodes: &[Node], key: i64) -> usize {
 /// The partitions a `replicas*` bitmap (base64) names.
 fn decoded(bitmap: &str) -> PartitionSet {
     let bytes = base64_decode(bitmap).expect("base64");
-    let mut set = PartitionSet::none();
-    set.bits.copy_from_slice(&bytes);
-    set
+    PartitionSet::from_bitmap(&bytes).expect("a whole bitmap")
 }
 
 /// The value of `key` in a `key=value;...` (or `:`-separated) answer.

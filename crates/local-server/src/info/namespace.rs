@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use super::stats::{NAMESPACE_KEYS, STATISTICS_KEYS};
 use crate::node::Node;
-use crate::storage::Namespace;
+use crate::indexed_store::Namespace;
 
 fn truncate_lut(ns: &Namespace, set: &[u8]) -> u64 {
     ns.truncate_luts.lock().unwrap_or_else(|e| e.into_inner()).get(set).copied().unwrap_or(0)

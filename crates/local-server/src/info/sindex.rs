@@ -4,10 +4,10 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{base64_decode, base64_encode, error, params_map};
+use crate::info_text::{base64_decode, base64_encode, error, params_map};
 use crate::node::Node;
 use crate::sindex::{self, build, CollType, Created, IndexDef, KeyType, NewIndex};
-use crate::storage::Namespace;
+use crate::indexed_store::Namespace;
 
 fn param<'a>(p: &[(&'a str, &'a str)], keys: &[&str]) -> Option<&'a str> {
     p.iter().find(|(k, _)| keys.contains(k)).map(|(_, v)| *v)

@@ -29,7 +29,9 @@ use crate::codec::proto::{self, ProtoHeader};
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::security::{access, admin, perm, Security};
-use crate::{batch, info, query, tls, transactions};
+use crate::{batch, info, info_text, query, tls, transactions};
+
+pub mod query_stream;
 
 /// How long a client has to complete its TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -128,10 +130,10 @@ impl Conn {
         let user = self.user.as_deref()?;
         match sec.permits(user, wanted, ns.as_deref().map(str::as_bytes), set.as_bytes()) {
             Ok(()) => None,
-            Err(rc::NOT_AUTHENTICATED) => Some(info::error(rc::NOT_AUTHENTICATED, "not authenticated")),
+            Err(rc::NOT_AUTHENTICATED) => Some(info_text::error(rc::NOT_AUTHENTICATED, "not authenticated")),
             Err(code) => {
                 let missing = sec.missing(user, wanted, ns.as_deref().map(str::as_bytes), set.as_bytes());
-                Some(info::error(code, &format!("role violation - requires permission '{}'", perm::name(missing))))
+                Some(info_text::error(code, &format!("role violation - requires permission '{}'", perm::name(missing))))
             }
         }
     }
@@ -157,7 +159,7 @@ where
         let sent = match dispatch(node, conn, header, body) {
             Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
             Some(Reply::Batch(body)) => stream_batch(&mut stream, node, conn, &body).await,
-            Some(Reply::Query(body)) => query::stream::serve(&mut stream, node, &body).await,
+            Some(Reply::Query(body)) => query_stream::serve(&mut stream, node, &body).await,
             None => false,
         };
         // TLS buffers what it encrypts: each answer leaves now (a no-op on plain TCP).
@@ -171,7 +173,7 @@ where
 async fn stream_batch(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, body: &[u8]) -> bool {
     let owns = |partition: usize| node.owns(partition);
     let guard = |msg: &Message<'_>| node.security.as_deref().map_or(Ok(()), |sec| conn.admit_record(sec, msg));
-    let mut run = batch::Batch::new(&node.store, body, &owns);
+    let mut run = batch::Batch::new(&node.store, &*node.udf, body, &owns);
     if node.security.is_some() {
         run = run.with_guard(&guard);
     }
@@ -261,7 +263,7 @@ fn info_reply(node: &Node, conn: &Conn, body: &[u8]) -> Vec<u8> {
         Ok(user) if sec.state().users.contains_key(user) => {
             info::handle_guarded(node, body, &|cmd| conn.refuse_info(sec, cmd).or_else(|| per_connection(cmd)))
         }
-        _ => format!("{}\n", info::error(rc::NOT_AUTHENTICATED, "not authenticated")).into_bytes(),
+        _ => format!("{}\n", info_text::error(rc::NOT_AUTHENTICATED, "not authenticated")).into_bytes(),
     }
 }
 
@@ -287,7 +289,7 @@ fn msg_reply(node: &Node, conn: &Conn, body: Vec<u8>) -> Reply {
     } else if is_query {
         Reply::Query(body)
     } else {
-        Reply::Frame(transactions::handle(&node.store, &body, &|partition| node.owns(partition)))
+        Reply::Frame(transactions::handle(&node.store, &*node.udf, &body, &|partition| node.owns(partition)))
     }
 }
 

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use crate::codec::message::{self, field, info1, info2, Message};
 use crate::codec::particle;
 use crate::result_code as rc;
-use crate::storage::{digest, Digest, Namespace, StoredKey, Store};
+use crate::storage::{digest, Digest, StoredKey};
+use crate::indexed_store::{Namespace, Store};
 
 /// The record a command is about.
 pub struct Target<'a> {
@@ -30,10 +31,26 @@ impl Target<'_> {
     }
 }
 
+/// Runs record UDF commands. The `udf` layer, above this one, implements it; a caller that
+/// runs no UDFs (a background ops job) passes [`NoUdf`].
+pub trait RecordUdf: Sync {
+    /// Answers one record UDF message about `target` (the full response frame).
+    fn apply(&self, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8>;
+}
+
+/// For callers whose messages never name a UDF: one that does answers UNSUPPORTED_FEATURE.
+pub struct NoUdf;
+
+impl RecordUdf for NoUdf {
+    fn apply(&self, _: &Target<'_>, _: &Message<'_>) -> Vec<u8> {
+        message::error_response(rc::UNSUPPORTED_FEATURE)
+    }
+}
+
 /// Runs one AS_MSG body on a node that answers for the partitions `owns` accepts, and returns
 /// the full response frame: PARTITION_UNAVAILABLE for a record of another node's partition
 /// (the real node would proxy it; the client retries by its refreshed partition map).
-pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u8> {
+pub fn handle(store: &Store, udf: &dyn RecordUdf, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u8> {
     let msg = match message::parse(body) {
         Ok(m) => m,
         Err(_) => return message::error_response(rc::PARAMETER_ERROR),
@@ -46,7 +63,7 @@ pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u
         return r.finish();
     }
     match resolve(store, &msg) {
-        Ok(target) if owns(digest::partition_id(&target.digest)) => run_target(store, &target, &msg),
+        Ok(target) if owns(digest::partition_id(&target.digest)) => run_target(udf, &target, &msg),
         Ok(_) => message::error_response(rc::PARTITION_UNAVAILABLE),
         Err(code) => message::error_response(code),
     }
@@ -54,17 +71,17 @@ pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u
 
 /// Runs one decoded single-record message (a client's command, or one row of a batch with
 /// its digest as a field) and returns the full response frame.
-pub fn run(store: &Store, msg: &Message<'_>) -> Vec<u8> {
+pub fn run(store: &Store, udf: &dyn RecordUdf, msg: &Message<'_>) -> Vec<u8> {
     match resolve(store, msg) {
-        Ok(target) => run_target(store, &target, msg),
+        Ok(target) => run_target(udf, &target, msg),
         Err(code) => message::error_response(code),
     }
 }
 
-fn run_target(store: &Store, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
+fn run_target(udf: &dyn RecordUdf, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     let h = msg.header;
     if msg.field(field::UDF_FUNCTION).is_some() || msg.field(field::UDF_PACKAGE_NAME).is_some() {
-        return crate::udf::apply::apply(store, target, msg);
+        return udf.apply(target, msg);
     }
     if h.info2 & info2::WRITE != 0 {
         if h.info2 & info2::DELETE != 0 && msg.ops.is_empty() {

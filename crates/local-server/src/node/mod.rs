@@ -1,14 +1,17 @@
 //! This node's identity and the state every connection shares (storage, names, counters).
 
+pub mod user_agents;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::cluster::{Cluster, Member, PartitionSet};
+use crate::cluster::{Cluster, Member};
 use crate::config::Config;
 use crate::query::jobs::Jobs;
 use crate::security::Security;
-use crate::storage::Store;
+use crate::indexed_store::Store;
+use crate::storage::PartitionSet;
 
 pub struct Node {
     /// The node name clients key their cluster map on, hex like the real server's.
@@ -34,8 +37,10 @@ pub struct Node {
     /// The node's `tls-name` when its port serves TLS (announced by `service-tls-std` and
     /// `peers-tls-std`); `None`: plaintext.
     pub tls_name: Option<String>,
+    /// Registered Lua UDF modules, shared by every node as the cluster shares them.
+    pub udf: Arc<crate::udf::Registry>,
     /// Client names per open connection (`user-agent-set`, `user-agents`).
-    pub user_agents: crate::info::user_agents::UserAgents,
+    pub user_agents: user_agents::UserAgents,
 }
 
 impl Node {
@@ -50,6 +55,7 @@ impl Node {
         };
         let members = ports.iter().map(|&port| Member { id: node_id(port), address: service_address(&service_host, port) });
         let cluster = Arc::new(Cluster { members: members.collect() });
+        let udf = Arc::new(crate::udf::Registry::default());
         let security = config.security.then(|| Arc::new(Security::new(std::time::Duration::from_secs(u64::from(config.session_ttl)))));
         (0..ports.len())
             .map(|i| Node {
@@ -68,6 +74,7 @@ impl Node {
                 member_index: i,
                 security: security.clone(),
                 tls_name: config.tls.as_ref().map(|t| t.name.clone()),
+                udf: udf.clone(),
                 user_agents: Default::default(),
             })
             .collect()
