@@ -131,7 +131,8 @@ struct Answer {
 
 /// Runs a batch to the end, returning every chunk `fill` produced.
 fn run_chunks(s: &Store, body: &[u8], owns: &(dyn Fn(usize) -> bool + Sync)) -> Vec<Vec<u8>> {
-    let mut b = Batch::new(s, &crate::transactions::NoUdf, body, owns);
+    let serves = |p: usize, _write: bool| owns(p);
+    let mut b = Batch::new(s, &crate::transactions::NoUdf, body, &serves);
     let mut chunks = Vec::new();
     let mut out = Vec::new();
     for _ in 0..100_000 {

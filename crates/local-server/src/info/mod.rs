@@ -6,14 +6,11 @@ mod namespace;
 mod sindex;
 mod stats;
 
-use crate::storage::PartitionSet;
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::info_text::{base64_encode, error, params_map};
 use crate::storage::N_PARTITIONS;
 
-/// The nodes of a server never change while it runs.
-const PEERS_GENERATION: u32 = 1;
 
 pub const BUILD: &str = "8.1.2.0";
 pub const EDITION: &str = "Aerospike Community Edition";
@@ -100,27 +97,27 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "cluster-stable" => cluster_stable(node, params.unwrap_or("")),
         "partition-generation" => node.partition_generation().to_string(),
         "rebalance-generation" => "1".to_string(),
-        "peers-generation" => PEERS_GENERATION.to_string(),
+        "peers-generation" => node.cluster.peers_generation().to_string(),
         // CE answers the TLS family "enterprise only" (above); a TLS-mode node serves TLS on
         // its port instead, as an Enterprise server does, and lists no clear address.
         "peers-clear-std" | "peers-clear-alt" if node.tls_name.is_none() => peers(node, None),
         "peers-tls-std" | "peers-tls-alt" => match &node.tls_name {
             Some(name) => peers(node, Some(name)),
-            None => format!("{PEERS_GENERATION},,[]"),
+            None => format!("{},,[]", node.cluster.peers_generation()),
         },
-        "peers-clear-std" | "peers-clear-alt" => format!("{PEERS_GENERATION},,[]"),
-        "alumni-clear-std" | "alumni-clear-alt" | "alumni-tls-std" | "alumni-tls-alt" => format!("{PEERS_GENERATION},,[]"),
+        "peers-clear-std" | "peers-clear-alt" => format!("{},,[]", node.cluster.peers_generation()),
+        "alumni-clear-std" | "alumni-clear-alt" | "alumni-tls-std" | "alumni-tls-alt" => format!("{},,[]", node.cluster.peers_generation()),
         "services" | "services-alumni" | "services-alternate" => {
-            node.peers().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
+            node.peers().iter().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
         }
         "services-alumni-reset" => "ok".to_string(),
         "service" | "service-clear-std" if node.tls_name.is_none() => node.service_address().to_string(),
         "service-tls-std" if node.tls_name.is_some() => node.service_address().to_string(),
         "service" | "service-clear-std" | "service-clear-alt" | "service-tls-std" | "service-tls-alt" => String::new(),
         "partitions" => N_PARTITIONS.to_string(),
-        "replicas" => replicas(node, &node.partitions, |bits| format!("0,1,{bits}")),
-        "replicas-all" => replicas(node, &node.partitions, |bits| format!("1,{bits}")),
-        "replicas-master" => replicas(node, &node.partitions, |bits| bits),
+        "replicas" => replicas(node, true),
+        "replicas-all" => replicas(node, false),
+        "replicas-master" => replicas_master(node),
         "namespaces" => node.store.namespaces.iter().map(|n| n.name().to_string()).collect::<Vec<_>>().join(";"),
         "statistics" => namespace::statistics(node),
         "sets" => namespace::sets(node, None, None),
@@ -130,7 +127,7 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "query-show" | "query-abort" => {
             admin::job_command(node, name, params.unwrap_or(""))
         }
-        "truncate" | "truncate-namespace" => crate::truncate::info_command(&node.store, name, params.unwrap_or("")),
+        "truncate" | "truncate-namespace" => crate::truncate::info_command(node.cluster.stores(), name, params.unwrap_or("")),
         // Undo only matters to a server that restarts from storage: nothing to do in memory.
         "truncate-undo" | "truncate-namespace-undo" => "ok".to_string(),
         "sindex-create" => sindex::create(node, params.unwrap_or("")),
@@ -170,10 +167,26 @@ pub(super) fn cluster_stable(node: &Node, params: &str) -> String {
     format!("{:X}", node.cluster.key())
 }
 
-/// `replicas*`: the same partitions in every namespace, as the bitmap clients decode.
-fn replicas(node: &Node, partitions: &PartitionSet, per_ns: impl Fn(String) -> String) -> String {
-    let bits = base64_encode(partitions.bitmap());
-    node.store.namespaces.iter().map(|n| format!("{}:{}", n.name(), per_ns(bits.clone()))).collect::<Vec<_>>().join(";")
+/// `replicas` (`ns:regime,n,map0,map1,...`) and `replicas-all` (without the regime), as
+/// `as_partition_get_replicas_all_str` (partition.c) writes them: per namespace its effective
+/// replication factor (the configured one, or fewer when fewer nodes are up), then for each
+/// position (0: master, 1: first replica...) the bitmap of the partitions this node holds
+/// there. The regime only moves in strong-consistency namespaces: always 0 here.
+fn replicas(node: &Node, with_regime: bool) -> String {
+    let table = node.cluster.table();
+    let maps: Vec<String> = (0..table.copies()).map(|j| base64_encode(table.held_at(node.member_index, j).bitmap())).collect();
+    let per_ns = |ns: &crate::indexed_store::Namespace| {
+        let n = (ns.config.replication_factor as usize).clamp(1, maps.len().max(1));
+        let regime = if with_regime { "0," } else { "" };
+        format!("{}:{regime}{n},{}", ns.name(), maps[..n.min(maps.len())].join(","))
+    };
+    node.store.namespaces.iter().map(|ns| per_ns(ns)).collect::<Vec<_>>().join(";")
+}
+
+/// `replicas-master`: `ns:map` of the partitions this node is master of.
+fn replicas_master(node: &Node) -> String {
+    let bits = base64_encode(node.master_partitions().bitmap());
+    node.store.namespaces.iter().map(|n| format!("{}:{bits}", n.name())).collect::<Vec<_>>().join(";")
 }
 
 /// `generation,default-port,[[node-id,tls-name,[host:port]],...]` listing every other node
@@ -181,14 +194,15 @@ fn replicas(node: &Node, partitions: &PartitionSet, per_ns: impl Fn(String) -> S
 /// server differ only by port.
 fn peers(node: &Node, tls_name: Option<&str>) -> String {
     let name = tls_name.unwrap_or("");
-    let list: Vec<String> = node.peers().map(|m| format!("[{},{name},[{}]]", m.id, m.address)).collect();
-    format!("{PEERS_GENERATION},{},[{}]", node.port, list.join(","))
+    let list: Vec<String> = node.peers().iter().map(|m| format!("[{},{name},[{}]]", m.id, m.address)).collect();
+    format!("{},{},[{}]", node.cluster.peers_generation(), node.port, list.join(","))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::info_text::base64_decode;
+    use crate::storage::PartitionSet;
 
     // thr_info.c: ee_only commands answer ERROR:25 on CE; commands 8.1's table lacks are
     // unrecognized (4).
@@ -202,7 +216,7 @@ mod tests {
         for cmd in ["jobs", "scan-show", "cluster-generation", "replicas-prole", "services-alt"] {
             assert_eq!(answer(&node, cmd), "ERROR:4:unrecognized command", "{cmd}");
         }
-        assert_eq!(answer(&node, "alumni-clear-std"), format!("{PEERS_GENERATION},,[]"));
+        assert_eq!(answer(&node, "alumni-clear-std"), "1,,[]");
     }
 
     #[test]

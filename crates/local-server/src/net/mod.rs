@@ -7,6 +7,10 @@
 //! just closes its connection. The client certificate's common name, if one was presented,
 //! rides with the connection for a PKI login.
 //!
+//! A node that goes down (`Node::up` false) stops accepting and ends every connection at its
+//! next await point, without a goodbye; faults injected into a node (`node::faults`) are
+//! applied here, to each data command as it arrives.
+//!
 //! In security mode each connection also carries its caller (`Conn`: the address it comes
 //! from, the user it logged in as), and every request is checked here, once per request kind,
 //! before it reaches the part that runs it: admin messages go to `security::admin`; info
@@ -26,6 +30,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::codec::message::{self, Message};
 use crate::codec::proto::{self, ProtoHeader};
+use crate::node::faults::CommandFaults;
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::security::{access, admin, perm, Security};
@@ -36,23 +41,38 @@ pub mod query_stream;
 /// How long a client has to complete its TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `node` on `listener` until `shutdown`; with `tls`, every connection is TLS.
+/// Serves `node` on `listener` until `shutdown` or until the node goes down (then the
+/// listener closes with it); with `tls`, every connection is TLS.
 pub async fn serve(listener: TcpListener, node: Arc<Node>, tls: Option<TlsAcceptor>, mut shutdown: watch::Receiver<bool>) {
+    let mut up = node.up.subscribe();
     loop {
+        if !*up.borrow_and_update() {
+            return;
+        }
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                // Closed before a byte is read: the client's connect or first command fails.
+                Ok((stream, _)) if node.faults.refuse_connection() => drop(stream),
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let node = node.clone();
                     let shutdown = shutdown.clone();
                     let tls = tls.clone();
+                    let mut node_up = node.up.subscribe();
                     tokio::spawn(async move {
                         node.connections_opened.fetch_add(1, Ordering::Relaxed);
                         node.connections_open.fetch_add(1, Ordering::Relaxed);
                         let mut conn = Conn { peer: peer.ip(), id: node.user_agents.connect(), ..Conn::default() };
-                        match tls {
-                            None => connection(stream, &node, &mut conn, shutdown).await,
-                            Some(acceptor) => tls_connection(acceptor, stream, &node, &mut conn, shutdown).await,
+                        let serving = async {
+                            match tls {
+                                None => connection(stream, &node, &mut conn, shutdown).await,
+                                Some(acceptor) => tls_connection(acceptor, stream, &node, &mut conn, shutdown).await,
+                            }
+                        };
+                        // A node going down drops the connection wherever it is, mid-response too.
+                        tokio::select! {
+                            _ = serving => {}
+                            _ = node_up.wait_for(|up| !*up) => {}
                         }
                         conn.log_out(&node);
                         node.user_agents.disconnect(conn.id);
@@ -63,6 +83,7 @@ pub async fn serve(listener: TcpListener, node: Arc<Node>, tls: Option<TlsAccept
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
             },
             _ = shutdown.changed() => return,
+            _ = up.changed() => {}
         }
     }
 }
@@ -156,12 +177,24 @@ where
             _ = shutdown.changed() => return,
         };
         let Some((header, body)) = frame else { return };
-        let sent = match dispatch(node, conn, header, body) {
-            Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
-            Some(Reply::Batch(body)) => stream_batch(&mut stream, node, conn, &body).await,
-            Some(Reply::Query(body)) => query_stream::serve(&mut stream, node, &body).await,
-            None => false,
+        let is_data = matches!(header.kind, proto::TYPE_MSG | proto::TYPE_COMPRESSED);
+        let faults = if is_data { node.faults.for_command() } else { CommandFaults::default() };
+        if let Some(delay) = faults.delay {
+            tokio::time::sleep(delay).await;
+        }
+        let reply = match faults.result_code {
+            Some(code) => Some(Reply::Frame(injected_error(&body, code))),
+            None => dispatch(node, conn, header, body),
         };
+        if faults.drop_mid_response {
+            // The whole answer, then only its first half on the wire, then the connection goes.
+            let mut whole: Vec<u8> = Vec::new();
+            let _ = answer(&mut whole, node, conn, reply).await;
+            let _ = stream.write_all(&whole[..whole.len() / 2]).await;
+            let _ = stream.flush().await;
+            return;
+        }
+        let sent = answer(&mut stream, node, conn, reply).await;
         // TLS buffers what it encrypts: each answer leaves now (a no-op on plain TCP).
         if !sent || stream.flush().await.is_err() {
             return;
@@ -169,11 +202,33 @@ where
     }
 }
 
+/// Writes one request's answer; `false` when the connection must close.
+async fn answer(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, reply: Option<Reply>) -> bool {
+    match reply {
+        Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
+        Some(Reply::Batch(body)) => stream_batch(stream, node, conn, &body).await,
+        Some(Reply::Query(body)) => query_stream::serve(stream, node, &body).await,
+        None => false,
+    }
+}
+
+/// The answer of a data command a fault makes fail with `code`: a batch, scan or query ends
+/// its stream with it; a record command is answered with it.
+fn injected_error(body: &[u8], code: u8) -> Vec<u8> {
+    let streamed = batch::is_batch(body) || message::parse(body).is_ok_and(|m| query::request::is_query(&m));
+    if streamed {
+        query::run::last_frame(code)
+    } else {
+        message::error_response(code)
+    }
+}
+
 /// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
 async fn stream_batch(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, body: &[u8]) -> bool {
-    let owns = |partition: usize| node.owns(partition);
+    let owns = |partition: usize, write: bool| node.serves(&node.cluster.table(), partition, write);
+    let written = |ns: &[u8], d: &crate::storage::Digest| replicate(node, ns, d);
     let guard = |msg: &Message<'_>| node.security.as_deref().map_or(Ok(()), |sec| conn.admit_record(sec, msg));
-    let mut run = batch::Batch::new(&node.store, &*node.udf, body, &owns);
+    let mut run = batch::Batch::new(&node.store, &*node.udf, body, &owns).with_written(&written);
     if node.security.is_some() {
         run = run.with_guard(&guard);
     }
@@ -289,7 +344,33 @@ fn msg_reply(node: &Node, conn: &Conn, body: Vec<u8>) -> Reply {
     } else if is_query {
         Reply::Query(body)
     } else {
-        Reply::Frame(transactions::handle(&node.store, &*node.udf, &body, &|partition| node.owns(partition)))
+        // The table stays as it is from admission to replication: a write is on every holder
+        // of its partition before it is answered.
+        let table = node.cluster.table();
+        let frame = transactions::handle(&node.store, &*node.udf, &body, &|pid, write| node.serves(&table, pid, write));
+        if let Ok(msg) = message::parse(&body) {
+            if transactions::changes_record(&msg) {
+                if let Some((ns, d)) = transactions::record_of(&msg) {
+                    if node.serves(&table, crate::storage::digest::partition_id(&d), true) {
+                        if let Some(k) = node.namespace_index(&ns) {
+                            node.cluster.replicate(&table, k, &d);
+                        }
+                    }
+                }
+            }
+        }
+        Reply::Frame(frame)
+    }
+}
+
+/// Copies record `d` of namespace `ns` to the other holders of its partition, when this node
+/// is its master.
+fn replicate(node: &Node, ns: &[u8], d: &crate::storage::Digest) {
+    let table = node.cluster.table();
+    if node.serves(&table, crate::storage::digest::partition_id(d), true) {
+        if let Some(k) = node.namespace_index(ns) {
+            node.cluster.replicate(&table, k, d);
+        }
     }
 }
 

@@ -309,9 +309,18 @@ fn serve_on(node: Arc<crate::node::Node>, b: &[u8]) -> Answer {
 
 #[test]
 fn a_node_of_a_cluster_scans_only_its_own_partitions() {
-    let store = Arc::new(store_with(600));
+    let source = store_with(600);
+    let empty = Arc::new(Store::new(&[NamespaceConfig::new("test")]));
     let nodes: Vec<Arc<crate::node::Node>> =
-        crate::node::Node::cluster(&Config::default(), &[3000, 3001, 3002], store).into_iter().map(Arc::new).collect();
+        crate::node::Node::cluster(&Config::default(), &[3000, 3001, 3002], empty).into_iter().map(Arc::new).collect();
+    // Each node keeps the records of the partitions it is master of.
+    let src = source.namespace(b"test").expect("ns");
+    for pid in 0..4096 {
+        let master = nodes.iter().find(|n| n.owns(pid)).expect("a master");
+        for (d, r) in src.partition_at(pid).iter() {
+            master.store.namespace(b"test").expect("ns").partition(d).put(*d, r.clone());
+        }
+    }
     let all: Vec<u16> = (0..4096).collect();
     let mut seen = Vec::new();
     for node in &nodes {

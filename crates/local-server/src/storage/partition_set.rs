@@ -19,12 +19,10 @@ impl PartitionSet {
         PartitionSet { bits: Box::new([0; N_PARTITIONS / 8]) }
     }
 
-    /// The share of node `index` of `n_nodes`: partition `p` belongs to node `p % n_nodes`.
-    /// Interleaved rather than contiguous, so any batch or scan of a few keys already spans
-    /// every node, as it does on a real cluster.
-    pub fn share_of(index: usize, n_nodes: usize) -> PartitionSet {
+    /// The set of the partitions `pids` names.
+    pub fn of(pids: impl IntoIterator<Item = usize>) -> PartitionSet {
         let mut set = PartitionSet::none();
-        for pid in (index..N_PARTITIONS).step_by(n_nodes.max(1)) {
+        for pid in pids.into_iter().filter(|&p| p < N_PARTITIONS) {
             set.bits[pid / 8] |= 0x80 >> (pid % 8);
         }
         set

@@ -47,10 +47,11 @@ impl RecordUdf for NoUdf {
     }
 }
 
-/// Runs one AS_MSG body on a node that answers for the partitions `owns` accepts, and returns
-/// the full response frame: PARTITION_UNAVAILABLE for a record of another node's partition
-/// (the real node would proxy it; the client retries by its refreshed partition map).
-pub fn handle(store: &Store, udf: &dyn RecordUdf, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u8> {
+/// Runs one AS_MSG body on a node that answers for what `serves(partition, is_write)`
+/// accepts, and returns the full response frame: PARTITION_UNAVAILABLE for a record of a
+/// partition the node does not serve (the real node would proxy it; the client retries by
+/// its refreshed partition map).
+pub fn handle(store: &Store, udf: &dyn RecordUdf, body: &[u8], serves: &dyn Fn(usize, bool) -> bool) -> Vec<u8> {
     let msg = match message::parse(body) {
         Ok(m) => m,
         Err(_) => return message::error_response(rc::PARAMETER_ERROR),
@@ -63,7 +64,7 @@ pub fn handle(store: &Store, udf: &dyn RecordUdf, body: &[u8], owns: &dyn Fn(usi
         return r.finish();
     }
     match resolve(store, &msg) {
-        Ok(target) if owns(digest::partition_id(&target.digest)) => run_target(udf, &target, &msg),
+        Ok(target) if serves(digest::partition_id(&target.digest), changes_record(&msg)) => run_target(udf, &target, &msg),
         Ok(_) => message::error_response(rc::PARTITION_UNAVAILABLE),
         Err(code) => message::error_response(code),
     }
@@ -94,6 +95,26 @@ fn run_target(udf: &dyn RecordUdf, target: &Target<'_>, msg: &Message<'_>) -> Ve
     } else {
         message::error_response(rc::PARAMETER_ERROR)
     }
+}
+
+/// Whether a message may change its record (a write, a delete, an operate with writes, or a
+/// record UDF): what must run on the partition's master and be replicated.
+pub fn changes_record(msg: &Message<'_>) -> bool {
+    msg.header.info2 & info2::WRITE != 0 || msg.field(field::UDF_FUNCTION).is_some() || msg.field(field::UDF_PACKAGE_NAME).is_some()
+}
+
+/// The namespace and digest a single-record message is about, for what must happen after it
+/// ran (replication); `None` when it names no record.
+pub fn record_of(msg: &Message<'_>) -> Option<(Vec<u8>, Digest)> {
+    let ns = msg.field(field::NAMESPACE)?;
+    let digest = match msg.field(field::DIGEST) {
+        Some(d) => d.try_into().ok()?,
+        None => match msg.field(field::KEY)? {
+            [ptype, bytes @ ..] => digest::compute(msg.field(field::SET).unwrap_or(&[]), *ptype, bytes),
+            [] => return None,
+        },
+    };
+    Some((ns.to_vec(), digest))
 }
 
 fn resolve<'a>(store: &'a Store, msg: &Message<'a>) -> Result<Target<'a>, u8> {
