@@ -179,10 +179,17 @@ where
         let Some((header, body)) = frame else { return };
         let is_data = matches!(header.kind, proto::TYPE_MSG | proto::TYPE_COMPRESSED);
         let faults = if is_data { node.faults.for_command() } else { CommandFaults::default() };
+        let mut code = faults.result_code;
         if let Some(delay) = faults.delay {
             tokio::time::sleep(delay).await;
+            // As the real server drops a transaction that timed out while queued
+            // (thr_tsvc.c: end_time from the message's transaction_ttl, else
+            // transaction-max-ms, 1 s): a delayed command past its deadline never runs.
+            if header.kind == proto::TYPE_MSG && expired_while_queued(&body, delay) {
+                code = code.or(Some(rc::TIMEOUT));
+            }
         }
-        let reply = match faults.result_code {
+        let reply = match code {
             Some(code) => Some(Reply::Frame(injected_error(&body, code))),
             None => dispatch(node, conn, header, body),
         };
@@ -210,6 +217,17 @@ async fn answer(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn:
         Some(Reply::Query(body)) => query_stream::serve(stream, node, &body).await,
         None => false,
     }
+}
+
+/// Whether a command that waited `waited` is past its deadline: its transaction_ttl (ms), or the
+/// server's transaction-max-ms (1000) when it sent none.
+fn expired_while_queued(body: &[u8], waited: Duration) -> bool {
+    let Ok(msg) = message::parse(body) else { return false };
+    let ttl = match msg.header.transaction_ttl {
+        0 => 1000,
+        ms => u64::from(ms),
+    };
+    waited > Duration::from_millis(ttl)
 }
 
 /// The answer of a data command a fault makes fail with `code`: a batch, scan or query ends
