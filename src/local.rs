@@ -176,6 +176,7 @@ impl PyLocalServer {
     /// re-route). Its records are lost with it; with `replication_factor` 2 or more the other
     /// copies serve them. Killing a node that is down does nothing.
     ///
+    /// >>> import aerospike_py as aerospike
     /// >>> with aerospike.LocalServer(nodes=2, replication_factor=2) as server:
     /// ...     server.kill_node(1)
     /// ...     up = server.nodes_up
@@ -211,6 +212,7 @@ impl PyLocalServer {
     ///
     /// Several faults can be active at once; each applies to a command once.
     ///
+    /// >>> import aerospike_py as aerospike
     /// >>> from aerospike_py import exception
     /// >>> with aerospike.LocalServer() as server:
     /// ...     with aerospike.client(server.config).connect() as client:

@@ -53,6 +53,9 @@ pub enum Progress {
     Done,
 }
 
+/// Told of a row that may have changed its record: (namespace, digest).
+pub type Written<'a> = &'a (dyn Fn(&[u8], &Digest) + Sync);
+
 /// A batch being answered. `fill` runs rows until a block is full and hands back the bytes to
 /// send, so a batch of any size needs one block of memory, not one buffer for all its rows.
 pub struct Batch<'a> {
@@ -62,7 +65,7 @@ pub struct Batch<'a> {
     /// `serves(partition, is_write)`: whether this node runs the row.
     owns: &'a (dyn Fn(usize, bool) -> bool + Sync),
     /// Told of each row that may have changed its record (namespace, digest), after it ran.
-    written: Option<&'a (dyn Fn(&[u8], &Digest) + Sync)>,
+    written: Option<Written<'a>>,
     /// Asked of each row before it runs; a refusal (its result code) is the row's answer.
     guard: Option<&'a Guard<'a>>,
     rows: RowReader<'a>,
@@ -135,7 +138,7 @@ impl<'a> Batch<'a> {
 
     /// Tells `written(namespace, digest)` of every row that may have changed its record, right
     /// after it ran (the node replicates it).
-    pub fn with_written(mut self, written: &'a (dyn Fn(&[u8], &Digest) + Sync)) -> Self {
+    pub fn with_written(mut self, written: Written<'a>) -> Self {
         self.written = Some(written);
         self
     }

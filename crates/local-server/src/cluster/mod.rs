@@ -99,6 +99,10 @@ pub struct Cluster {
     /// Each node's records.
     stores: Vec<Arc<Store>>,
     table: RwLock<Table>,
+    /// Held shared by a command (or a block of batch rows) from its admission to its
+    /// replication, exclusively by a table change: no write lands on a node between the
+    /// migration that copied its partition away and the table that says so.
+    changes: RwLock<()>,
     /// Moves whenever a node leaves or joins (`peers-generation`).
     peers_generation: AtomicU64,
 }
@@ -108,13 +112,18 @@ impl Cluster {
     pub fn new(members: Vec<Member>, stores: Vec<Arc<Store>>, replication_factor: usize) -> Cluster {
         let up = vec![true; members.len()];
         let table = Table::compute(&members, up, replication_factor.max(1), 1);
-        Cluster { members, stores, table: RwLock::new(table), peers_generation: AtomicU64::new(1) }
+        Cluster { members, stores, table: RwLock::new(table), changes: RwLock::new(()), peers_generation: AtomicU64::new(1) }
     }
 
     /// The current table. Held across a write and its replication, so the table cannot change
     /// between them; never held across I/O.
     pub fn table(&self) -> RwLockReadGuard<'_, Table> {
         self.table.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the table as it is until the guard goes (see `changes`). Never held across I/O.
+    pub fn hold(&self) -> RwLockReadGuard<'_, ()> {
+        self.changes.read().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn is_up(&self, node: usize) -> bool {
@@ -188,6 +197,7 @@ impl Cluster {
     /// Takes node `node` down or brings it back, and rebalances: partitions move to their
     /// new holders before the new table is published. A node brought back starts empty.
     pub fn set_up(&self, node: usize, up: bool) {
+        let _no_command_in_flight = self.changes.write().unwrap_or_else(|e| e.into_inner());
         let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
         if table.up.get(node).copied() == Some(up) || node >= self.members.len() {
             return;

@@ -38,7 +38,7 @@ fn jenkins64(bytes: &[u8]) -> u64 {
 pub fn node_sequences(ids: &[u64]) -> Vec<Vec<u8>> {
     // The succession list: node ids, descending.
     let mut succession: Vec<usize> = (0..ids.len()).collect();
-    succession.sort_by(|&a, &b| ids[b].cmp(&ids[a]));
+    succession.sort_by_key(|&i| std::cmp::Reverse(ids[i]));
     let hashed_nodes: Vec<u64> = succession.iter().map(|&i| fnv64(&ids[i].to_le_bytes())).collect();
     (0..N_PARTITIONS as u32)
         .map(|pid| {
@@ -54,7 +54,7 @@ pub fn node_sequences(ids: &[u64]) -> Vec<Vec<u8>> {
                     (h + sl_ix as u64, sl_ix)
                 })
                 .collect();
-            keyed.sort_by(|a, b| b.0.cmp(&a.0));
+            keyed.sort_by_key(|k| std::cmp::Reverse(k.0));
             keyed.into_iter().map(|(_, sl_ix)| succession[sl_ix] as u8).collect()
         })
         .collect()

@@ -252,7 +252,11 @@ async fn stream_batch(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node,
     }
     let mut out = Vec::with_capacity(batch::BLOCK_SIZE + 4096);
     loop {
-        let progress = run.fill(&mut out);
+        // Each block's rows run, and are replicated, under one partition table.
+        let progress = {
+            let _held = node.cluster.hold();
+            run.fill(&mut out)
+        };
         if !out.is_empty() && stream.write_all(&out).await.is_err() {
             return false;
         }
