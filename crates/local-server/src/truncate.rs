@@ -3,8 +3,9 @@
 //! them again. The `truncate`/`truncate-namespace` info commands and their error texts.
 
 use crate::expiry;
-use crate::info::params_map;
-use crate::storage::{Store, N_PARTITIONS};
+use crate::info_text::params_map;
+use crate::storage::N_PARTITIONS;
+use crate::indexed_store::Store;
 
 /// 2010-01-01 in Unix milliseconds: an older cut-off would truncate to nothing.
 const CITRUSLEAF_EPOCH_MS: u64 = expiry::CITRUSLEAF_EPOCH * 1000;
@@ -27,10 +28,13 @@ pub fn truncate(store: &Store, ns: &[u8], set: Option<&[u8]>, cutoff_ms: u64) ->
 /// `truncate:namespace=..;set=..[;lut=<nanos>]` and `truncate-namespace:namespace=..[;lut=..]`,
 /// with thr_info.c's argument checks (cmd_truncate, cmd_truncate_namespace) and truncate.c's
 /// cut-off rules (as_truncate_cmd). An unknown namespace or set still answers ok.
-pub fn info_command(store: &Store, name: &str, params: &str) -> String {
+pub fn info_command(stores: &[std::sync::Arc<Store>], name: &str, params: &str) -> String {
     match parse_command(name, params) {
         Ok((ns, set, cutoff)) => {
-            truncate(store, ns.as_bytes(), set.map(str::as_bytes), cutoff);
+            // Every node's copy, with one cut-off, as the cluster's metadata distribution does.
+            for store in stores {
+                truncate(store, ns.as_bytes(), set.map(str::as_bytes), cutoff);
+            }
             "ok".to_string()
         }
         Err(e) => e,
@@ -43,7 +47,7 @@ const SET_BUF: usize = 64;
 const LUT_BUF: usize = 24;
 
 fn parse_command<'a>(name: &str, params: &'a str) -> Result<(&'a str, Option<&'a str>, u64), String> {
-    use crate::info::{error, optional_param, required_param};
+    use crate::info_text::{error, optional_param, required_param};
     let p = params_map(params);
     let ns = required_param(&p, &["namespace"], NS_BUF)?;
     let set = if name == "truncate" {
@@ -104,14 +108,15 @@ fn c_strtoul(s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::PartitionSet;
+    use crate::storage::PartitionSet;
     use crate::codec::particle::Value;
     use crate::config::NamespaceConfig;
     use crate::storage::{digest, Record};
 
     #[test]
     fn cutoffs_and_errors() {
-        let store = Store::new(&[NamespaceConfig::new("test")]);
+        let stores = [std::sync::Arc::new(Store::new(&[NamespaceConfig::new("test")]))];
+        let store = &*stores[0];
         let ns = store.namespace(b"test").expect("ns");
         for (i, lut) in [(1, 1000u64), (2, 5000)] {
             let d = digest::of_int(b"s", i);
@@ -120,14 +125,14 @@ mod tests {
             r.last_update_ms = CITRUSLEAF_EPOCH_MS + lut;
             ns.partition(&d).put(d, r);
         }
-        assert_eq!(truncate(&store, b"test", Some(b"other"), u64::MAX), 0);
-        assert_eq!(truncate(&store, b"test", Some(b"s"), CITRUSLEAF_EPOCH_MS + 5000), 1);
+        assert_eq!(truncate(store, b"test", Some(b"other"), u64::MAX), 0);
+        assert_eq!(truncate(store, b"test", Some(b"s"), CITRUSLEAF_EPOCH_MS + 5000), 1);
         assert_eq!(ns.object_count(&PartitionSet::all()), 1);
         let future = (expiry::now_unix_ms() + 3_600_000) * 1_000_000;
-        assert!(info_command(&store, "truncate", &format!("namespace=test;set=s;lut={future}")).contains("future"));
-        assert!(info_command(&store, "truncate", "namespace=test;set=s;lut=0").contains("truncate to 0"));
-        assert_eq!(info_command(&store, "truncate", "namespace=nope;set=s"), "ok");
-        assert_eq!(info_command(&store, "truncate-namespace", "namespace=test"), "ok");
+        assert!(info_command(&stores, "truncate", &format!("namespace=test;set=s;lut={future}")).contains("future"));
+        assert!(info_command(&stores, "truncate", "namespace=test;set=s;lut=0").contains("truncate to 0"));
+        assert_eq!(info_command(&stores, "truncate", "namespace=nope;set=s"), "ok");
+        assert_eq!(info_command(&stores, "truncate-namespace", "namespace=test"), "ok");
         assert_eq!(ns.object_count(&PartitionSet::all()), 0);
     }
 
@@ -135,8 +140,8 @@ mod tests {
     // as_info_optional_param_is_ok) and strtoul's reading of lut.
     #[test]
     fn argument_errors_word_for_word() {
-        let store = Store::new(&[NamespaceConfig::new("test")]);
-        let t = |name: &str, p: &str| info_command(&store, name, p);
+        let stores = [std::sync::Arc::new(Store::new(&[NamespaceConfig::new("test")]))];
+        let t = |name: &str, p: &str| info_command(&stores, name, p);
         assert_eq!(t("truncate", "set=s"), "ERROR:20:missing 'namespace'");
         assert_eq!(t("truncate", "ns=test;set=s"), "ERROR:20:missing 'namespace'");
         assert_eq!(t("truncate", "namespace=;set=s"), "ERROR:20:missing 'namespace' value");

@@ -20,7 +20,8 @@ use std::io::Write;
 use crate::codec::message::{self, field, info1, info3, Message, ResponseBuilder};
 use crate::codec::proto;
 use crate::result_code as rc;
-use crate::storage::{digest, Store};
+use crate::storage::{digest, Digest};
+use crate::indexed_store::Store;
 use crate::transactions;
 use row::RowReader;
 
@@ -52,11 +53,19 @@ pub enum Progress {
     Done,
 }
 
+/// Told of a row that may have changed its record: (namespace, digest).
+pub type Written<'a> = &'a (dyn Fn(&[u8], &Digest) + Sync);
+
 /// A batch being answered. `fill` runs rows until a block is full and hands back the bytes to
 /// send, so a batch of any size needs one block of memory, not one buffer for all its rows.
 pub struct Batch<'a> {
     store: &'a Store,
-    owns: &'a (dyn Fn(usize) -> bool + Sync),
+    /// Runs the rows that call a record UDF.
+    udf: &'a dyn transactions::RecordUdf,
+    /// `serves(partition, is_write)`: whether this node runs the row.
+    owns: &'a (dyn Fn(usize, bool) -> bool + Sync),
+    /// Told of each row that may have changed its record (namespace, digest), after it ran.
+    written: Option<Written<'a>>,
     /// Asked of each row before it runs; a refusal (its result code) is the row's answer.
     guard: Option<&'a Guard<'a>>,
     rows: RowReader<'a>,
@@ -71,11 +80,13 @@ pub struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    /// `owns(partition_id)` says whether this node answers for a partition.
-    pub fn new(store: &'a Store, body: &'a [u8], owns: &'a (dyn Fn(usize) -> bool + Sync)) -> Self {
+    /// `owns(partition_id, is_write)` says whether this node runs a row on that partition.
+    pub fn new(store: &'a Store, udf: &'a dyn transactions::RecordUdf, body: &'a [u8], owns: &'a (dyn Fn(usize, bool) -> bool + Sync)) -> Self {
         let failed = |code| Batch {
             store,
+            udf,
             owns,
+            written: None,
             guard: None,
             rows: RowReader::new(&[], &message::MsgHeader::default(), None),
             left: 0,
@@ -104,7 +115,9 @@ impl<'a> Batch<'a> {
         let rows = &data[5..];
         Batch {
             store,
+            udf,
             owns,
+            written: None,
             guard: None,
             rows: RowReader::new(rows, &msg.header, msg.field(field::FILTER_EXP)),
             left: count,
@@ -120,6 +133,13 @@ impl<'a> Batch<'a> {
     /// check): a row it refuses answers with the refusal's code and changes nothing.
     pub fn with_guard(mut self, guard: &'a Guard<'a>) -> Self {
         self.guard = Some(guard);
+        self
+    }
+
+    /// Tells `written(namespace, digest)` of every row that may have changed its record, right
+    /// after it ran (the node replicates it).
+    pub fn with_written(mut self, written: Written<'a>) -> Self {
+        self.written = Some(written);
         self
     }
 
@@ -178,7 +198,7 @@ impl<'a> Batch<'a> {
     /// or `None` when the row was malformed (which ends the batch with a parameter error).
     fn run_next(&mut self, out: Option<&mut Vec<u8>>) -> Option<u8> {
         self.left = self.left.saturating_sub(1);
-        let (store, owns, guard) = (self.store, self.owns, self.guard);
+        let (store, udf, owns, guard, written) = (self.store, self.udf, self.owns, self.guard, self.written);
         let answer = match self.rows.next_row() {
             Err(_) => None,
             Ok(row) => {
@@ -186,9 +206,15 @@ impl<'a> Batch<'a> {
                 if store.namespace(ns).is_none() {
                     // The server stops reading rows at an unknown namespace.
                     None
-                } else if owns(digest::partition_id(&row.digest)) {
+                } else if owns(digest::partition_id(&row.digest), transactions::changes_record(row.msg)) {
                     match guard.map_or(Ok(()), |admit| admit(row.msg)) {
-                        Ok(()) => Some((row.index, transactions::run(store, row.msg))),
+                        Ok(()) => {
+                            let frame = transactions::run(store, udf, row.msg);
+                            if let Some(tell) = written.filter(|_| transactions::changes_record(row.msg)) {
+                                tell(ns, &row.digest);
+                            }
+                            Some((row.index, frame))
+                        }
                         Err(code) => Some((row.index, message::error_response(code))),
                     }
                 } else {

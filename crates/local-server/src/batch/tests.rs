@@ -8,7 +8,8 @@ use crate::codec::particle::Value;
 use crate::codec::{proto, Reader};
 use crate::config::NamespaceConfig;
 use crate::result_code as rc;
-use crate::storage::{digest, Digest, Store};
+use crate::storage::{digest, Digest};
+use crate::indexed_store::Store;
 use std::io::Read;
 
 const SET: &[u8] = b"s";
@@ -130,7 +131,8 @@ struct Answer {
 
 /// Runs a batch to the end, returning every chunk `fill` produced.
 fn run_chunks(s: &Store, body: &[u8], owns: &(dyn Fn(usize) -> bool + Sync)) -> Vec<Vec<u8>> {
-    let mut b = Batch::new(s, body, owns);
+    let serves = |p: usize, _write: bool| owns(p);
+    let mut b = Batch::new(s, &crate::transactions::NoUdf, body, &serves);
     let mut chunks = Vec::new();
     let mut out = Vec::new();
     for _ in 0..100_000 {
@@ -396,7 +398,7 @@ fn rows_of_partitions_owned_elsewhere_get_partition_unavailable() {
         let pid = digest::partition_id(&keys[x.index as usize]);
         assert_eq!(x.code, if pid.is_multiple_of(2) { rc::OK } else { 11 }, "row {}", x.index);
     }
-    let stored = s.namespace(b"test").expect("ns").object_count(&crate::cluster::PartitionSet::all());
+    let stored = s.namespace(b"test").expect("ns").object_count(&crate::storage::PartitionSet::all());
     assert_eq!(stored as usize, keys.iter().filter(|k| digest::partition_id(k).is_multiple_of(2)).count());
 }
 

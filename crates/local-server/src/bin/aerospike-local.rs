@@ -1,11 +1,12 @@
 //! `aerospike-local`: runs the local server until Ctrl-C or SIGTERM.
 //!
-//! aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
+//! aerospike-local [--port 3000] [--nodes 1] [--replication-factor 1] [--host 127.0.0.1] [--namespace test ...] [--cluster-name X]
 //!                 [--security [--session-ttl SECONDS]]
 //!                 [--tls [--tls-name NAME] [--tls-client-auth] [--tls-client-cert COMMON_NAME ...]]
 //!
 //! With `--nodes N` the server is a cluster of N nodes on ports P..P+N-1 (free ports with
-//! `--port 0`), each owning its share of the partitions. With `--security` it enforces access
+//! `--port 0`), each master of its share of the partitions; `--replication-factor R` keeps R
+//! copies of each partition on distinct nodes (writes reach every copy before they are answered). With `--security` it enforces access
 //! control as Aerospike Enterprise does, starting with the user `admin`, password `admin`.
 //! With `--tls` every port serves TLS with a CA and a certificate for NAME (default
 //! `aerospike-local`) made at start; it prints the CA file to trust. `--tls-client-auth`
@@ -16,7 +17,7 @@ use local_server::{Config, NamespaceConfig, Server, TlsConfig};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: aerospike-local [--port 3000] [--nodes 1] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME] \
+        "usage: aerospike-local [--port 3000] [--nodes 1] [--replication-factor 1] [--host 127.0.0.1] [--namespace NAME ...] [--cluster-name NAME] \
          [--security [--session-ttl SECONDS]] [--tls [--tls-name NAME] [--tls-client-auth] [--tls-client-cert COMMON_NAME ...]]"
     );
     std::process::exit(2);
@@ -25,6 +26,7 @@ fn usage() -> ! {
 fn parse_args() -> (Config, Vec<String>) {
     let mut config = Config { port: 3000, ..Config::default() };
     let mut namespaces: Vec<NamespaceConfig> = Vec::new();
+    let mut replication_factor = None;
     let mut tls = false;
     let mut tls_config = TlsConfig::default();
     let mut client_certs = Vec::new();
@@ -38,6 +40,7 @@ fn parse_args() -> (Config, Vec<String>) {
         match flag.as_str() {
             "--port" | "-p" => config.port = value().parse().unwrap_or_else(|_| usage()),
             "--nodes" => config.nodes = value().parse().ok().filter(|&n| n > 0).unwrap_or_else(|| usage()),
+            "--replication-factor" => replication_factor = Some(value().parse::<u32>().ok().filter(|&r| r > 0).unwrap_or_else(|| usage())),
             "--host" => config.host = value(),
             "--namespace" | "-n" => namespaces.push(NamespaceConfig::new(value())),
             "--cluster-name" => config.cluster_name = Some(value()),
@@ -53,6 +56,9 @@ fn parse_args() -> (Config, Vec<String>) {
     }
     if !namespaces.is_empty() {
         config.namespaces = namespaces;
+    }
+    if let Some(r) = replication_factor {
+        config.namespaces.iter_mut().for_each(|ns| ns.replication_factor = r);
     }
     if tls {
         config.tls = Some(tls_config);

@@ -3,16 +3,19 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::storage::{PartitionSet, N_PARTITIONS};
 use crate::codec::message::tests::request;
 use crate::codec::message::{self, field, info1, info2, op, MsgHeader};
 use crate::codec::particle::{self, Value};
 use crate::codec::proto::{self, ProtoHeader};
 use crate::config::{Config, NamespaceConfig};
-use crate::info::{answer, base64_decode, base64_encode};
+use crate::info::answer;
+use crate::info_text::{base64_decode, base64_encode};
 use crate::net::{dispatch, Conn, Reply};
 use crate::node::Node;
 use crate::result_code as rc;
-use crate::storage::{digest, Record, Store};
+use crate::storage::{digest, Record};
+use crate::indexed_store::Store;
 
 const SET: &[u8] = b"c";
 
@@ -32,9 +35,7 @@ fn owner(nodes: &[Node], key: i64) -> usize {
 /// The partitions a `replicas*` bitmap (base64) names.
 fn decoded(bitmap: &str) -> PartitionSet {
     let bytes = base64_decode(bitmap).expect("base64");
-    let mut set = PartitionSet::none();
-    set.bits.copy_from_slice(&bytes);
-    set
+    PartitionSet::from_bitmap(&bytes).expect("a whole bitmap")
 }
 
 /// The value of `key` in a `key=value;...` (or `:`-separated) answer.
@@ -66,21 +67,21 @@ fn get(key: i64) -> Vec<u8> {
 }
 
 #[test]
-fn shares_are_disjoint_and_cover_every_partition() {
+fn masters_are_disjoint_and_cover_every_partition() {
     for n in 1..=5 {
-        let shares: Vec<PartitionSet> = (0..n).map(|i| PartitionSet::share_of(i, n)).collect();
+        let ports: Vec<u16> = (0..n).map(|i| 3000 + i as u16).collect();
+        let nodes = Node::cluster(&Config::default(), &ports, Arc::new(Store::new(&[NamespaceConfig::new("test")])));
+        let masters: Vec<PartitionSet> = nodes.iter().map(Node::master_partitions).collect();
         for pid in 0..N_PARTITIONS {
-            let owners: Vec<usize> = (0..n).filter(|&i| shares[i].contains(pid)).collect();
-            assert_eq!(owners, vec![pid % n], "partition {pid} of {n} nodes");
+            assert_eq!((0..n).filter(|&i| masters[i].contains(pid)).count(), 1, "partition {pid} of {n} nodes");
         }
     }
-    assert_eq!(PartitionSet::share_of(0, 1), PartitionSet::all());
     assert!(!PartitionSet::all().contains(N_PARTITIONS));
 }
 
 #[test]
 fn bitmap_is_most_significant_bit_first() {
-    let set = PartitionSet::share_of(1, 3);
+    let set = PartitionSet::of([1, 4, 7, 10, 13]);
     // Partitions 1, 4 and 7 of the first byte; 10 and 13 of the second.
     assert_eq!(set.bitmap()[0], 0b0100_1001);
     assert_eq!(set.bitmap()[1], 0b0010_0100);
@@ -128,7 +129,7 @@ fn replicas_name_each_partition_on_exactly_one_node() {
                 decoded(entry.expect("namespace listed").strip_prefix(prefix).expect("regime and replica count"))
             };
             let master = of("replicas", "0,1,");
-            assert_eq!(master, node.partitions);
+            assert_eq!(master, node.master_partitions());
             assert_eq!(of("replicas-all", "1,"), master);
             assert_eq!(of("replicas-master", ""), master);
             for (pid, n) in owners.iter_mut().enumerate() {
@@ -159,14 +160,14 @@ fn cluster_figures_are_the_same_on_every_node() {
 #[test]
 fn record_counts_are_each_node_own_and_add_up() {
     let nodes = three_nodes();
-    let ns = nodes[0].store.namespace(b"test").expect("ns");
     let mut expected = [0u64; 3];
     for k in 0..600 {
         let d = digest::of_int(SET, k);
         let mut r = Record::new(SET.to_vec());
         r.set_bin(b"v", Value::Int(k));
-        ns.partition(&d).put(d, r);
-        expected[owner(&nodes, k)] += 1;
+        let home = owner(&nodes, k);
+        nodes[home].store.namespace(b"test").expect("ns").partition(&d).put(d, r);
+        expected[home] += 1;
     }
     assert!(expected.iter().all(|&n| n > 150), "the keys spread over the nodes: {expected:?}");
     for (node, want) in nodes.iter().zip(expected) {
@@ -197,7 +198,7 @@ fn single_record_commands_run_only_on_the_owner() {
 }
 
 #[test]
-fn cluster_wide_commands_reach_the_shared_store_from_any_node() {
+fn cluster_wide_commands_reach_every_node_store_from_any_node() {
     let nodes = three_nodes();
     for k in 0..30 {
         assert_eq!(result_code(&nodes[owner(&nodes, k)], put(k)), rc::OK);
@@ -216,13 +217,114 @@ fn cluster_wide_commands_reach_the_shared_store_from_any_node() {
 
 #[test]
 fn principal_is_the_highest_id_and_key_is_shared() {
-    let c = Cluster {
-        members: ["BB9020011AC4202", "BB90A0011AC4202", "BB9030011AC4202"]
-            .map(|id| Member { id: id.to_string(), address: String::new() })
-            .to_vec(),
-    };
+    let members: Vec<Member> =
+        ["BB9020011AC4202", "BB90A0011AC4202", "BB9030011AC4202"].map(|id| Member { id: id.to_string(), address: String::new() }).to_vec();
+    let stores = |n: usize| (0..n).map(|_| Arc::new(Store::new(&[NamespaceConfig::new("test")]))).collect::<Vec<_>>();
+    let c = Cluster::new(members.clone(), stores(3), 1);
     assert_eq!(c.principal(), "BB90A0011AC4202");
-    assert_eq!(c.peers_of(1).map(|m| m.id.as_str()).collect::<Vec<_>>(), ["BB9020011AC4202", "BB9030011AC4202"]);
-    let one = Cluster { members: c.members[..1].to_vec() };
+    assert_eq!(c.peers_of(1).iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["BB9020011AC4202", "BB9030011AC4202"]);
+    let one = Cluster::new(members[..1].to_vec(), stores(1), 1);
     assert_ne!(c.key(), one.key());
+    // A node going down changes the key, the principal, the peers and both generations.
+    let (key, generation) = (c.key(), c.table().generation);
+    c.set_up(1, false);
+    assert_ne!(c.key(), key);
+    assert_eq!(c.principal(), "BB9030011AC4202");
+    assert_eq!(c.peers_of(0).len(), 1);
+    assert_eq!((c.peers_generation(), c.table().generation), (2, generation + 1));
+}
+
+fn three_nodes_rf(replication_factor: u32) -> Vec<Node> {
+    let config = Config { namespaces: vec![NamespaceConfig { replication_factor, ..NamespaceConfig::new("test") }], ..Config::default() };
+    let store = Arc::new(Store::new(&config.namespaces));
+    Node::cluster(&config, &[3000, 3001, 3002], store)
+}
+
+/// The nodes holding `key`'s partition, master first.
+fn holders(nodes: &[Node], key: i64) -> Vec<usize> {
+    let pid = digest::partition_id(&digest::of_int(SET, key));
+    nodes[0].cluster.table().holders(pid).iter().map(|&n| usize::from(n)).collect()
+}
+
+// partition.c, as_partition_get_replicas_all_str: `ns:regime,n,map0,...,map(n-1)`, n the
+// effective replication factor; each partition is on n distinct nodes, once per position.
+#[test]
+fn replicas_maps_give_each_partition_a_master_and_replicas_on_distinct_nodes() {
+    let nodes = three_nodes_rf(2);
+    let mut seen = vec![[0usize; 2]; N_PARTITIONS];
+    let mut node_of = vec![[usize::MAX; 2]; N_PARTITIONS];
+    for (i, node) in nodes.iter().enumerate() {
+        let entry = answer(node, "replicas");
+        let maps = entry.strip_prefix("test:0,2,").expect("regime 0 and two columns");
+        for (j, map) in maps.split(',').enumerate() {
+            let set = decoded(map);
+            for pid in (0..N_PARTITIONS).filter(|&p| set.contains(p)) {
+                seen[pid][j] += 1;
+                node_of[pid][j] = i;
+            }
+        }
+        assert_eq!(stat(&answer(node, "namespace/test"), "effective_replication_factor"), "2");
+    }
+    for pid in 0..N_PARTITIONS {
+        assert_eq!(seen[pid], [1, 1], "partition {pid}");
+        assert_ne!(node_of[pid][0], node_of[pid][1], "partition {pid}");
+    }
+}
+
+#[test]
+fn writes_reach_the_replica_and_reads_are_served_by_it() {
+    let nodes = three_nodes_rf(2);
+    for k in 0..20 {
+        let h = holders(&nodes, k);
+        let other = (0..3).find(|i| !h.contains(i)).expect("a node without the partition");
+        assert_eq!(result_code(&nodes[h[1]], put(k)), rc::PARTITION_UNAVAILABLE, "writes run on the master only");
+        assert_eq!(result_code(&nodes[h[0]], put(k)), rc::OK);
+        assert_eq!(result_code(&nodes[h[1]], get(k)), rc::OK, "the replica has the write");
+        assert_eq!(result_code(&nodes[other], get(k)), rc::PARTITION_UNAVAILABLE);
+    }
+}
+
+#[test]
+fn a_lost_node_is_replaced_by_its_replicas_and_gets_everything_back() {
+    let nodes = three_nodes_rf(2);
+    for k in 0..200 {
+        assert_eq!(result_code(&nodes[holders(&nodes, k)[0]], put(k)), rc::OK);
+    }
+    let generation = answer(&nodes[0], "partition-generation");
+    nodes[0].cluster.set_up(1, false);
+    assert_ne!(answer(&nodes[0], "partition-generation"), generation);
+    assert!(!answer(&nodes[0], "peers-clear-std").contains(&nodes[1].id));
+    for k in 0..200 {
+        let h = holders(&nodes, k);
+        assert!(!h.contains(&1) && h.len() == 2, "two copies on the two nodes left: {h:?}");
+        for &n in &h {
+            assert_eq!(result_code(&nodes[n], get(k)), rc::OK, "key {k} on node {n}");
+        }
+    }
+    for k in 200..260 {
+        assert_eq!(result_code(&nodes[holders(&nodes, k)[0]], put(k)), rc::OK);
+    }
+    nodes[0].cluster.set_up(1, true);
+    let mut mastered = 0;
+    for k in 0..260 {
+        let h = holders(&nodes, k);
+        mastered += usize::from(h[0] == 1);
+        for &n in &h {
+            assert_eq!(result_code(&nodes[n], get(k)), rc::OK, "key {k} on node {n} after the return");
+        }
+    }
+    assert!(mastered > 0, "the returning node is master again");
+}
+
+#[test]
+fn with_one_copy_a_lost_node_takes_its_records_with_it() {
+    let nodes = three_nodes_rf(1);
+    let lost: Vec<i64> = (0..60).filter(|&k| holders(&nodes, k)[0] == 2).collect();
+    for k in 0..60 {
+        assert_eq!(result_code(&nodes[holders(&nodes, k)[0]], put(k)), rc::OK);
+    }
+    nodes[0].cluster.set_up(2, false);
+    for &k in &lost {
+        assert_eq!(result_code(&nodes[holders(&nodes, k)[0]], get(k)), rc::KEY_NOT_FOUND);
+    }
 }

@@ -10,7 +10,7 @@ use super::{geo, path, RecordView};
 use crate::codec::msgpack::{self, MpValue, MAP_KEY_ORDERED};
 use crate::codec::particle::{self, Value};
 use crate::expiry;
-use crate::record_size;
+use crate::storage::record_size;
 use crate::{bits, hll};
 
 pub struct Runtime<'a> {

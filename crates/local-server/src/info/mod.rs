@@ -5,15 +5,12 @@ mod admin;
 mod namespace;
 mod sindex;
 mod stats;
-pub mod user_agents;
 
-use crate::cluster::PartitionSet;
 use crate::node::Node;
 use crate::result_code as rc;
+use crate::info_text::{base64_encode, error, params_map};
 use crate::storage::N_PARTITIONS;
 
-/// The nodes of a server never change while it runs.
-const PEERS_GENERATION: u32 = 1;
 
 pub const BUILD: &str = "8.1.2.0";
 pub const EDITION: &str = "Aerospike Community Edition";
@@ -30,9 +27,6 @@ const SUMMARY: &[&str] = &[
     "build_os", "build", "version", "statistics", "services-alumni", "services", "partition-generation",
 ];
 
-pub fn error(code: u8, msg: &str) -> String {
-    format!("ERROR:{code}:{msg}")
-}
 
 /// Answers a whole info request body.
 pub fn handle(node: &Node, body: &[u8]) -> Vec<u8> {
@@ -103,27 +97,27 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "cluster-stable" => cluster_stable(node, params.unwrap_or("")),
         "partition-generation" => node.partition_generation().to_string(),
         "rebalance-generation" => "1".to_string(),
-        "peers-generation" => PEERS_GENERATION.to_string(),
+        "peers-generation" => node.cluster.peers_generation().to_string(),
         // CE answers the TLS family "enterprise only" (above); a TLS-mode node serves TLS on
         // its port instead, as an Enterprise server does, and lists no clear address.
         "peers-clear-std" | "peers-clear-alt" if node.tls_name.is_none() => peers(node, None),
         "peers-tls-std" | "peers-tls-alt" => match &node.tls_name {
             Some(name) => peers(node, Some(name)),
-            None => format!("{PEERS_GENERATION},,[]"),
+            None => format!("{},,[]", node.cluster.peers_generation()),
         },
-        "peers-clear-std" | "peers-clear-alt" => format!("{PEERS_GENERATION},,[]"),
-        "alumni-clear-std" | "alumni-clear-alt" | "alumni-tls-std" | "alumni-tls-alt" => format!("{PEERS_GENERATION},,[]"),
+        "peers-clear-std" | "peers-clear-alt" => format!("{},,[]", node.cluster.peers_generation()),
+        "alumni-clear-std" | "alumni-clear-alt" | "alumni-tls-std" | "alumni-tls-alt" => format!("{},,[]", node.cluster.peers_generation()),
         "services" | "services-alumni" | "services-alternate" => {
-            node.peers().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
+            node.peers().iter().map(|m| m.address.as_str()).collect::<Vec<_>>().join(";")
         }
         "services-alumni-reset" => "ok".to_string(),
         "service" | "service-clear-std" if node.tls_name.is_none() => node.service_address().to_string(),
         "service-tls-std" if node.tls_name.is_some() => node.service_address().to_string(),
         "service" | "service-clear-std" | "service-clear-alt" | "service-tls-std" | "service-tls-alt" => String::new(),
         "partitions" => N_PARTITIONS.to_string(),
-        "replicas" => replicas(node, &node.partitions, |bits| format!("0,1,{bits}")),
-        "replicas-all" => replicas(node, &node.partitions, |bits| format!("1,{bits}")),
-        "replicas-master" => replicas(node, &node.partitions, |bits| bits),
+        "replicas" => replicas(node, true),
+        "replicas-all" => replicas(node, false),
+        "replicas-master" => replicas_master(node),
         "namespaces" => node.store.namespaces.iter().map(|n| n.name().to_string()).collect::<Vec<_>>().join(";"),
         "statistics" => namespace::statistics(node),
         "sets" => namespace::sets(node, None, None),
@@ -133,7 +127,7 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         "query-show" | "query-abort" => {
             admin::job_command(node, name, params.unwrap_or(""))
         }
-        "truncate" | "truncate-namespace" => crate::truncate::info_command(&node.store, name, params.unwrap_or("")),
+        "truncate" | "truncate-namespace" => crate::truncate::info_command(node.cluster.stores(), name, params.unwrap_or("")),
         // Undo only matters to a server that restarts from storage: nothing to do in memory.
         "truncate-undo" | "truncate-namespace-undo" => "ok".to_string(),
         "sindex-create" => sindex::create(node, params.unwrap_or("")),
@@ -147,40 +141,11 @@ pub fn answer(node: &Node, cmd: &str) -> String {
         // `namespace:test` is the same as `namespace/test`.
         "namespace" => namespace::path_command(node, "namespace", params.unwrap_or("")).unwrap_or_default(),
         "udf-put" | "udf-get" | "udf-list" | "udf-remove" => {
-            node.store.udf.info(name, params.unwrap_or("")).unwrap_or_default()
+            node.udf.info(name, params.unwrap_or("")).unwrap_or_default()
         }
         "log" | "logs" => "0:stderr".to_string(),
         _ => error(4, "unrecognized command"),
     }
-}
-
-/// An optional parameter checked as `as_info_optional_param_is_ok` (thr_info.c) does: absent is
-/// `None`; empty answers `missing '<key>' value`, and a value that does not fit the server's
-/// buffer of `buf` bytes (NUL included) `'<key>' value too long`. The code is 20 for
-/// `namespace`, else 4. The first of `keys` found is used (aliases such as `ns`).
-pub fn optional_param<'a>(p: &[(&str, &'a str)], keys: &[&str], buf: usize) -> Result<Option<&'a str>, String> {
-    let Some(&(key, v)) = p.iter().find(|(k, _)| keys.contains(k)) else { return Ok(None) };
-    let code = if keys[0] == "namespace" { rc::NAMESPACE_NOT_FOUND } else { rc::PARAMETER_ERROR };
-    if v.is_empty() {
-        return Err(error(code, &format!("missing '{key}' value")));
-    }
-    if v.len() >= buf {
-        return Err(error(code, &format!("'{key}' value too long")));
-    }
-    Ok(Some(v))
-}
-
-/// A required parameter (`as_info_required_param_is_ok`): absent answers `missing '<key>'`.
-pub fn required_param<'a>(p: &[(&str, &'a str)], keys: &[&str], buf: usize) -> Result<&'a str, String> {
-    optional_param(p, keys, buf)?.ok_or_else(|| {
-        let code = if keys[0] == "namespace" { rc::NAMESPACE_NOT_FOUND } else { rc::PARAMETER_ERROR };
-        error(code, &format!("missing '{}'", keys[0]))
-    })
-}
-
-/// `key=value;key=value` parameters.
-pub fn params_map(params: &str) -> Vec<(&str, &str)> {
-    params.split(';').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect()
 }
 
 /// The cluster key once the cluster is stable; the nodes of one server always are.
@@ -202,10 +167,26 @@ pub(super) fn cluster_stable(node: &Node, params: &str) -> String {
     format!("{:X}", node.cluster.key())
 }
 
-/// `replicas*`: the same partitions in every namespace, as the bitmap clients decode.
-fn replicas(node: &Node, partitions: &PartitionSet, per_ns: impl Fn(String) -> String) -> String {
-    let bits = base64_encode(partitions.bitmap());
-    node.store.namespaces.iter().map(|n| format!("{}:{}", n.name(), per_ns(bits.clone()))).collect::<Vec<_>>().join(";")
+/// `replicas` (`ns:regime,n,map0,map1,...`) and `replicas-all` (without the regime), as
+/// `as_partition_get_replicas_all_str` (partition.c) writes them: per namespace its effective
+/// replication factor (the configured one, or fewer when fewer nodes are up), then for each
+/// position (0: master, 1: first replica...) the bitmap of the partitions this node holds
+/// there. The regime only moves in strong-consistency namespaces: always 0 here.
+fn replicas(node: &Node, with_regime: bool) -> String {
+    let table = node.cluster.table();
+    let maps: Vec<String> = (0..table.copies()).map(|j| base64_encode(table.held_at(node.member_index, j).bitmap())).collect();
+    let per_ns = |ns: &crate::indexed_store::Namespace| {
+        let n = (ns.config.replication_factor as usize).clamp(1, maps.len().max(1));
+        let regime = if with_regime { "0," } else { "" };
+        format!("{}:{regime}{n},{}", ns.name(), maps[..n.min(maps.len())].join(","))
+    };
+    node.store.namespaces.iter().map(|ns| per_ns(ns)).collect::<Vec<_>>().join(";")
+}
+
+/// `replicas-master`: `ns:map` of the partitions this node is master of.
+fn replicas_master(node: &Node) -> String {
+    let bits = base64_encode(node.master_partitions().bitmap());
+    node.store.namespaces.iter().map(|n| format!("{}:{bits}", n.name())).collect::<Vec<_>>().join(";")
 }
 
 /// `generation,default-port,[[node-id,tls-name,[host:port]],...]` listing every other node
@@ -213,54 +194,21 @@ fn replicas(node: &Node, partitions: &PartitionSet, per_ns: impl Fn(String) -> S
 /// server differ only by port.
 fn peers(node: &Node, tls_name: Option<&str>) -> String {
     let name = tls_name.unwrap_or("");
-    let list: Vec<String> = node.peers().map(|m| format!("[{},{name},[{}]]", m.id, m.address)).collect();
-    format!("{PEERS_GENERATION},{},[{}]", node.port, list.join(","))
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-pub fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = B64.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
+    let list: Vec<String> = node.peers().iter().map(|m| format!("[{},{name},[{}]]", m.id, m.address)).collect();
+    format!("{},{},[{}]", node.cluster.peers_generation(), node.port, list.join(","))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::info_text::base64_decode;
+    use crate::storage::PartitionSet;
 
     // thr_info.c: ee_only commands answer ERROR:25 on CE; commands 8.1's table lacks are
     // unrecognized (4).
     #[test]
     fn enterprise_only_and_removed_commands() {
-        let store = std::sync::Arc::new(crate::storage::Store::new(&[crate::config::NamespaceConfig::new("test")]));
+        let store = std::sync::Arc::new(crate::indexed_store::Store::new(&[crate::config::NamespaceConfig::new("test")]));
         let node = Node::cluster(&crate::config::Config::default(), &[3000], store).remove(0);
         for cmd in ["rack-ids", "racks:namespace=test", "peers-tls-std", "alumni-tls-std", "service-tls-std", "roster:namespace=test", "feature-key"] {
             assert_eq!(answer(&node, cmd), "ERROR:25:enterprise only", "{cmd}");
@@ -268,7 +216,7 @@ mod tests {
         for cmd in ["jobs", "scan-show", "cluster-generation", "replicas-prole", "services-alt"] {
             assert_eq!(answer(&node, cmd), "ERROR:4:unrecognized command", "{cmd}");
         }
-        assert_eq!(answer(&node, "alumni-clear-std"), format!("{PEERS_GENERATION},,[]"));
+        assert_eq!(answer(&node, "alumni-clear-std"), "1,,[]");
     }
 
     #[test]

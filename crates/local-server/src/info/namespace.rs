@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use super::stats::{NAMESPACE_KEYS, STATISTICS_KEYS};
 use crate::node::Node;
-use crate::storage::Namespace;
+use crate::indexed_store::Namespace;
 
 fn truncate_lut(ns: &Namespace, set: &[u8]) -> u64 {
     ns.truncate_luts.lock().unwrap_or_else(|e| e.into_inner()).get(set).copied().unwrap_or(0)
@@ -72,9 +72,11 @@ fn namespace_value(ns: &Namespace, key: &str, objects: u64) -> String {
 }
 
 fn namespace_stats(node: &Node, ns: &Namespace) -> String {
-    let objects = ns.object_count(&node.partitions);
+    let objects = ns.object_count(&node.master_partitions());
     let value = |k: &str| match k {
         "ns_cluster_size" => node.cluster.size().to_string(),
+        // The configured factor, or fewer copies when fewer nodes are up.
+        "effective_replication_factor" => (ns.config.replication_factor as usize).min(node.cluster.table().copies()).max(1).to_string(),
         _ => namespace_value(ns, k, objects),
     };
     NAMESPACE_KEYS.iter().map(|k| format!("{k}={}", value(k))).collect::<Vec<_>>().join(";")
@@ -97,7 +99,7 @@ pub fn sets(node: &Node, only_ns: Option<&str>, only_set: Option<&str>) -> Strin
         if only_ns.is_some_and(|n| n != ns.name()) {
             continue;
         }
-        for (set, stats) in ns.set_stats(&node.partitions) {
+        for (set, stats) in ns.set_stats(&node.master_partitions()) {
             let set = String::from_utf8_lossy(&set).into_owned();
             if only_set.is_some_and(|s| s != set) {
                 continue;
@@ -129,7 +131,8 @@ pub fn sets(node: &Node, only_ns: Option<&str>, only_set: Option<&str>) -> Strin
 }
 
 pub fn statistics(node: &Node) -> String {
-    let objects: u64 = node.store.namespaces.iter().map(|n| n.object_count(&node.partitions)).sum();
+    let masters = node.master_partitions();
+    let objects: u64 = node.store.namespaces.iter().map(|n| n.object_count(&masters)).sum();
     let uptime = node.started.elapsed().as_secs();
     let open = node.connections_open.load(Ordering::Relaxed);
     let opened = node.connections_opened.load(Ordering::Relaxed);

@@ -4,10 +4,10 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{base64_decode, base64_encode, error, params_map};
+use crate::info_text::{base64_decode, base64_encode, error, params_map};
 use crate::node::Node;
 use crate::sindex::{self, build, CollType, Created, IndexDef, KeyType, NewIndex};
-use crate::storage::Namespace;
+use crate::indexed_store::Namespace;
 
 fn param<'a>(p: &[(&'a str, &'a str)], keys: &[&str]) -> Option<&'a str> {
     p.iter().find(|(k, _)| keys.contains(k)).map(|(_, v)| *v)
@@ -77,8 +77,13 @@ pub fn create(node: &Node, params: &str) -> String {
     };
     match ns.sindex.create(new) {
         Ok(Created::New(_)) => {
+            // The definition is shared; each node indexes its own records.
             if let Some(def) = ns.sindex.by_name(name) {
-                build::spawn_build(ns.clone(), def);
+                for store in node.cluster.stores() {
+                    if let Some(copy) = store.namespace(ns_name.as_bytes()) {
+                        build::spawn_build(copy.clone(), def.clone());
+                    }
+                }
             }
             "ok".to_string()
         }
@@ -97,7 +102,11 @@ pub fn delete(node: &Node, params: &str) -> String {
     };
     if let Some(ns) = node.store.namespace(ns_name.as_bytes()) {
         if let Some(def) = ns.sindex.remove(name) {
-            build::drop_entries(ns, def.id);
+            for store in node.cluster.stores() {
+                if let Some(copy) = store.namespace(ns_name.as_bytes()) {
+                    build::drop_entries(copy, def.id);
+                }
+            }
         }
     }
     "ok".to_string()
@@ -147,7 +156,7 @@ pub fn list(node: &Node, params: &str) -> String {
 }
 
 fn stat_of(node: &Node, ns: &Arc<Namespace>, d: &IndexDef) -> String {
-    let entries = build::entry_count(ns, d.id, &node.partitions);
+    let entries = build::entry_count(ns, d.id, &node.master_partitions());
     [
         format!("entries={entries}"),
         format!("used_bytes={}", entries * 40),

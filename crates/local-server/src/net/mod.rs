@@ -7,6 +7,10 @@
 //! just closes its connection. The client certificate's common name, if one was presented,
 //! rides with the connection for a PKI login.
 //!
+//! A node that goes down (`Node::up` false) stops accepting and ends every connection at its
+//! next await point, without a goodbye; faults injected into a node (`node::faults`) are
+//! applied here, to each data command as it arrives.
+//!
 //! In security mode each connection also carries its caller (`Conn`: the address it comes
 //! from, the user it logged in as), and every request is checked here, once per request kind,
 //! before it reaches the part that runs it: admin messages go to `security::admin`; info
@@ -26,31 +30,49 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::codec::message::{self, Message};
 use crate::codec::proto::{self, ProtoHeader};
+use crate::node::faults::CommandFaults;
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::security::{access, admin, perm, Security};
-use crate::{batch, info, query, tls, transactions};
+use crate::{batch, info, info_text, query, tls, transactions};
+
+pub mod query_stream;
 
 /// How long a client has to complete its TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `node` on `listener` until `shutdown`; with `tls`, every connection is TLS.
+/// Serves `node` on `listener` until `shutdown` or until the node goes down (then the
+/// listener closes with it); with `tls`, every connection is TLS.
 pub async fn serve(listener: TcpListener, node: Arc<Node>, tls: Option<TlsAcceptor>, mut shutdown: watch::Receiver<bool>) {
+    let mut up = node.up.subscribe();
     loop {
+        if !*up.borrow_and_update() {
+            return;
+        }
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                // Closed before a byte is read: the client's connect or first command fails.
+                Ok((stream, _)) if node.faults.refuse_connection() => drop(stream),
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let node = node.clone();
                     let shutdown = shutdown.clone();
                     let tls = tls.clone();
+                    let mut node_up = node.up.subscribe();
                     tokio::spawn(async move {
                         node.connections_opened.fetch_add(1, Ordering::Relaxed);
                         node.connections_open.fetch_add(1, Ordering::Relaxed);
                         let mut conn = Conn { peer: peer.ip(), id: node.user_agents.connect(), ..Conn::default() };
-                        match tls {
-                            None => connection(stream, &node, &mut conn, shutdown).await,
-                            Some(acceptor) => tls_connection(acceptor, stream, &node, &mut conn, shutdown).await,
+                        let serving = async {
+                            match tls {
+                                None => connection(stream, &node, &mut conn, shutdown).await,
+                                Some(acceptor) => tls_connection(acceptor, stream, &node, &mut conn, shutdown).await,
+                            }
+                        };
+                        // A node going down drops the connection wherever it is, mid-response too.
+                        tokio::select! {
+                            _ = serving => {}
+                            _ = node_up.wait_for(|up| !*up) => {}
                         }
                         conn.log_out(&node);
                         node.user_agents.disconnect(conn.id);
@@ -61,6 +83,7 @@ pub async fn serve(listener: TcpListener, node: Arc<Node>, tls: Option<TlsAccept
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
             },
             _ = shutdown.changed() => return,
+            _ = up.changed() => {}
         }
     }
 }
@@ -128,10 +151,10 @@ impl Conn {
         let user = self.user.as_deref()?;
         match sec.permits(user, wanted, ns.as_deref().map(str::as_bytes), set.as_bytes()) {
             Ok(()) => None,
-            Err(rc::NOT_AUTHENTICATED) => Some(info::error(rc::NOT_AUTHENTICATED, "not authenticated")),
+            Err(rc::NOT_AUTHENTICATED) => Some(info_text::error(rc::NOT_AUTHENTICATED, "not authenticated")),
             Err(code) => {
                 let missing = sec.missing(user, wanted, ns.as_deref().map(str::as_bytes), set.as_bytes());
-                Some(info::error(code, &format!("role violation - requires permission '{}'", perm::name(missing))))
+                Some(info_text::error(code, &format!("role violation - requires permission '{}'", perm::name(missing))))
             }
         }
     }
@@ -154,12 +177,31 @@ where
             _ = shutdown.changed() => return,
         };
         let Some((header, body)) = frame else { return };
-        let sent = match dispatch(node, conn, header, body) {
-            Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
-            Some(Reply::Batch(body)) => stream_batch(&mut stream, node, conn, &body).await,
-            Some(Reply::Query(body)) => query::stream::serve(&mut stream, node, &body).await,
-            None => false,
+        let is_data = matches!(header.kind, proto::TYPE_MSG | proto::TYPE_COMPRESSED);
+        let faults = if is_data { node.faults.for_command() } else { CommandFaults::default() };
+        let mut code = faults.result_code;
+        if let Some(delay) = faults.delay {
+            tokio::time::sleep(delay).await;
+            // As the real server drops a transaction that timed out while queued
+            // (thr_tsvc.c: end_time from the message's transaction_ttl, else
+            // transaction-max-ms, 1 s): a delayed command past its deadline never runs.
+            if header.kind == proto::TYPE_MSG && expired_while_queued(&body, delay) {
+                code = code.or(Some(rc::TIMEOUT));
+            }
+        }
+        let reply = match code {
+            Some(code) => Some(Reply::Frame(injected_error(&body, code))),
+            None => dispatch(node, conn, header, body),
         };
+        if faults.drop_mid_response {
+            // The whole answer, then only its first half on the wire, then the connection goes.
+            let mut whole: Vec<u8> = Vec::new();
+            let _ = answer(&mut whole, node, conn, reply).await;
+            let _ = stream.write_all(&whole[..whole.len() / 2]).await;
+            let _ = stream.flush().await;
+            return;
+        }
+        let sent = answer(&mut stream, node, conn, reply).await;
         // TLS buffers what it encrypts: each answer leaves now (a no-op on plain TCP).
         if !sent || stream.flush().await.is_err() {
             return;
@@ -167,17 +209,54 @@ where
     }
 }
 
+/// Writes one request's answer; `false` when the connection must close.
+async fn answer(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, reply: Option<Reply>) -> bool {
+    match reply {
+        Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
+        Some(Reply::Batch(body)) => stream_batch(stream, node, conn, &body).await,
+        Some(Reply::Query(body)) => query_stream::serve(stream, node, &body).await,
+        None => false,
+    }
+}
+
+/// Whether a command that waited `waited` is past its deadline: its transaction_ttl (ms), or the
+/// server's transaction-max-ms (1000) when it sent none.
+fn expired_while_queued(body: &[u8], waited: Duration) -> bool {
+    let Ok(msg) = message::parse(body) else { return false };
+    let ttl = match msg.header.transaction_ttl {
+        0 => 1000,
+        ms => u64::from(ms),
+    };
+    waited > Duration::from_millis(ttl)
+}
+
+/// The answer of a data command a fault makes fail with `code`: a batch, scan or query ends
+/// its stream with it; a record command is answered with it.
+fn injected_error(body: &[u8], code: u8) -> Vec<u8> {
+    let streamed = batch::is_batch(body) || message::parse(body).is_ok_and(|m| query::request::is_query(&m));
+    if streamed {
+        query::run::last_frame(code)
+    } else {
+        message::error_response(code)
+    }
+}
+
 /// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
 async fn stream_batch(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, body: &[u8]) -> bool {
-    let owns = |partition: usize| node.owns(partition);
+    let owns = |partition: usize, write: bool| node.serves(&node.cluster.table(), partition, write);
+    let written = |ns: &[u8], d: &crate::storage::Digest| replicate(node, ns, d);
     let guard = |msg: &Message<'_>| node.security.as_deref().map_or(Ok(()), |sec| conn.admit_record(sec, msg));
-    let mut run = batch::Batch::new(&node.store, body, &owns);
+    let mut run = batch::Batch::new(&node.store, &*node.udf, body, &owns).with_written(&written);
     if node.security.is_some() {
         run = run.with_guard(&guard);
     }
     let mut out = Vec::with_capacity(batch::BLOCK_SIZE + 4096);
     loop {
-        let progress = run.fill(&mut out);
+        // Each block's rows run, and are replicated, under one partition table.
+        let progress = {
+            let _held = node.cluster.hold();
+            run.fill(&mut out)
+        };
         if !out.is_empty() && stream.write_all(&out).await.is_err() {
             return false;
         }
@@ -261,7 +340,7 @@ fn info_reply(node: &Node, conn: &Conn, body: &[u8]) -> Vec<u8> {
         Ok(user) if sec.state().users.contains_key(user) => {
             info::handle_guarded(node, body, &|cmd| conn.refuse_info(sec, cmd).or_else(|| per_connection(cmd)))
         }
-        _ => format!("{}\n", info::error(rc::NOT_AUTHENTICATED, "not authenticated")).into_bytes(),
+        _ => format!("{}\n", info_text::error(rc::NOT_AUTHENTICATED, "not authenticated")).into_bytes(),
     }
 }
 
@@ -287,7 +366,33 @@ fn msg_reply(node: &Node, conn: &Conn, body: Vec<u8>) -> Reply {
     } else if is_query {
         Reply::Query(body)
     } else {
-        Reply::Frame(transactions::handle(&node.store, &body, &|partition| node.owns(partition)))
+        // The table stays as it is from admission to replication: a write is on every holder
+        // of its partition before it is answered.
+        let table = node.cluster.table();
+        let frame = transactions::handle(&node.store, &*node.udf, &body, &|pid, write| node.serves(&table, pid, write));
+        if let Ok(msg) = message::parse(&body) {
+            if transactions::changes_record(&msg) {
+                if let Some((ns, d)) = transactions::record_of(&msg) {
+                    if node.serves(&table, crate::storage::digest::partition_id(&d), true) {
+                        if let Some(k) = node.namespace_index(&ns) {
+                            node.cluster.replicate(&table, k, &d);
+                        }
+                    }
+                }
+            }
+        }
+        Reply::Frame(frame)
+    }
+}
+
+/// Copies record `d` of namespace `ns` to the other holders of its partition, when this node
+/// is its master.
+fn replicate(node: &Node, ns: &[u8], d: &crate::storage::Digest) {
+    let table = node.cluster.table();
+    if node.serves(&table, crate::storage::digest::partition_id(d), true) {
+        if let Some(k) = node.namespace_index(ns) {
+            node.cluster.replicate(&table, k, d);
+        }
     }
 }
 

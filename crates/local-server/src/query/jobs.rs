@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use crate::codec::message::{self, field, info2, info3, Field, Message, MsgHeader, Op};
 use crate::result_code as rc;
-use crate::storage::{Digest, Namespace, Store};
+use crate::storage::Digest;
+use crate::indexed_store::{Namespace, Store};
 use crate::transactions;
 
 use super::request::{Kind, OwnedOp, Query};
@@ -212,7 +213,7 @@ impl RecordAction for OpsAction {
         header.n_fields = fields.len() as u16;
         header.n_ops = ops.len() as u16;
         let msg = Message { header, fields, ops };
-        let frame = transactions::run(store, &msg);
+        let frame = transactions::run(store, &transactions::NoUdf, &msg);
         match result_code(&frame) {
             Some(rc::OK) => Outcome::Succeeded,
             Some(rc::FILTERED_OUT) => Outcome::FilteredOut,

@@ -9,15 +9,15 @@
 //! its id in the generation field); max-records is exact and stops mid-partition without that
 //! marker, so a paginating client resumes there. Memory is bounded by one partition.
 //!
-//! # Hooks for Lua UDFs (the `udf` module)
+//! # Where Lua UDFs plug in (the `udf` module, above this one; `net` connects them)
 //! A query message is classified by [`request::Kind`]:
 //! - `Foreground`: records go to the client through [`ClientSink`].
 //! - `Aggregate` (UDF_OP 1, a stream UDF): records go to the [`RecordSink`] returned by
-//!   [`udf_hooks::aggregation_sink`]. A sink sees each selected record (a copy, no lock held)
+//!   `udf::stream::sink`. A sink sees each selected record (a copy, no lock held)
 //!   and appends whole response frames to `out` (build them with
 //!   `codec::message::ResponseBuilder`); `finish` runs after the last partition, before the
 //!   LAST message. An error code from either ends the stream with that code.
-//! - `BackgroundUdf` (info2 WRITE + UDF_OP 2): [`udf_hooks::background_action`] returns a
+//! - `BackgroundUdf` (info2 WRITE + UDF_OP 2): `udf::background::action` returns a
 //!   [`jobs::RecordAction`] that [`jobs::start`] applies to each selected record on a job
 //!   thread; the job shows in `query-show` with its counts. The client gets OK at once.
 //! - `BackgroundOps` (info2 WRITE + ops): the ops run as an update-only operate per record.
@@ -29,11 +29,10 @@
 pub mod jobs;
 pub mod request;
 pub mod run;
-pub mod stream;
-pub mod udf_hooks;
 
 use crate::codec::message::{field, op, ResponseBuilder};
-use crate::storage::{Digest, Namespace, Record};
+use crate::storage::{Digest, Record};
+use crate::indexed_store::Namespace;
 
 pub use request::{Kind, Query};
 

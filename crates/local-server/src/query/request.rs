@@ -11,7 +11,8 @@ use crate::expressions::{self, geo};
 use crate::result_code as rc;
 use crate::sindex::keys::MAX_KEY_BYTES;
 use crate::sindex::{CollType, IndexDef, IndexQuery, KeyType, Predicate};
-use crate::storage::{digest, Digest, Namespace, Store, N_PARTITIONS};
+use crate::storage::{digest, Digest, N_PARTITIONS};
+use crate::indexed_store::{Namespace, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -12,7 +12,8 @@ use crate::codec::particle::{self, Value};
 use crate::config::{Config, NamespaceConfig};
 use crate::result_code as rc;
 use crate::sindex::{CollType, KeyType, NewIndex};
-use crate::storage::{digest, Digest, Record, Store};
+use crate::storage::{digest, Digest, Record};
+use crate::indexed_store::Store;
 
 const SET: &[u8] = b"q";
 
@@ -262,7 +263,7 @@ fn closed_socket_cancels_the_scan() {
             let size = u64::from_be_bytes([0, 0, h[2], h[3], h[4], h[5], h[6], h[7]]) as usize;
             let mut b = vec![0u8; size];
             sock.read_exact(&mut b).await.expect("body");
-            super::stream::serve(&mut sock, &server_node, &b).await
+            crate::net::query_stream::serve(&mut sock, &server_node, &b).await
         });
         // 500 records at 20 a second would take 25 s.
         let b = body(info1::READ, 0, &scan_fields(vec![(field::RECORDS_PER_SECOND, 20u32.to_be_bytes().to_vec())]), &[]);
@@ -292,7 +293,7 @@ fn serve_on(node: Arc<crate::node::Node>, b: &[u8]) -> Answer {
         let body = b.to_vec();
         let server = tokio::spawn(async move {
             let (mut sock, _) = listener.accept().await.expect("accept");
-            super::stream::serve(&mut sock, &node, &body).await
+            crate::net::query_stream::serve(&mut sock, &node, &body).await
         });
         // The request is handed to `serve` directly: nothing to send.
         let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -308,9 +309,18 @@ fn serve_on(node: Arc<crate::node::Node>, b: &[u8]) -> Answer {
 
 #[test]
 fn a_node_of_a_cluster_scans_only_its_own_partitions() {
-    let store = Arc::new(store_with(600));
+    let source = store_with(600);
+    let empty = Arc::new(Store::new(&[NamespaceConfig::new("test")]));
     let nodes: Vec<Arc<crate::node::Node>> =
-        crate::node::Node::cluster(&Config::default(), &[3000, 3001, 3002], store).into_iter().map(Arc::new).collect();
+        crate::node::Node::cluster(&Config::default(), &[3000, 3001, 3002], empty).into_iter().map(Arc::new).collect();
+    // Each node keeps the records of the partitions it is master of.
+    let src = source.namespace(b"test").expect("ns");
+    for pid in 0..4096 {
+        let master = nodes.iter().find(|n| n.owns(pid)).expect("a master");
+        for (d, r) in src.partition_at(pid).iter() {
+            master.store.namespace(b"test").expect("ns").partition(d).put(*d, r.clone());
+        }
+    }
     let all: Vec<u16> = (0..4096).collect();
     let mut seen = Vec::new();
     for node in &nodes {

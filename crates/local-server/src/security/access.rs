@@ -66,7 +66,7 @@ pub fn info(command: &str) -> Option<(u64, Option<String>, String)> {
         "sindex-create" | "sindex-delete" | "sindex-exists" => perm::SINDEX_ADMIN,
         "truncate" | "truncate-namespace" | "truncate-namespace-undo" | "truncate-undo" => {
             // Truncation is a data privilege: scoped to the namespace (and set) it names.
-            let param = |key: &str| crate::info::params_map(params).into_iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string());
+            let param = |key: &str| crate::info_text::params_map(params).into_iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string());
             let ns = param("namespace");
             let set = if name.contains("namespace") { String::new() } else { param("set").unwrap_or_default() };
             return Some((perm::TRUNCATE, ns, set));

@@ -5,9 +5,13 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::cluster::PartitionSet;
+use crate::storage::PartitionSet;
 use crate::expiry;
-use crate::storage::{Namespace, N_PARTITIONS};
+use crate::storage::N_PARTITIONS;
+use super::PartitionIndex;
+
+/// The namespace of the indexed store (`indexed_store::Namespace`, named from below it).
+type Namespace = crate::storage::Namespace<PartitionIndex>;
 
 use super::IndexDef;
 

@@ -55,6 +55,17 @@ impl Entries {
     }
 }
 
+/// Storage tells a partition's entries of every change to its records.
+impl crate::storage::RecordIndex for PartitionIndex {
+    type Defs = super::Registry;
+    fn update(&mut self, defs: &super::Registry, d: &Digest, rec: &Record) {
+        PartitionIndex::update(self, defs, d, rec)
+    }
+    fn remove(&mut self, d: &Digest) {
+        PartitionIndex::remove(self, d)
+    }
+}
+
 /// Every index's entries for one partition, keyed by index id.
 #[derive(Debug, Default)]
 pub struct PartitionIndex {

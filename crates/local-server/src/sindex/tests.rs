@@ -3,9 +3,10 @@
 
 use super::*;
 use crate::codec::particle::Value;
-use crate::cluster::PartitionSet;
+use crate::storage::PartitionSet;
 use crate::config::NamespaceConfig;
-use crate::storage::{digest, Record, Store};
+use crate::storage::{digest, Record};
+use crate::indexed_store::Store;
 
 fn new_index(name: &str, bin: &str, key_type: KeyType, coll: CollType) -> NewIndex {
     NewIndex { name: name.into(), set: Some(b"s".to_vec()), bin: Some(bin.as_bytes().to_vec()), key_type, coll, ctx_bytes: None, exp: None }
@@ -19,7 +20,7 @@ fn rec(bins: &[(&str, Value)]) -> Record {
     r
 }
 
-fn lookup_all(ns: &crate::storage::Namespace, id: u64, p: &Predicate) -> Vec<Digest> {
+fn lookup_all(ns: &crate::indexed_store::Namespace, id: u64, p: &Predicate) -> Vec<Digest> {
     let mut out = Vec::new();
     for pid in 0..crate::storage::N_PARTITIONS {
         out.extend(ns.partition_at(pid).index().lookup(id, p).into_iter().map(|(d, _)| d));

@@ -1,19 +1,43 @@
 //! In-memory storage: namespaces, each split into 4096 partitions, each partition a map from
 //! digest to record behind its own lock. No lock is ever held across I/O.
+//!
+//! The bottom layer of a node: it knows records, digests, partitions and time, and nothing of
+//! what is built on them. Secondary indexes plug in through [`RecordIndex`] (the `sindex`
+//! layer implements it; `indexed_store` names the composition the layers above use), and
+//! which node answers for a partition is the `cluster` layer's business.
 
 pub mod digest;
+pub mod partition_set;
 pub mod record;
+pub mod record_size;
 pub mod set_names;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::cluster::PartitionSet;
 use crate::config::NamespaceConfig;
 use crate::expiry;
-use crate::sindex::{self, PartitionIndex};
 pub use digest::{Digest, N_PARTITIONS};
+pub use partition_set::PartitionSet;
 pub use record::{Bin, Record, StoredKey};
+
+/// What a partition keeps beside its records and keeps current on every change of them
+/// (secondary-index entries). `Defs` is what every partition of a namespace shares (the index
+/// definitions).
+pub trait RecordIndex: Default + Send + std::fmt::Debug {
+    type Defs: Default + Send + Sync + std::fmt::Debug;
+    /// `rec` is now stored under `d` (created or replaced).
+    fn update(&mut self, defs: &Self::Defs, d: &Digest, rec: &Record);
+    /// `d` is gone (deleted, expired, truncated).
+    fn remove(&mut self, d: &Digest);
+}
+
+/// Storage without indexes (storage's own tests, and tools that need none).
+impl RecordIndex for () {
+    type Defs = ();
+    fn update(&mut self, _: &(), _: &Digest, _: &Record) {}
+    fn remove(&mut self, _: &Digest) {}
+}
 
 /// One partition's records and the secondary-index entries that point at them.
 ///
@@ -21,15 +45,15 @@ pub use record::{Bin, Record, StoredKey};
 /// they are the one place indexes hear about writes, deletes, expiry and truncation, whoever
 /// makes them (commands, batch, UDFs, background jobs).
 #[derive(Debug)]
-pub struct Partition {
+pub struct Partition<I: RecordIndex> {
     records: HashMap<Digest, Record>,
-    index: PartitionIndex,
-    registry: Arc<sindex::Registry>,
+    index: I,
+    defs: Arc<I::Defs>,
 }
 
-impl Partition {
-    pub fn new(registry: Arc<sindex::Registry>) -> Self {
-        Partition { records: HashMap::new(), index: PartitionIndex::default(), registry }
+impl<I: RecordIndex> Partition<I> {
+    pub fn new(defs: Arc<I::Defs>) -> Self {
+        Partition { records: HashMap::new(), index: I::default(), defs }
     }
 
     /// The live record for a digest: an expired one is dropped on the spot.
@@ -55,7 +79,7 @@ impl Partition {
 
     /// Stores (creates or replaces) a record and re-indexes it.
     pub fn put(&mut self, d: Digest, rec: Record) -> Option<Record> {
-        self.index.update(&self.registry, &d, &rec);
+        self.index.update(&self.defs, &d, &rec);
         self.records.insert(d, rec)
     }
 
@@ -89,21 +113,21 @@ impl Partition {
         self.records.is_empty()
     }
 
-    pub fn index(&self) -> &PartitionIndex {
+    pub fn index(&self) -> &I {
         &self.index
     }
 
     /// Index building and dropping (the `sindex` info commands).
-    pub fn index_mut(&mut self) -> (&mut PartitionIndex, &HashMap<Digest, Record>) {
+    pub fn index_mut(&mut self) -> (&mut I, &HashMap<Digest, Record>) {
         (&mut self.index, &self.records)
     }
 }
 
-pub struct Namespace {
+pub struct Namespace<I: RecordIndex> {
     pub config: NamespaceConfig,
-    partitions: Box<[Mutex<Partition>]>,
+    partitions: Box<[Mutex<Partition<I>>]>,
     /// Secondary-index definitions (entries live in the partitions).
-    pub sindex: Arc<sindex::Registry>,
+    pub sindex: Arc<I::Defs>,
     /// Truncate cut-offs (Unix ms) by set; the empty set is the whole namespace.
     pub truncate_luts: Mutex<HashMap<Vec<u8>, u64>>,
     /// Every set name the namespace has held (never shrinks, at most 4095).
@@ -117,9 +141,10 @@ pub struct SetStats {
     pub data_bytes: u64,
 }
 
-impl Namespace {
-    pub fn new(config: NamespaceConfig) -> Self {
-        let sindex = Arc::new(sindex::Registry::default());
+impl<I: RecordIndex> Namespace<I> {
+    /// A namespace whose index definitions are `sindex` (shared by every node's copy of the
+    /// namespace, as the cluster shares its metadata).
+    pub fn new(config: NamespaceConfig, sindex: Arc<I::Defs>) -> Self {
         let partitions = (0..N_PARTITIONS).map(|_| Mutex::new(Partition::new(sindex.clone()))).collect();
         Namespace { config, partitions, sindex, truncate_luts: Mutex::new(HashMap::new()), set_names: Default::default() }
     }
@@ -130,11 +155,11 @@ impl Namespace {
 
     /// Locks the partition owning `d`. A poisoned lock (a panic elsewhere) is still usable:
     /// records are only replaced whole, so the map is never half-updated.
-    pub fn partition(&self, d: &Digest) -> MutexGuard<'_, Partition> {
+    pub fn partition(&self, d: &Digest) -> MutexGuard<'_, Partition<I>> {
         self.partition_at(digest::partition_id(d))
     }
 
-    pub fn partition_at(&self, pid: usize) -> MutexGuard<'_, Partition> {
+    pub fn partition_at(&self, pid: usize) -> MutexGuard<'_, Partition<I>> {
         self.partitions[pid % N_PARTITIONS].lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -160,7 +185,7 @@ impl Namespace {
                 }
                 let s = out.entry(r.set.clone()).or_default();
                 s.objects += 1;
-                s.data_bytes += crate::record_size::stored_size(r) as u64;
+                s.data_bytes += record_size::stored_size(r) as u64;
             }
         }
         let mut listed: Vec<(Vec<u8>, SetStats)> =
@@ -178,21 +203,22 @@ impl Namespace {
     }
 }
 
-pub struct Store {
-    pub namespaces: Vec<Arc<Namespace>>,
-    /// Registered Lua UDF modules (shared by every node, as the real cluster shares them).
-    pub udf: Arc<crate::udf::Registry>,
+pub struct Store<I: RecordIndex> {
+    pub namespaces: Vec<Arc<Namespace<I>>>,
 }
 
-impl Store {
+impl<I: RecordIndex> Store<I> {
+    /// Namespaces with index definitions of their own.
     pub fn new(configs: &[NamespaceConfig]) -> Self {
-        Store {
-            namespaces: configs.iter().cloned().map(|c| Arc::new(Namespace::new(c))).collect(),
-            udf: Arc::default(),
-        }
+        Store { namespaces: configs.iter().cloned().map(|c| Arc::new(Namespace::new(c, Arc::default()))).collect() }
     }
 
-    pub fn namespace(&self, name: &[u8]) -> Option<&Arc<Namespace>> {
+    /// Namespaces sharing the index definitions of `other`'s (another node's copy).
+    pub fn sharing_definitions(other: &Store<I>) -> Self {
+        Store { namespaces: other.namespaces.iter().map(|n| Arc::new(Namespace::new(n.config.clone(), n.sindex.clone()))).collect() }
+    }
+
+    pub fn namespace(&self, name: &[u8]) -> Option<&Arc<Namespace<I>>> {
         self.namespaces.iter().find(|n| n.config.name.as_bytes() == name)
     }
 
@@ -207,7 +233,7 @@ mod tests {
 
     #[test]
     fn expired_records_vanish() {
-        let store = Store::new(&[NamespaceConfig::new("test")]);
+        let store = Store::<()>::new(&[NamespaceConfig::new("test")]);
         let ns = store.namespace(b"test").expect("ns");
         let d = digest::of_str(b"s", "k");
         let mut r = Record::new(b"s".to_vec());

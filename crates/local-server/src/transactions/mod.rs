@@ -12,7 +12,8 @@ use std::sync::Arc;
 use crate::codec::message::{self, field, info1, info2, Message};
 use crate::codec::particle;
 use crate::result_code as rc;
-use crate::storage::{digest, Digest, Namespace, StoredKey, Store};
+use crate::storage::{digest, Digest, StoredKey};
+use crate::indexed_store::{Namespace, Store};
 
 /// The record a command is about.
 pub struct Target<'a> {
@@ -30,10 +31,27 @@ impl Target<'_> {
     }
 }
 
-/// Runs one AS_MSG body on a node that answers for the partitions `owns` accepts, and returns
-/// the full response frame: PARTITION_UNAVAILABLE for a record of another node's partition
-/// (the real node would proxy it; the client retries by its refreshed partition map).
-pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u8> {
+/// Runs record UDF commands. The `udf` layer, above this one, implements it; a caller that
+/// runs no UDFs (a background ops job) passes [`NoUdf`].
+pub trait RecordUdf: Sync {
+    /// Answers one record UDF message about `target` (the full response frame).
+    fn apply(&self, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8>;
+}
+
+/// For callers whose messages never name a UDF: one that does answers UNSUPPORTED_FEATURE.
+pub struct NoUdf;
+
+impl RecordUdf for NoUdf {
+    fn apply(&self, _: &Target<'_>, _: &Message<'_>) -> Vec<u8> {
+        message::error_response(rc::UNSUPPORTED_FEATURE)
+    }
+}
+
+/// Runs one AS_MSG body on a node that answers for what `serves(partition, is_write)`
+/// accepts, and returns the full response frame: PARTITION_UNAVAILABLE for a record of a
+/// partition the node does not serve (the real node would proxy it; the client retries by
+/// its refreshed partition map).
+pub fn handle(store: &Store, udf: &dyn RecordUdf, body: &[u8], serves: &dyn Fn(usize, bool) -> bool) -> Vec<u8> {
     let msg = match message::parse(body) {
         Ok(m) => m,
         Err(_) => return message::error_response(rc::PARAMETER_ERROR),
@@ -46,7 +64,7 @@ pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u
         return r.finish();
     }
     match resolve(store, &msg) {
-        Ok(target) if owns(digest::partition_id(&target.digest)) => run_target(store, &target, &msg),
+        Ok(target) if serves(digest::partition_id(&target.digest), changes_record(&msg)) => run_target(udf, &target, &msg),
         Ok(_) => message::error_response(rc::PARTITION_UNAVAILABLE),
         Err(code) => message::error_response(code),
     }
@@ -54,17 +72,17 @@ pub fn handle(store: &Store, body: &[u8], owns: &dyn Fn(usize) -> bool) -> Vec<u
 
 /// Runs one decoded single-record message (a client's command, or one row of a batch with
 /// its digest as a field) and returns the full response frame.
-pub fn run(store: &Store, msg: &Message<'_>) -> Vec<u8> {
+pub fn run(store: &Store, udf: &dyn RecordUdf, msg: &Message<'_>) -> Vec<u8> {
     match resolve(store, msg) {
-        Ok(target) => run_target(store, &target, msg),
+        Ok(target) => run_target(udf, &target, msg),
         Err(code) => message::error_response(code),
     }
 }
 
-fn run_target(store: &Store, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
+fn run_target(udf: &dyn RecordUdf, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
     let h = msg.header;
     if msg.field(field::UDF_FUNCTION).is_some() || msg.field(field::UDF_PACKAGE_NAME).is_some() {
-        return crate::udf::apply::apply(store, target, msg);
+        return udf.apply(target, msg);
     }
     if h.info2 & info2::WRITE != 0 {
         if h.info2 & info2::DELETE != 0 && msg.ops.is_empty() {
@@ -77,6 +95,26 @@ fn run_target(store: &Store, target: &Target<'_>, msg: &Message<'_>) -> Vec<u8> 
     } else {
         message::error_response(rc::PARAMETER_ERROR)
     }
+}
+
+/// Whether a message may change its record (a write, a delete, an operate with writes, or a
+/// record UDF): what must run on the partition's master and be replicated.
+pub fn changes_record(msg: &Message<'_>) -> bool {
+    msg.header.info2 & info2::WRITE != 0 || msg.field(field::UDF_FUNCTION).is_some() || msg.field(field::UDF_PACKAGE_NAME).is_some()
+}
+
+/// The namespace and digest a single-record message is about, for what must happen after it
+/// ran (replication); `None` when it names no record.
+pub fn record_of(msg: &Message<'_>) -> Option<(Vec<u8>, Digest)> {
+    let ns = msg.field(field::NAMESPACE)?;
+    let digest = match msg.field(field::DIGEST) {
+        Some(d) => d.try_into().ok()?,
+        None => match msg.field(field::KEY)? {
+            [ptype, bytes @ ..] => digest::compute(msg.field(field::SET).unwrap_or(&[]), *ptype, bytes),
+            [] => return None,
+        },
+    };
+    Some((ns.to_vec(), digest))
 }
 
 fn resolve<'a>(store: &'a Store, msg: &Message<'a>) -> Result<Target<'a>, u8> {

@@ -6,7 +6,8 @@ use crate::codec::proto;
 use crate::config::NamespaceConfig;
 use crate::expiry;
 use crate::result_code as rc;
-use crate::storage::{digest, Store};
+use crate::storage::digest;
+use crate::indexed_store::Store;
 
 const SET: &[u8] = b"s";
 
@@ -16,7 +17,7 @@ fn store() -> Store {
 
 /// As a single node, owning every partition, answers.
 fn handle(s: &Store, body: &[u8]) -> Vec<u8> {
-    super::handle(s, body, &|_| true)
+    super::handle(s, &super::NoUdf, body, &|_, _| true)
 }
 
 struct Req {
@@ -272,10 +273,10 @@ fn a_partition_of_another_node_is_unavailable_and_left_alone() {
     let s = store();
     let body = put("k", &[("a", Value::Int(1))]).body();
     let pid = digest::partition_id(&digest::of_str(SET, "k"));
-    let frame = super::handle(&s, &body, &|p| p != pid);
+    let frame = super::handle(&s, &super::NoUdf, &body, &|p, _| p != pid);
     assert_eq!(frame[8 + 5], rc::PARTITION_UNAVAILABLE);
     assert_eq!(get("k").run(&s).code, rc::KEY_NOT_FOUND, "nothing was written");
-    let frame = super::handle(&s, &body, &|p| p == pid);
+    let frame = super::handle(&s, &super::NoUdf, &body, &|p, _| p == pid);
     assert_eq!(frame[8 + 5], rc::OK);
 }
 

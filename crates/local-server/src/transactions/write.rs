@@ -7,7 +7,7 @@ use crate::codec::message::{self, field, info1, info2, info3, op, Message, Respo
 use crate::codec::particle::{self, Value};
 use crate::expiry;
 use crate::expressions;
-use crate::record_size;
+use crate::storage::record_size;
 use crate::result_code as rc;
 use crate::storage::record::next_generation;
 use crate::storage::Record;

@@ -20,12 +20,13 @@ use crate::codec::msgpack::{self, MpValue};
 use crate::codec::particle::Value;
 use crate::expiry;
 use crate::expressions;
-use crate::record_size;
+use crate::storage::record_size;
 use crate::result_code as rc;
 use crate::storage::record::next_generation;
-use crate::storage::{Record, Store};
+use crate::storage::Record;
 use crate::transactions::ops::{self, MAX_BINS};
 use crate::transactions::Target;
+use super::Registry;
 
 /// Without a client timeout, a UDF may run this long (the server's `transaction-max-ms`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -124,19 +125,26 @@ fn forbidden(msg: &Message<'_>) -> bool {
         || h.info3 & (info3::UPDATE_ONLY | info3::CREATE_OR_REPLACE | info3::REPLACE_ONLY) != 0
 }
 
+/// The transaction path runs record UDF messages through the node's registry.
+impl crate::transactions::RecordUdf for Registry {
+    fn apply(&self, t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
+        apply(self, t, msg)
+    }
+}
+
 /// Answers one record UDF message.
-pub fn apply(store: &Store, t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
-    super::blocking(|| apply_as(store, t, msg, false))
+pub fn apply(registry: &Registry, t: &Target<'_>, msg: &Message<'_>) -> Vec<u8> {
+    super::blocking(|| apply_as(registry, t, msg, false))
 }
 
 /// `internal`: a background job's UDF, which never creates a record (a missing one answers 2).
-pub fn apply_as(store: &Store, t: &Target<'_>, msg: &Message<'_>, internal: bool) -> Vec<u8> {
+pub fn apply_as(registry: &Registry, t: &Target<'_>, msg: &Message<'_>, internal: bool) -> Vec<u8> {
     let Some(call) = call_of(msg) else { return message::error_response(rc::PARAMETER_ERROR) };
     if forbidden(msg) {
         return message::error_response(rc::PARAMETER_ERROR);
     }
     // The state is had before the record is locked: building one may run module code.
-    let sandbox = store.udf.checkout(&call.module);
+    let sandbox = registry.checkout(&call.module);
     let now = expiry::now_clepoch();
     let mut part = t.ns.partition(&t.digest);
     let existing = part.live(&t.digest, now).map(|r| r.clone());
@@ -182,7 +190,7 @@ pub fn apply_as(store: &Store, t: &Target<'_>, msg: &Message<'_>, internal: bool
         Err(Unavailable::Module) => return failure(gen0, void0, "UDF: Execution Error 1"),
     };
     let (outcome, rec) = run_function(&sb, &call, rec, timeout_of(msg));
-    store.udf.checkin(&call.module, sb);
+    registry.checkin(&call.module, sb);
     let Some(rec) = rec else {
         return failure(gen0, void0, "UDF: Execution Error 2");
     };
@@ -204,7 +212,7 @@ pub fn apply_as(store: &Store, t: &Target<'_>, msg: &Message<'_>, internal: bool
 
 /// `udf_master_write`: stores the UDF's record, or deletes it when no bins are left.
 fn write(
-    part: &mut crate::storage::Partition,
+    part: &mut crate::indexed_store::Partition,
     t: &Target<'_>,
     msg: &Message<'_>,
     existing: Option<&Record>,

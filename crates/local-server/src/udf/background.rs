@@ -9,10 +9,12 @@ use crate::codec::message::{field, info2, Field, Message, MsgHeader, MSG_HEADER_
 use crate::query::jobs::{result_code, Outcome, RecordAction};
 use crate::query::request::Query;
 use crate::result_code as rc;
-use crate::storage::{Digest, Namespace, Store};
+use crate::storage::Digest;
+use crate::indexed_store::{Namespace, Store};
 use crate::transactions::Target;
 
 pub struct UdfAction {
+    registry: Arc<super::Registry>,
     package: Vec<u8>,
     function: Vec<u8>,
     args: Vec<u8>,
@@ -21,10 +23,11 @@ pub struct UdfAction {
     durable_delete: bool,
 }
 
-/// The hook the query module calls for `Kind::BackgroundUdf`.
-pub fn action(q: &Query) -> Result<Box<dyn RecordAction>, u8> {
+/// The action a `Kind::BackgroundUdf` query's job applies to each record (`net` starts it).
+pub fn action(registry: &Arc<super::Registry>, q: &Query) -> Result<Box<dyn RecordAction>, u8> {
     let udf = q.udf.as_ref().ok_or(rc::PARAMETER_ERROR)?;
     Ok(Box::new(UdfAction {
+        registry: registry.clone(),
         package: udf.package.clone(),
         function: udf.function.clone(),
         args: udf.args.clone(),
@@ -35,7 +38,7 @@ pub fn action(q: &Query) -> Result<Box<dyn RecordAction>, u8> {
 }
 
 impl RecordAction for UdfAction {
-    fn apply(&mut self, store: &Store, ns: &Arc<Namespace>, digest: &Digest, set: &[u8]) -> Outcome {
+    fn apply(&mut self, _store: &Store, ns: &Arc<Namespace>, digest: &Digest, set: &[u8]) -> Outcome {
         let mut fields = vec![Field { kind: field::NAMESPACE, data: ns.name().as_bytes() }];
         if !set.is_empty() {
             fields.push(Field { kind: field::SET, data: set });
@@ -54,7 +57,7 @@ impl RecordAction for UdfAction {
         };
         let msg = Message { header, fields, ops: Vec::new() };
         let t = Target { ns, set: (!set.is_empty()).then_some(set), digest: *digest, key: None };
-        let frame = super::apply::apply_as(store, &t, &msg, true);
+        let frame = super::apply::apply_as(&self.registry, &t, &msg, true);
         match result_code(&frame) {
             Some(rc::OK) => Outcome::Succeeded,
             Some(rc::FILTERED_OUT) => Outcome::FilteredOut,

@@ -28,7 +28,8 @@ pub mod values;
 
 pub use registry::Registry;
 
-use crate::storage::{Digest, Partition, Record};
+use crate::storage::{Digest, Record};
+use crate::indexed_store::Partition;
 
 /// Runs Lua that may take up to its deadline: on the server's multi-threaded runtime the
 /// worker hands its other tasks (tending, info, other connections) to another thread first.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use sha1::{Digest as _, Sha1};
 
 use super::sandbox::{Failure, Sandbox};
-use crate::info::{base64_decode, base64_encode, params_map};
+use crate::info_text::{base64_decode, base64_encode, params_map};
 
 /// The largest module the server accepts (decoded).
 const MAX_CONTENT: usize = 1024 * 1024;

@@ -22,9 +22,10 @@ use crate::codec::msgpack::{self, MpValue};
 use crate::codec::particle::Value;
 use crate::query::request::Query;
 use crate::query::RecordSink;
-use crate::record_size;
+use crate::storage::record_size;
 use crate::result_code as rc;
-use crate::storage::{digest, Digest, Namespace, Record};
+use crate::storage::{digest, Digest, Record};
+use crate::indexed_store::Namespace;
 
 /// Runs the server's part of a stream: `f(stream_ops, args...)` builds the chain, which is
 /// applied to `source`, every output going to `emit`.
@@ -55,7 +56,7 @@ struct OwnedCall {
     args: Vec<MpValue>,
 }
 
-/// The hook the query module calls for `Kind::Aggregate`.
+/// The sink a `Kind::Aggregate` query streams its records into (`net` asks for it).
 pub fn sink(registry: &Arc<Registry>, q: &Query) -> Result<Box<dyn RecordSink>, u8> {
     let udf = q.udf.as_ref().ok_or(rc::PARAMETER_ERROR)?;
     let args = match msgpack::parse(&udf.args) {

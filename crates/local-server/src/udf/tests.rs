@@ -14,8 +14,9 @@ use crate::codec::msgpack::{self, MpValue};
 use crate::codec::particle::{self, Value};
 use crate::codec::proto;
 use crate::config::NamespaceConfig;
-use crate::info::base64_encode;
-use crate::storage::{digest, Bin, Record, Store};
+use crate::info_text::base64_encode;
+use crate::storage::{digest, Bin, Record};
+use crate::indexed_store::Store;
 use crate::transactions;
 
 fn sandbox() -> Sandbox {
@@ -259,15 +260,28 @@ fn compile_errors_are_reported_as_the_server_does() {
 // ---------------------------------------------------------------------------------------------
 // Record UDFs through the transaction path
 
-fn store() -> Store {
-    Store::new(&[NamespaceConfig::new("test")])
+/// A store and the UDF modules a node would run its records' UDFs with.
+struct Data {
+    store: Store,
+    udf: Registry,
+}
+
+impl std::ops::Deref for Data {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+fn store() -> Data {
+    Data { store: Store::new(&[NamespaceConfig::new("test")]), udf: Registry::default() }
 }
 
 const SET: &[u8] = b"s";
 
 /// Applies `module.function(args)` to key `k` (an integer key in set `s`); returns the
 /// response's result code and its SUCCESS or FAILURE value.
-fn apply(store: &Store, k: i64, module: &str, function: &str, args: Vec<MpValue>) -> (u8, Value) {
+fn apply(store: &Data, k: i64, module: &str, function: &str, args: Vec<MpValue>) -> (u8, Value) {
     let d = digest::of_int(SET, k);
     let arglist = msgpack::to_bytes(&MpValue::Array(args));
     let fields = vec![
@@ -286,7 +300,7 @@ fn apply(store: &Store, k: i64, module: &str, function: &str, args: Vec<MpValue>
         ..Default::default()
     };
     let _ = info1::READ;
-    let frame = transactions::run(store, &Message { header, fields, ops: Vec::new() });
+    let frame = transactions::run(store, &store.udf, &Message { header, fields, ops: Vec::new() });
     let m = message::parse(&frame[proto::HEADER_SIZE..]).expect("response parses");
     let v = m.ops.first().map_or(Value::Nil, |o| Value::from_wire(o.particle, o.value).expect("value"));
     (m.header.result_code, v)

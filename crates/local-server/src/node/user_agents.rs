@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use super::{error, params_map, required_param};
+use crate::info_text::{error, params_map, required_param};
 use crate::result_code as rc;
 
 /// "unknown" in base64: the name of connections that asked `features` but set none.

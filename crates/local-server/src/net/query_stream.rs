@@ -11,10 +11,11 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use crate::node::Node;
 use crate::result_code as rc;
 
-use super::jobs::{self, OpsAction};
-use super::request::{self, Kind, Query};
-use super::run::{last_frame, partition_done, Execution, Step, BLOCK_SIZE};
-use super::{udf_hooks, ClientSink, RecordSink};
+use crate::query::jobs::{self, OpsAction};
+use crate::query::request::{self, Kind, Query};
+use crate::query::run::{last_frame, partition_done, Execution, Step, BLOCK_SIZE};
+use crate::query::{ClientSink, RecordSink};
+use crate::udf;
 
 /// Answers one query message over the partitions `node` owns; `false` when the connection
 /// must close (the client went away).
@@ -29,7 +30,7 @@ pub async fn serve(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, bo
             let mut sink = ClientSink { bins: q.bins.clone(), no_bin_data: q.no_bin_data };
             foreground(stream, node, &q, &unowned, &mut sink).await
         }
-        Kind::Aggregate => match udf_hooks::aggregation_sink(&node.store, &q) {
+        Kind::Aggregate => match udf::stream::sink(&node.udf, &q) {
             Ok(mut sink) => foreground(stream, node, &q, &unowned, sink.as_mut()).await,
             Err(code) => stream.write_all(&last_frame(code)).await.is_ok(),
         },
@@ -38,7 +39,7 @@ pub async fn serve(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, bo
             jobs::start(&node.jobs, node.store.clone(), q, action);
             stream.write_all(&last_frame(rc::OK)).await.is_ok()
         }
-        Kind::BackgroundUdf => match udf_hooks::background_action(&node.store, &q) {
+        Kind::BackgroundUdf => match udf::background::action(&node.udf, &q) {
             Ok(action) => {
                 jobs::start(&node.jobs, node.store.clone(), q, action);
                 stream.write_all(&last_frame(rc::OK)).await.is_ok()
