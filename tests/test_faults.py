@@ -395,15 +395,7 @@ SHUTDOWN_SCRIPT = textwrap.dedent(
 )
 
 
-EXIT_PANIC = pytest.mark.xfail(
-    strict=False,
-    reason="found here: ending the interpreter while sync commands run on other threads sometimes panics in "
-    "pyo3 ('The Python interpreter is not initialized') from the client's runtime thread; the exit "
-    "handling is owned by the runtime work (src/runtime.rs). Make this strict once fixed.",
-)
-
-
-@pytest.mark.parametrize("mode", ["sync-close", pytest.param("sync-exit", marks=EXIT_PANIC), "async-close", "async-exit"])
+@pytest.mark.parametrize("mode", ["sync-close", "sync-exit", "async-close", "async-exit"])
 def test_shutdown_with_commands_in_flight_never_crashes(mode: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", SHUTDOWN_SCRIPT, mode], capture_output=True, text=True, timeout=120, check=False
