@@ -120,7 +120,7 @@ impl Drop for Cmd {
     }
 }
 
-fn is_timeout(class: &str) -> bool {
+pub(crate) fn is_timeout(class: &str) -> bool {
     matches!(class, "AerospikeTimeoutError" | "QueryTimeout" | "MaxRetriesExceeded")
 }
 

@@ -125,6 +125,17 @@ def test_the_metrics_endpoint_counts_what_a_workload_did_errors_by_code_included
     assert text == aerospike.get_metrics() or "db_client_operation_duration_seconds" in aerospike.get_metrics()
 
 
+def test_a_scan_counts_its_records(config: dict[str, Any], ns: str, fresh_set: str) -> None:
+    with aerospike.client(config).connect() as client:
+        for i in range(7):
+            client.put((ns, fresh_set, f"k{i}"), {"i": i})
+        assert len(client.query(ns, fresh_set).results()) == 7
+    text = aerospike.get_metrics()
+    labels = {"db_namespace": ns, "db_collection_name": fresh_set, "db_operation_name": "scan"}
+    assert value(text, "db_client_operation_records_total", **labels) == 7
+    assert value(text, "db_client_operation_duration_seconds_count", **labels, error_type="") == 1
+
+
 def test_metrics_off_records_nothing(client: Any, ns: str, fresh_set: str) -> None:
     aerospike.set_metrics_enabled(False)
     assert aerospike.is_metrics_enabled() is False

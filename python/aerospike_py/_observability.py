@@ -16,16 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import _native
-from ._native import (
-    dropped_log_count,
-    get_metrics,
-    is_internal_stage_metrics_enabled,
-    is_metrics_enabled,
-    set_internal_stage_metrics_enabled,
-    set_metrics_enabled,
-    start_metrics_server,
-    stop_metrics_server,
-)
 from .constants import LOG_LEVEL_DEBUG, LOG_LEVEL_ERROR, LOG_LEVEL_INFO, LOG_LEVEL_OFF, LOG_LEVEL_TRACE, LOG_LEVEL_WARN
 
 logger = logging.getLogger("aerospike_py")
@@ -45,6 +35,105 @@ _PYTHON_LEVELS = {
 }
 
 
+def get_metrics() -> str:
+    """Everything the clients measured, in the Prometheus text format (0.0.4).
+
+    ``db_client_operation_duration_seconds`` (histogram, 100 µs to 10 s) per
+    ``db_operation_name``, ``db_namespace``, ``db_collection_name`` (the set) and ``error_type``
+    (empty on success, else the exception class); ``db_client_operation_errors_total`` by
+    ``db_response_status_code``; ``db_client_operation_timeouts_total``;
+    ``db_client_operation_records_total`` (batches); ``db_client_internal_stage_seconds``
+    (stage profiling); per node ``aerospike_client_connections_open``, ``..._in_use``,
+    ``..._created_total``, ``..._closed_total`` and ``aerospike_client_retries_total``.
+
+    >>> client.put(("test", "doc", "metrics"), {"a": 1})
+    >>> text = aerospike.get_metrics()
+    >>> 'db_operation_name="put"' in text and text.rstrip().endswith("# EOF")
+    True
+    """
+    return _native.get_metrics()
+
+
+def start_metrics_server(port: int = 9464, addr: str = "0.0.0.0") -> int:
+    """Serves ``get_metrics()`` at ``http://addr:port/metrics`` from a Rust thread (scrapes
+    never take the GIL) and returns the port (useful with ``port=0``: any free port). Starting
+    again replaces the running server. ``OSError`` if the address cannot be bound.
+
+    >>> import urllib.request
+    >>> port = aerospike.start_metrics_server(port=0, addr="127.0.0.1")
+    >>> with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as answer:
+    ...     answer.status
+    200
+    >>> aerospike.stop_metrics_server()
+    """
+    return _native.start_metrics_server(port, addr)
+
+
+def stop_metrics_server() -> None:
+    """Stops the metrics server (the port is free when it returns); nothing if none runs.
+
+    >>> aerospike.stop_metrics_server()
+    """
+    _native.stop_metrics_server()
+
+
+def set_metrics_enabled(enabled: bool) -> None:
+    """Turns metrics collection on (the default) or off. Off, a command only reads a flag: no
+    clock, no counter. Connection counters of live clients follow the switch.
+
+    >>> aerospike.set_metrics_enabled(False)
+    >>> aerospike.is_metrics_enabled()
+    False
+    >>> aerospike.set_metrics_enabled(True)
+    """
+    _native.set_metrics_enabled(enabled)
+
+
+def is_metrics_enabled() -> bool:
+    """Whether commands are measured (True by default).
+
+    >>> aerospike.is_metrics_enabled()
+    True
+    """
+    return _native.is_metrics_enabled()
+
+
+def set_internal_stage_metrics_enabled(enabled: bool) -> None:
+    """Turns internal stage profiling on or off (off by default; ``AEROSPIKE_PY_INTERNAL_METRICS=1``
+    turns it on at import). On, ``db_client_internal_stage_seconds{stage, db_operation_name}``
+    times each command's ``parse`` (arguments to a request), ``send`` (to the command starting on
+    the runtime, ``max_concurrent_operations`` queue included), ``wait`` (the network round trip)
+    and, for the sync client, ``convert`` (the answer to Python objects).
+
+    >>> aerospike.set_internal_stage_metrics_enabled(True)
+    >>> client.put(("test", "doc", "staged"), {"a": 1})
+    >>> 'stage="wait",db_operation_name="put"' in aerospike.get_metrics()
+    True
+    >>> aerospike.set_internal_stage_metrics_enabled(False)
+    """
+    _native.set_internal_stage_metrics_enabled(enabled)
+
+
+def is_internal_stage_metrics_enabled() -> bool:
+    """Whether internal stage profiling is on (False by default).
+
+    >>> aerospike.is_internal_stage_metrics_enabled()
+    False
+    """
+    return _native.is_internal_stage_metrics_enabled()
+
+
+def dropped_log_count() -> int:
+    """Log records of the Rust core that never reached ``logging``: the queue to Python was full
+    (4096 records waiting for the GIL), or Python was shutting down (then WARN and ERROR records
+    go to stderr instead).
+
+    >>> aerospike.dropped_log_count() >= 0
+    True
+    """
+    return _native.dropped_log_count()
+
+
 def set_log_level(level: int) -> None:
     """Sets the level of the ``aerospike_py`` logger (and so of every record the Rust core
     forwards, under ``aerospike_py.*``) from a ``LOG_LEVEL_*`` constant.
@@ -56,7 +145,7 @@ def set_log_level(level: int) -> None:
     >>> aerospike.set_log_level(aerospike.LOG_LEVEL_DEBUG)
     >>> logging.getLogger("aerospike_py").level == logging.DEBUG
     True
-    >>> aerospike.set_log_level(aerospike.LOG_LEVEL_WARN)
+    >>> logging.getLogger("aerospike_py").setLevel(logging.NOTSET)
     """
     if level not in _PYTHON_LEVELS:
         raise ValueError(f"level must be one of the LOG_LEVEL_* constants (-1 to 4), not {level!r}")
