@@ -142,6 +142,7 @@ impl Connection {
 /// Closes a client taken from a `Connection`.
 pub(crate) async fn close(client: Option<Arc<aerospike::Client>>) -> Result<(), AsError> {
     if let Some(client) = client {
+        crate::observe::closing(&client);
         client.close().await?;
     }
     Ok(())

@@ -93,6 +93,9 @@ impl Cmd {
 
     /// Records how the command ended and ends its span.
     pub(crate) fn finish<T>(mut self, started: Option<Instant>, out: &Result<T, AsError>) {
+        if self.series.is_none() && self.span.is_none() {
+            return; // nothing observed: not even a failure is looked at
+        }
         let now = (self.series.is_some() || started.is_some()).then(Instant::now);
         if let (Some(series), Some(started), Some(now)) = (self.series, started, now) {
             series.stage(Stage::Wait, now - started);
@@ -170,6 +173,51 @@ pub(crate) fn track(client: &Arc<aerospike::Client>) {
     if let Ok(mut clients) = live_clients().lock() {
         clients.retain(|c| c.strong_count() > 0);
         clients.push(Arc::downgrade(client));
+    }
+    tokio::spawn(watch_nodes(Arc::downgrade(client)));
+}
+
+/// The clients being closed: their nodes going away is not news.
+fn closing_clients() -> &'static Mutex<Vec<Weak<aerospike::Client>>> {
+    static CLOSING: Mutex<Vec<Weak<aerospike::Client>>> = Mutex::new(Vec::new());
+    &CLOSING
+}
+
+/// `client` is about to be closed (`connection::close`).
+pub(crate) fn closing(client: &Arc<aerospike::Client>) {
+    if let Ok(mut closing) = closing_clients().lock() {
+        closing.retain(|c| c.strong_count() > 0);
+        closing.push(Arc::downgrade(client));
+    }
+}
+
+fn is_closing(client: &Weak<aerospike::Client>) -> bool {
+    closing_clients().lock().map(|c| c.iter().any(|c| c.ptr_eq(client))).unwrap_or(true)
+}
+
+/// Logs the cluster's membership changes as the client's tend sees them: a node joining at INFO,
+/// one leaving at WARNING (the crate itself logs these only at DEBUG). Ends with the client.
+async fn watch_nodes(client: Weak<aerospike::Client>) {
+    let mut known: Vec<(String, String)> = Vec::new();
+    loop {
+        if is_closing(&client) {
+            return;
+        }
+        let Some(now) = client.upgrade().map(|c| {
+            let mut nodes: Vec<(String, String)> = c.nodes().iter().map(|n| (n.name().to_owned(), n.address().to_owned())).collect();
+            nodes.sort();
+            nodes
+        }) else {
+            return;
+        };
+        for (name, address) in now.iter().filter(|n| !known.contains(n)) {
+            log::info!(target: "_native::cluster", "node {name} ({address}) joined the cluster");
+        }
+        for (name, address) in known.iter().filter(|n| !now.contains(n)) {
+            log::warn!(target: "_native::cluster", "node {name} ({address}) left the cluster");
+        }
+        known = now;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

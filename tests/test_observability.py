@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
 import urllib.error
@@ -305,6 +306,37 @@ def test_a_connection_failure_is_logged(make_client: Any, caplog: pytest.LogCapt
     warnings = [r for r in aerospike_records(caplog) if r.levelno >= logging.WARNING]
     assert any(f"127.0.0.1:{closed}" in r.getMessage() for r in warnings), [r.getMessage() for r in warnings]
     assert any(r.name == "aerospike_py.connection" and r.levelno == logging.WARNING for r in warnings)
+
+
+def test_a_node_lost_under_a_connected_client_is_logged(config: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    if "AEROSPIKE_HOSTS" in os.environ:
+        pytest.skip("stops a LocalServer of its own")
+    caplog.set_level(logging.INFO, logger="aerospike_py")
+    _native._sync_log_level()
+    server = aerospike.LocalServer().start()
+    client = aerospike.client(server.config).connect()
+    try:
+        (node,) = client.get_node_names()
+        joined = f"node {node} "
+        for _ in range(50):
+            if any(joined in r.getMessage() and "joined" in r.getMessage() for r in aerospike_records(caplog)):
+                break
+            threading.Event().wait(0.1)
+        server.stop()
+        # The tend (every second) finds the node gone: the crate warns, and we log it leaving.
+        for _ in range(200):  # the crate drops a node after 5 failed tends
+            records = aerospike_records(caplog)
+            if any("left the cluster" in r.getMessage() for r in records):
+                break
+            threading.Event().wait(0.1)
+    finally:
+        client.close()
+    by_message = {r.getMessage(): r for r in aerospike_records(caplog)}
+    joins = [r for m, r in by_message.items() if joined in m and "joined the cluster" in m]
+    assert joins and joins[0].levelno == logging.INFO and joins[0].name == "aerospike_py.cluster"
+    leaves = [r for m, r in by_message.items() if joined in m and "left the cluster" in m]
+    assert leaves and leaves[0].levelno == logging.WARNING
+    assert any(r.levelno == logging.WARNING and r.name.startswith("aerospike_py.aerospike_core") for r in by_message.values())
 
 
 def test_record_not_found_is_not_logged(client: Any, caplog: pytest.LogCaptureFixture, ns: str, fresh_set: str) -> None:
