@@ -165,7 +165,10 @@ fn live_clients() -> &'static Mutex<Vec<Weak<aerospike::Client>>> {
 }
 
 /// A newly connected client: its pools are reported while it lives, and the crate counts
-/// connections opened and closed and retries while metrics are on.
+/// connections opened and closed while metrics are on. Only the crate's Tier 0 (connection and
+/// tend counters): its operational tier adds per-command work (sampling, its own latency
+/// histograms, result-code maps) for figures we measure ourselves; retries, which only that tier
+/// counts, are therefore not exported.
 pub(crate) fn track(client: &Arc<aerospike::Client>) {
     if metrics::enabled() {
         enable_crate_metrics(client);
@@ -223,7 +226,7 @@ async fn watch_nodes(client: Weak<aerospike::Client>) {
 
 fn enable_crate_metrics(client: &aerospike::Client) {
     if !client.metrics_enabled() {
-        client.enable_metrics(aerospike::metrics::MetricsPolicy::default().with_operational(true));
+        client.enable_metrics(aerospike::metrics::MetricsPolicy::default());
     }
 }
 
@@ -250,7 +253,6 @@ fn node_stats() -> Vec<NodeStats> {
                 in_use: pool.in_use(),
                 created: c.connections_successful,
                 closed: c.connections_closed,
-                retries: c.transaction_retry_count,
             });
         }
     }

@@ -156,7 +156,7 @@ def test_connection_pool_gauges_per_node(client: Any) -> None:
     assert open_by_node, text
     assert all(labels["node"] and labels["server_address"] for labels, _ in open_by_node)
     assert any(v >= 1 for _, v in open_by_node)
-    for name in ("aerospike_client_connections_in_use", "aerospike_client_connections_created_total", "aerospike_client_connections_closed_total", "aerospike_client_retries_total"):
+    for name in ("aerospike_client_connections_in_use", "aerospike_client_connections_created_total", "aerospike_client_connections_closed_total"):
         assert samples(text, name), name
 
 

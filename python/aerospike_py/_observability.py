@@ -44,7 +44,7 @@ def get_metrics() -> str:
     ``db_response_status_code``; ``db_client_operation_timeouts_total``;
     ``db_client_operation_records_total`` (batches); ``db_client_internal_stage_seconds``
     (stage profiling); per node ``aerospike_client_connections_open``, ``..._in_use``,
-    ``..._created_total``, ``..._closed_total`` and ``aerospike_client_retries_total``.
+    ``..._created_total`` and ``..._closed_total``.
 
     >>> client.put(("test", "doc", "metrics"), {"a": 1})
     >>> text = aerospike.get_metrics()

@@ -120,12 +120,11 @@ pub fn render() -> String {
     let node_labels = |n: &crate::metrics::NodeStats| {
         format!("db_system_name=\"aerospike\",node=\"{}\",server_address=\"{}\"", escape(&n.node), escape(&n.address))
     };
-    let gauges: [(&str, &str, &str, NodeFigure); 5] = [
+    let gauges: [(&str, &str, &str, NodeFigure); 4] = [
         ("aerospike_client_connections_open", "gauge", "Connections a node's pool holds (idle or in use).", |n| n.open),
         ("aerospike_client_connections_in_use", "gauge", "Connections of a node's pool checked out by a command.", |n| n.in_use),
         ("aerospike_client_connections_created_total", "counter", "Connections opened to a node.", |n| n.created),
         ("aerospike_client_connections_closed_total", "counter", "Connections to a node closed.", |n| n.closed),
-        ("aerospike_client_retries_total", "counter", "Command attempts retried on a node.", |n| n.retries),
     ];
     for (name, kind, help, value) in gauges {
         header(&mut out, name, kind, help);

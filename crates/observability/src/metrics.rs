@@ -199,7 +199,6 @@ pub struct NodeStats {
     pub in_use: u64,
     pub created: u64,
     pub closed: u64,
-    pub retries: u64,
 }
 
 static NODES: OnceLock<fn() -> Vec<NodeStats>> = OnceLock::new();
