@@ -57,7 +57,7 @@ def venv(name: str, packages: list[str]) -> Path:
 
 def ours_venv() -> Path:
     """A virtualenv with this repo's release wheel, rebuilt every run so it measures HEAD."""
-    python = venv("ours", ["numpy", "pandas", "polars", "pyarrow", "matplotlib", "uvloop", "maturin>=1.7,<2"])
+    python = venv("ours", ["numpy", "pandas", "polars", "pyarrow", "matplotlib", "uvloop", "opentelemetry-sdk", "maturin>=1.7,<2"])
     wheels = VENVS / "wheels"
     sh(str(python.parent / "maturin"), "build", "--release", "-q", "-o", str(wheels), cwd=ROOT)
     wheel = max(wheels.glob("aerospike_py-*.whl"), key=lambda p: p.stat().st_mtime)

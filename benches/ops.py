@@ -2,6 +2,7 @@
 """Single-record commands: this project against its peers and the floor, in one run.
 
     python3 benches/ops.py [--n 20000] [--repeat 5] [--hosts HOST:PORT] [--only CLIENT ...]
+                           [--observability default|off|metrics|tracing]
 
 Writes N records (int, float, short string, 16-float list), then times, for each client:
   get, put  N sync commands one after the other, each timed alone: the median µs per command
@@ -57,6 +58,9 @@ def main() -> int:
     ap.add_argument("--hosts", help="a real server; default: this repo's local server, release build")
     ap.add_argument("--only", action="append", help=f"clients to run ({', '.join(CLIENTS)})")
     ap.add_argument("--scenario", action="append", help=f"scenarios to run ({', '.join(UNITS)})")
+    ap.add_argument("--observability", choices=["default", "off", "metrics", "tracing"], default="default",
+                    help="ours only: metrics off, metrics on (the library's default), or metrics and an "
+                         "OpenTelemetry span per command (SDK provider, spans dropped at export)")
     a = ap.parse_args()
     only = set(a.only or CLIENTS)
     wanted = set(a.scenario or UNITS)
@@ -66,14 +70,16 @@ def main() -> int:
         harness.write_records(pythons["ours"], hosts, set_name, a.n)
         results = harness.results_header(a.n, a.repeat, server_kind)
         results["units"] = UNITS
+        results["observability"] = a.observability
         runs = results["runs"]
         # Scenario by scenario, every client in turn: the figures a row compares are taken minutes,
         # not a whole run, apart, which matters on a shared or small machine.
         for scenario in (s for s in UNITS if s in wanted):
             for client, scenarios in SCENARIOS.items():
                 if client in only and scenario in scenarios:
+                    extra = {"observability": a.observability} if client == "ours" else {}
                     runs[f"{client}/{scenario}"] = harness.run_worker(
-                        pythons[client], "ops", client=client, hosts=hosts, set=set_name, n=a.n, scenario=scenario, repeat=a.repeat)
+                        pythons[client], "ops", client=client, hosts=hosts, set=set_name, n=a.n, scenario=scenario, repeat=a.repeat, **extra)
             if "floor" in only and scenario in FLOOR:
                 runs[f"floor/{scenario}"] = harness.run_floor(hosts, set_name, a.n, a.repeat, *FLOOR[scenario])
     for run, r in runs.items():

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use crate::errors::{client_error, AsError};
+use crate::observe::Cmd;
 use crate::policy::{ClientConfig, Defaults};
 
 pub(crate) struct Connection {
@@ -29,8 +30,9 @@ impl Connection {
 
     /// `fut` run under `max_concurrent_operations`: it waits for a free slot, at most
     /// `operation_queue_timeout_ms` (0: as long as it takes), then fails with BackpressureError.
-    /// Without the limit it is `fut` itself.
-    pub(crate) fn limited<T>(&self, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<T, AsError>> + Send {
+    /// Without the limit it is `fut` itself. Every command passes here, so this is also where
+    /// `cmd` measures and traces it (`observe.rs`).
+    pub(crate) fn limited<T>(&self, mut cmd: Cmd, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<T, AsError>> + Send {
         let gate = self.gate.clone();
         let (limit, wait_ms) = (self.config.max_concurrent_operations, self.config.operation_queue_timeout_ms);
         async move {
@@ -44,18 +46,32 @@ impl Connection {
                         match tokio::time::timeout(std::time::Duration::from_millis(wait_ms), acquire).await {
                             Ok(permit) => permit.ok(),
                             Err(_) => {
-                                return Err(AsError::Backpressure(format!(
+                                let out = Err(AsError::Backpressure(format!(
                                     "{limit} commands (max_concurrent_operations) were in flight and none finished within \
                                      {wait_ms} ms (operation_queue_timeout_ms)"
                                 )));
+                                cmd.finish(None, &out);
+                                return out;
                             }
                         }
                     };
                     permit
                 }
             };
-            fut.await
+            let started = cmd.started();
+            let out = fut.await;
+            cmd.finish(started, &out);
+            out
         }
+    }
+
+    /// The command `op` on `labels`' namespace and set, observed as metrics and tracing say.
+    #[inline]
+    pub(crate) fn cmd(&self, py: pyo3::Python<'_>, op: &'static str, labels: &impl crate::observe::Labels, parse_started: Option<std::time::Instant>) -> Cmd {
+        // The span's server.address/port: the first seed (which node serves a command is the
+        // crate's choice and not known here).
+        let server = || self.config.hosts.first().map(|h| (h.name.as_str(), h.port));
+        Cmd::new(py, op, labels, parse_started, server)
     }
 
     pub(crate) fn defaults(&self) -> &Defaults {
@@ -80,9 +96,17 @@ impl Connection {
         if self.is_connected() {
             return Ok(());
         }
-        let client = aerospike::Client::new(&policy, &hosts).await?;
+        let client = match aerospike::Client::new(&policy, &hosts).await {
+            Ok(client) => Arc::new(client),
+            Err(err) => {
+                let seeds: Vec<String> = hosts.iter().map(ToString::to_string).collect();
+                log::warn!("cannot connect to the cluster through {}: {err}", seeds.join(", "));
+                return Err(err.into());
+            }
+        };
+        crate::observe::track(&client);
         let mut state = self.state.write().map_err(|_| AsError::Client("client state is poisoned".into()))?;
-        *state = Some(Connected { client: Arc::new(client), pid: std::process::id() });
+        *state = Some(Connected { client, pid: std::process::id() });
         Ok(())
     }
 
@@ -118,6 +142,7 @@ impl Connection {
 /// Closes a client taken from a `Connection`.
 pub(crate) async fn close(client: Option<Arc<aerospike::Client>>) -> Result<(), AsError> {
     if let Some(client) = client {
+        crate::observe::closing(&client);
         client.close().await?;
     }
     Ok(())

@@ -57,52 +57,75 @@ impl From<aerospike::Error> for AsError {
 /// The facts every exception carries: message, result code, in_doubt, node.
 type Facts = (String, i32, bool, Option<String>);
 
+/// `raise!(Class, facts)`: the exception of that class, carrying `facts`, as a `Raised`.
+macro_rules! raise {
+    ($class:ident, $facts:expr) => {{
+        let facts: Facts = $facts;
+        Raised { class: stringify!($class), code: facts.1, err: PyErr::new::<$class, Facts>(facts) }
+    }};
+}
+
 /// A `ParamError` (also a `ValueError`): bad input found before anything was sent.
 pub(crate) fn param_error(message: impl Into<String>) -> PyErr {
-    PyErr::new::<ParamError, Facts>((message.into(), PARAM_ERROR, false, None))
+    raise!(ParamError, (message.into(), PARAM_ERROR, false, None)).err
 }
 
 /// A `ClientError` raised by this client's own checks.
 pub(crate) fn client_error(message: impl Into<String>) -> PyErr {
-    PyErr::new::<ClientError, Facts>((message.into(), CLIENT_ERROR, false, None))
+    raise!(ClientError, (message.into(), CLIENT_ERROR, false, None)).err
 }
 
+/// An exception chosen for a failure, with its class name and result code at hand for metrics
+/// and traces (`observe.rs`) without the GIL.
+pub(crate) struct Raised {
+    pub(crate) class: &'static str,
+    pub(crate) code: i32,
+    pub(crate) err: PyErr,
+}
+
+
+
 pub(crate) fn to_py(err: AsError) -> PyErr {
+    raised(&err).err
+}
+
+/// The exception `err` raises, with its class name and code.
+pub(crate) fn raised(err: &AsError) -> Raised {
     match err {
-        AsError::Client(message) => client_error(message),
-        AsError::Backpressure(message) => PyErr::new::<BackpressureError, Facts>((message, CLIENT_ERROR, false, None)),
-        AsError::Aerospike(err) => from_aerospike(&err),
+        AsError::Client(message) => raise!(ClientError, (message.clone(), CLIENT_ERROR, false, None)),
+        AsError::Backpressure(message) => raise!(BackpressureError, (message.clone(), CLIENT_ERROR, false, None)),
+        AsError::Aerospike(err) => from_aerospike(err),
     }
 }
 
-fn from_aerospike(err: &aerospike::Error) -> PyErr {
+fn from_aerospike(err: &aerospike::Error) -> Raised {
     let node = err.node().map(str::to_owned);
     let message = describe(err, node.as_deref());
     let code = err.result_code();
     let facts = |code: i32| -> Facts { (message.clone(), code, err.in_doubt(), node.clone()) };
     match err.kind() {
         ErrorKind::Timeout if code == i32::from(ClientResultCode::MaxRetriesExceeded) => {
-            PyErr::new::<MaxRetriesExceeded, _>(facts(MAX_RETRIES_EXCEEDED))
+            raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED))
         }
-        ErrorKind::Timeout => PyErr::new::<AerospikeTimeoutError, _>(facts(code)),
+        ErrorKind::Timeout => raise!(AerospikeTimeoutError, facts(code)),
         // A login refused by every seed is the server's security answer, not a network fault:
         // raise its own class (InvalidCredential, NotWhitelisted, ...), as the official client does.
         ErrorKind::Connection => match security_code_in(&message) {
             Some(code) => for_security_code(code, facts(code)),
-            None => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
+            None => raise!(ConnectionError, facts(CONNECTION)),
         },
-        ErrorKind::Io(_) => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
+        ErrorKind::Io(_) => raise!(ConnectionError, facts(CONNECTION)),
         ErrorKind::ConnectionPoolEmpty | ErrorKind::NoMoreConnections => {
-            PyErr::new::<NoMoreConnectionsError, _>(facts(NO_MORE_CONNECTIONS))
+            raise!(NoMoreConnectionsError, facts(NO_MORE_CONNECTIONS))
         }
-        ErrorKind::MaxErrorRate => PyErr::new::<MaxErrorRateExceeded, _>(facts(MAX_ERROR_RATE)),
-        ErrorKind::InvalidNode => PyErr::new::<InvalidNodeError, _>(facts(INVALID_NODE)),
-        ErrorKind::InvalidNamespace => PyErr::new::<NamespaceNotFound, _>(facts(code)),
+        ErrorKind::MaxErrorRate => raise!(MaxErrorRateExceeded, facts(MAX_ERROR_RATE)),
+        ErrorKind::InvalidNode => raise!(InvalidNodeError, facts(INVALID_NODE)),
+        ErrorKind::InvalidNamespace => raise!(NamespaceNotFound, facts(code)),
         // The crate's own argument checks: a ParamError like every other (-2), not the
         // server's "parameter error" (4), which a server answer raises as InvalidRequest.
-        ErrorKind::InvalidArgument => PyErr::new::<ParamError, _>(facts(PARAM_ERROR)),
-        ErrorKind::StreamTerminated => PyErr::new::<ClientAbortError, _>(facts(CLIENT_ABORT)),
-        ErrorKind::Commit { .. } => PyErr::new::<TransactionFailed, _>(facts(code)),
+        ErrorKind::InvalidArgument => raise!(ParamError, facts(PARAM_ERROR)),
+        ErrorKind::StreamTerminated => raise!(ClientAbortError, facts(CLIENT_ABORT)),
+        ErrorKind::Commit { .. } => raise!(TransactionFailed, facts(code)),
         ErrorKind::Server { .. } => for_server_code(code, facts(code)),
         _ if code >= 0 => for_server_code(code, facts(code)),
         _ => for_client_code(code, facts),
@@ -119,73 +142,73 @@ const MAX_RETRIES_EXCEEDED: i32 = -12;
 const MAX_ERROR_RATE: i32 = -14;
 
 /// A failure the crate reports with a client-side code, by the official client's class and code.
-fn for_client_code(code: i32, facts: impl Fn(i32) -> Facts) -> PyErr {
+fn for_client_code(code: i32, facts: impl Fn(i32) -> Facts) -> Raised {
     match ClientResultCode::from(code) {
-        ClientResultCode::InvalidNodeError => PyErr::new::<InvalidNodeError, _>(facts(INVALID_NODE)),
+        ClientResultCode::InvalidNodeError => raise!(InvalidNodeError, facts(INVALID_NODE)),
         ClientResultCode::ScanTerminated | ClientResultCode::QueryTerminated => {
-            PyErr::new::<ClientAbortError, _>(facts(CLIENT_ABORT))
+            raise!(ClientAbortError, facts(CLIENT_ABORT))
         }
-        ClientResultCode::NoMoreConnections => PyErr::new::<NoMoreConnectionsError, _>(facts(NO_MORE_CONNECTIONS)),
-        ClientResultCode::ServerNotAvailable => PyErr::new::<ConnectionError, _>(facts(CONNECTION)),
-        ClientResultCode::MaxRetriesExceeded => PyErr::new::<MaxRetriesExceeded, _>(facts(MAX_RETRIES_EXCEEDED)),
-        ClientResultCode::MaxErrorRate => PyErr::new::<MaxErrorRateExceeded, _>(facts(MAX_ERROR_RATE)),
-        ClientResultCode::NoResponse => PyErr::new::<NoResponse, _>(facts(-15)),
-        ClientResultCode::BatchFailed => PyErr::new::<BatchFailed, _>(facts(-16)),
-        ClientResultCode::TxnFailed => PyErr::new::<TransactionFailed, _>(facts(-17)),
-        ClientResultCode::TxnAlreadyCommitted => PyErr::new::<TransactionAlreadyCommitted, _>(facts(-18)),
-        ClientResultCode::TxnAlreadyAborted => PyErr::new::<TransactionAlreadyAborted, _>(facts(-19)),
-        _ => PyErr::new::<ClientError, _>(facts(CLIENT_ERROR)),
+        ClientResultCode::NoMoreConnections => raise!(NoMoreConnectionsError, facts(NO_MORE_CONNECTIONS)),
+        ClientResultCode::ServerNotAvailable => raise!(ConnectionError, facts(CONNECTION)),
+        ClientResultCode::MaxRetriesExceeded => raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED)),
+        ClientResultCode::MaxErrorRate => raise!(MaxErrorRateExceeded, facts(MAX_ERROR_RATE)),
+        ClientResultCode::NoResponse => raise!(NoResponse, facts(-15)),
+        ClientResultCode::BatchFailed => raise!(BatchFailed, facts(-16)),
+        ClientResultCode::TxnFailed => raise!(TransactionFailed, facts(-17)),
+        ClientResultCode::TxnAlreadyCommitted => raise!(TransactionAlreadyCommitted, facts(-18)),
+        ClientResultCode::TxnAlreadyAborted => raise!(TransactionAlreadyAborted, facts(-19)),
+        _ => raise!(ClientError, facts(CLIENT_ERROR)),
     }
 }
 
 /// The class for each server result code; codes not listed are a plain `ServerError`.
-fn for_server_code(code: i32, facts: Facts) -> PyErr {
+fn for_server_code(code: i32, facts: Facts) -> Raised {
     match code {
-        2 => PyErr::new::<RecordNotFound, _>(facts),
-        3 => PyErr::new::<RecordGenerationError, _>(facts),
-        4 => PyErr::new::<InvalidRequest, _>(facts),
-        5 => PyErr::new::<RecordExistsError, _>(facts),
-        6 => PyErr::new::<BinExistsError, _>(facts),
-        7 => PyErr::new::<ClusterChangeError, _>(facts),
-        8 => PyErr::new::<ServerFull, _>(facts),
-        9 => PyErr::new::<AerospikeTimeoutError, _>(facts),
-        10 => PyErr::new::<AlwaysForbidden, _>(facts),
-        11 => PyErr::new::<ClusterError, _>(facts),
-        12 => PyErr::new::<BinTypeError, _>(facts),
-        13 => PyErr::new::<RecordTooBig, _>(facts),
-        14 => PyErr::new::<RecordBusy, _>(facts),
-        15 => PyErr::new::<ScanAbortedError, _>(facts),
-        16 => PyErr::new::<UnsupportedFeature, _>(facts),
-        17 => PyErr::new::<BinNotFound, _>(facts),
-        18 => PyErr::new::<DeviceOverload, _>(facts),
-        19 => PyErr::new::<RecordKeyMismatch, _>(facts),
-        20 => PyErr::new::<NamespaceNotFound, _>(facts),
-        21 => PyErr::new::<BinNameError, _>(facts),
-        22 => PyErr::new::<ForbiddenError, _>(facts),
-        23 => PyErr::new::<ElementNotFoundError, _>(facts),
-        24 => PyErr::new::<ElementExistsError, _>(facts),
-        25 => PyErr::new::<EnterpriseOnly, _>(facts),
-        26 => PyErr::new::<OpNotApplicable, _>(facts),
-        27 => PyErr::new::<FilteredOut, _>(facts),
-        28 => PyErr::new::<LostConflict, _>(facts),
+        2 => raise!(RecordNotFound, facts),
+        3 => raise!(RecordGenerationError, facts),
+        4 => raise!(InvalidRequest, facts),
+        5 => raise!(RecordExistsError, facts),
+        6 => raise!(BinExistsError, facts),
+        7 => raise!(ClusterChangeError, facts),
+        8 => raise!(ServerFull, facts),
+        9 => raise!(AerospikeTimeoutError, facts),
+        10 => raise!(AlwaysForbidden, facts),
+        11 => raise!(ClusterError, facts),
+        12 => raise!(BinTypeError, facts),
+        13 => raise!(RecordTooBig, facts),
+        14 => raise!(RecordBusy, facts),
+        15 => raise!(ScanAbortedError, facts),
+        16 => raise!(UnsupportedFeature, facts),
+        17 => raise!(BinNotFound, facts),
+        18 => raise!(DeviceOverload, facts),
+        19 => raise!(RecordKeyMismatch, facts),
+        20 => raise!(NamespaceNotFound, facts),
+        21 => raise!(BinNameError, facts),
+        22 => raise!(ForbiddenError, facts),
+        23 => raise!(ElementNotFoundError, facts),
+        24 => raise!(ElementExistsError, facts),
+        25 => raise!(EnterpriseOnly, facts),
+        26 => raise!(OpNotApplicable, facts),
+        27 => raise!(FilteredOut, facts),
+        28 => raise!(LostConflict, facts),
         50..=89 => for_security_code(code, facts),
-        100 => PyErr::new::<UDFError, _>(facts),
-        150 => PyErr::new::<BatchDisabledError, _>(facts),
-        151 => PyErr::new::<BatchMaxRequestError, _>(facts),
-        152 => PyErr::new::<BatchQueueFullError, _>(facts),
-        160 => PyErr::new::<InvalidGeoJSON, _>(facts),
-        200 => PyErr::new::<IndexFoundError, _>(facts),
-        201 => PyErr::new::<IndexNotFound, _>(facts),
-        202 => PyErr::new::<IndexOOM, _>(facts),
-        203 => PyErr::new::<IndexNotReadable, _>(facts),
-        205 => PyErr::new::<IndexNameMaxLen, _>(facts),
-        206 => PyErr::new::<IndexNameMaxCount, _>(facts),
-        204 | 207..=209 => PyErr::new::<AerospikeIndexError, _>(facts),
-        210 => PyErr::new::<QueryAbortedError, _>(facts),
-        211 => PyErr::new::<QueryQueueFull, _>(facts),
-        212 => PyErr::new::<QueryTimeout, _>(facts),
-        213..=219 => PyErr::new::<QueryError, _>(facts),
-        _ => PyErr::new::<ServerError, _>(facts),
+        100 => raise!(UDFError, facts),
+        150 => raise!(BatchDisabledError, facts),
+        151 => raise!(BatchMaxRequestError, facts),
+        152 => raise!(BatchQueueFullError, facts),
+        160 => raise!(InvalidGeoJSON, facts),
+        200 => raise!(IndexFoundError, facts),
+        201 => raise!(IndexNotFound, facts),
+        202 => raise!(IndexOOM, facts),
+        203 => raise!(IndexNotReadable, facts),
+        205 => raise!(IndexNameMaxLen, facts),
+        206 => raise!(IndexNameMaxCount, facts),
+        204 | 207..=209 => raise!(AerospikeIndexError, facts),
+        210 => raise!(QueryAbortedError, facts),
+        211 => raise!(QueryQueueFull, facts),
+        212 => raise!(QueryTimeout, facts),
+        213..=219 => raise!(QueryError, facts),
+        _ => raise!(ServerError, facts),
     }
 }
 
@@ -225,36 +248,36 @@ fn security_hint(code: i32) -> Option<&'static str> {
 
 /// The security result codes (50-89), one `AdminError` subclass each, their message ending
 /// with what to do about it.
-fn for_security_code(code: i32, facts: Facts) -> PyErr {
+fn for_security_code(code: i32, facts: Facts) -> Raised {
     let facts = match security_hint(code) {
         Some(hint) if !facts.0.contains(hint) => (format!("{}: {hint}", facts.0.trim_end()), facts.1, facts.2, facts.3),
         _ => facts,
     };
     match code {
-        51 => PyErr::new::<SecurityNotSupported, _>(facts),
-        52 => PyErr::new::<SecurityNotEnabled, _>(facts),
-        53 => PyErr::new::<SecuritySchemeNotSupported, _>(facts),
-        54 => PyErr::new::<InvalidCommand, _>(facts),
-        55 => PyErr::new::<InvalidField, _>(facts),
-        56 => PyErr::new::<IllegalState, _>(facts),
-        60 => PyErr::new::<InvalidUser, _>(facts),
-        61 => PyErr::new::<UserExistsError, _>(facts),
-        62 => PyErr::new::<InvalidPassword, _>(facts),
-        63 => PyErr::new::<ExpiredPassword, _>(facts),
-        64 => PyErr::new::<ForbiddenPassword, _>(facts),
-        65 => PyErr::new::<InvalidCredential, _>(facts),
-        66 => PyErr::new::<ExpiredSession, _>(facts),
-        70 => PyErr::new::<InvalidRole, _>(facts),
-        71 => PyErr::new::<RoleExistsError, _>(facts),
-        72 => PyErr::new::<InvalidPrivilege, _>(facts),
-        73 => PyErr::new::<InvalidWhitelist, _>(facts),
-        74 => PyErr::new::<QuotasNotEnabled, _>(facts),
-        75 => PyErr::new::<InvalidQuota, _>(facts),
-        80 => PyErr::new::<NotAuthenticated, _>(facts),
-        81 => PyErr::new::<RoleViolation, _>(facts),
-        82 => PyErr::new::<NotWhitelisted, _>(facts),
-        83 => PyErr::new::<QuotaExceeded, _>(facts),
-        _ => PyErr::new::<AdminError, _>(facts),
+        51 => raise!(SecurityNotSupported, facts),
+        52 => raise!(SecurityNotEnabled, facts),
+        53 => raise!(SecuritySchemeNotSupported, facts),
+        54 => raise!(InvalidCommand, facts),
+        55 => raise!(InvalidField, facts),
+        56 => raise!(IllegalState, facts),
+        60 => raise!(InvalidUser, facts),
+        61 => raise!(UserExistsError, facts),
+        62 => raise!(InvalidPassword, facts),
+        63 => raise!(ExpiredPassword, facts),
+        64 => raise!(ForbiddenPassword, facts),
+        65 => raise!(InvalidCredential, facts),
+        66 => raise!(ExpiredSession, facts),
+        70 => raise!(InvalidRole, facts),
+        71 => raise!(RoleExistsError, facts),
+        72 => raise!(InvalidPrivilege, facts),
+        73 => raise!(InvalidWhitelist, facts),
+        74 => raise!(QuotasNotEnabled, facts),
+        75 => raise!(InvalidQuota, facts),
+        80 => raise!(NotAuthenticated, facts),
+        81 => raise!(RoleViolation, facts),
+        82 => raise!(NotWhitelisted, facts),
+        83 => raise!(QuotaExceeded, facts),
+        _ => raise!(AdminError, facts),
     }
 }
 
@@ -262,7 +285,7 @@ fn for_security_code(code: i32, facts: Facts) -> PyErr {
 /// way another file (a per-record batch result, an admin answer) turns a code into an exception.
 pub(crate) fn for_result_code(code: i32, message: impl Into<String>, in_doubt: bool, node: Option<String>) -> PyErr {
     let facts: Facts = (message.into(), code, in_doubt, node);
-    if code >= 0 { for_server_code(code, facts) } else { for_client_code(code, |c| (facts.0.clone(), c, facts.2, facts.3.clone())) }
+    if code >= 0 { for_server_code(code, facts).err } else { for_client_code(code, |c| (facts.0.clone(), c, facts.2, facts.3.clone())).err }
 }
 
 /// The error's message with its source chain, and the node when the crate's text lacks it.

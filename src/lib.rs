@@ -13,6 +13,7 @@ mod expressions;
 mod local;
 mod methods;
 mod numpy_export;
+mod observe;
 mod operations;
 mod ops;
 mod policy;
@@ -41,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<query_stream::PyArrowBatch>()?;
     m.add_function(wrap_pyfunction!(query_stream::_live_arrow_batches, m)?)?;
     m.add_function(wrap_pyfunction!(convert::calc_digest, m)?)?;
+    observe::register(m)?;
     m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
     runtime::watch_interpreter_exit(m.py())?;
     Ok(())

@@ -66,6 +66,27 @@ async def async_client(client: str, host: str, port: int, set_name: str):
     return lambda i: c.get((NS, set_name, i))
 
 
+def observe(mode: str) -> None:
+    """Ours only (`--observability`): metrics off or on, or on with a span per command made by an
+    OpenTelemetry SDK provider whose exporter drops them (the cost of tracing, not of a collector)."""
+    import aerospike_py
+
+    if mode == "default":
+        return
+    aerospike_py.set_metrics_enabled(mode != "off")
+    if mode == "tracing":
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+        class Drop(SpanExporter):
+            def export(self, spans):
+                return SpanExportResult.SUCCESS
+
+        provider = TracerProvider()
+        provider.add_span_processor(BatchSpanProcessor(Drop()))
+        aerospike_py.init_tracing(provider)
+
+
 def new_loop(scenario: str):
     if scenario == "uvloop":
         import uvloop
@@ -85,7 +106,10 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--scenario", choices=["get", "put", "threads", *ASYNC], required=True)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--observability", choices=["default", "off", "metrics", "tracing"], default="default")
     a = ap.parse_args()
+    if a.client == "ours":
+        observe(a.observability)
     if a.client == "official" and a.scenario in ASYNC:
         print(json.dumps({"error": "the official client has no asyncio API"}))
         return 1

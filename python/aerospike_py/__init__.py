@@ -25,6 +25,21 @@ from .exception import __all__ as _exceptions
 # The official client's names that shadow builtins: reachable as aerospike_py.X, never star-exported.
 from .exception import ConnectionError, IndexError, TimeoutError  # noqa: A004
 from .types import ClientConfig
+from ._observability import __all__ as _observability
+from ._observability import (
+    dropped_log_count,
+    get_metrics,
+    init_tracing,
+    internal_stage_profiling,
+    is_internal_stage_metrics_enabled,
+    is_metrics_enabled,
+    set_internal_stage_metrics_enabled,
+    set_log_level,
+    set_metrics_enabled,
+    shutdown_tracing,
+    start_metrics_server,
+    stop_metrics_server,
+)
 from .types import BatchRecord, BatchWriteResult, BinTuple, ExistsResult, GeoJSON, HyperLogLog, Key, OperateOrderedResult, Record, RecordMetadata
 
 __version__ = "0.1.0"
@@ -95,6 +110,7 @@ __all__ = [
     "map_operations",
     *_constants,
     *_exceptions,
+    *_observability,
     "UDF_TYPE_LUA",
     "JOB_SCAN",
     "JOB_QUERY",

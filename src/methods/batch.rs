@@ -2,8 +2,8 @@
 //! the frame writers batch_write_arrow and batch_write_numpy.
 
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 
+use crate::observe;
 use crate::async_client::PyAsyncClient;
 use crate::client::PyClient;
 use crate::runtime::{spawn, wait};
@@ -30,8 +30,9 @@ impl PyClient {
     /// ...     client.remove(k)
     #[pyo3(signature = (keys, bins=None, policy=None))]
     fn batch_read(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        wait(py, self.conn.limited(batch::read(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "batch_read", wait(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.client()?, req)))?)
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the
@@ -39,8 +40,9 @@ impl PyClient {
     /// record when the operations write.
     #[pyo3(signature = (keys, ops, policy=None, policy_batch_write=None, ttl=None))]
     fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_write: Option<&Bound<'_, PyAny>>, ttl: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy, policy_batch_write, ttl)?;
-        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "batch_operate", wait(py, self.conn.limited(self.conn.cmd(py, "batch_operate", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
@@ -48,16 +50,18 @@ impl PyClient {
     /// client.
     #[pyo3(signature = (keys, policy=None, policy_batch_remove=None))]
     fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_remove: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::remove(&self.conn, keys, policy, policy_batch_remove)?;
-        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "batch_remove", wait(py, self.conn.limited(self.conn.cmd(py, "batch_remove", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
     /// `BatchWriteResult(batch_records)`.
     #[pyo3(signature = (records, policy=None))]
     fn batch_write(&self, py: Python<'_>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
-        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "batch_write", wait(py, self.conn.limited(self.conn.cmd(py, "batch_write", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
@@ -74,8 +78,9 @@ impl PyClient {
     #[pyo3(signature = (data, namespace, set, key="_key", policy=None))]
     fn batch_write_arrow(&self, py: Python<'_>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let records = records_from_arrow(py, data, key)?;
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "batch_write_arrow", wait(py, self.conn.limited(self.conn.cmd(py, "batch_write_arrow", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
@@ -83,8 +88,9 @@ impl PyClient {
     #[pyo3(signature = (data, namespace, set, key_field="_key", policy=None))]
     fn batch_write_numpy(&self, py: Python<'_>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key_field: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let records = records_from_numpy(py, data, key_field)?;
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        wait(py, self.conn.limited(batch::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "batch_write_numpy", wait(py, self.conn.limited(self.conn.cmd(py, "batch_write_numpy", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 }
 
@@ -97,8 +103,9 @@ impl PyAsyncClient {
     ///
     #[pyo3(signature = (keys, bins=None, policy=None))]
     fn batch_read<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        spawn(py, self.conn.limited(batch::read(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.client()?, req)))
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the
@@ -106,8 +113,9 @@ impl PyAsyncClient {
     /// record when the operations write.
     #[pyo3(signature = (keys, ops, policy=None, policy_batch_write=None, ttl=None))]
     fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_write: Option<&Bound<'_, PyAny>>, ttl: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy, policy_batch_write, ttl)?;
-        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_operate", &req, t0), batch::write(self.conn.client()?, req)))
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
@@ -115,16 +123,18 @@ impl PyAsyncClient {
     /// client.
     #[pyo3(signature = (keys, policy=None, policy_batch_remove=None))]
     fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_remove: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::remove(&self.conn, keys, policy, policy_batch_remove)?;
-        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_remove", &req, t0), batch::write(self.conn.client()?, req)))
     }
 
     /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
     /// `BatchWriteResult(batch_records)`.
     #[pyo3(signature = (records, policy=None))]
     fn batch_write<'py>(&self, py: Python<'py>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
-        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_write", &req, t0), batch::write(self.conn.client()?, req)))
     }
 
     /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
@@ -134,8 +144,9 @@ impl PyAsyncClient {
     #[pyo3(signature = (data, namespace, set, key="_key", policy=None))]
     fn batch_write_arrow<'py>(&self, py: Python<'py>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let records = records_from_arrow(py, data, key)?;
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_write_arrow", &req, t0), batch::write(self.conn.client()?, req)))
     }
 
     /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
@@ -143,7 +154,8 @@ impl PyAsyncClient {
     #[pyo3(signature = (data, namespace, set, key_field="_key", policy=None))]
     fn batch_write_numpy<'py>(&self, py: Python<'py>, data: &Bound<'_, PyAny>, namespace: &str, set: &str, key_field: &str, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let records = records_from_numpy(py, data, key_field)?;
+        let t0 = observe::stage_clock();
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        spawn(py, self.conn.limited(batch::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_write_numpy", &req, t0), batch::write(self.conn.client()?, req)))
     }
 }

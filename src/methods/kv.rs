@@ -2,8 +2,8 @@
 //! increment, remove_bin, operate, operate_ordered.
 
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 
+use crate::observe;
 use crate::async_client::PyAsyncClient;
 use crate::client::PyClient;
 use crate::runtime::{spawn, wait};
@@ -24,8 +24,9 @@ impl PyClient {
     /// >>> client.remove(key)
     #[pyo3(signature = (key, bins, meta=None, policy=None))]
     fn put(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "put", wait(py, self.conn.limited(self.conn.cmd(py, "put", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
@@ -38,8 +39,9 @@ impl PyClient {
     /// >>> client.remove(("test", "doc", "get"))
     #[pyo3(signature = (key, policy=None))]
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        wait(py, self.conn.limited(kv::get(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "get", wait(py, self.conn.limited(self.conn.cmd(py, "get", &req, t0), kv::get(self.conn.client()?, req)))?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -50,8 +52,9 @@ impl PyClient {
     /// >>> client.remove(("test", "doc", "select"))
     #[pyo3(signature = (key, bins, policy=None))]
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        wait(py, self.conn.limited(kv::get(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "select", wait(py, self.conn.limited(self.conn.cmd(py, "select", &req, t0), kv::get(self.conn.client()?, req)))?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -60,38 +63,43 @@ impl PyClient {
     /// True
     #[pyo3(signature = (key, policy=None))]
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        wait(py, self.conn.limited(kv::exists(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "exists", wait(py, self.conn.limited(self.conn.cmd(py, "exists", &req, t0), kv::exists(self.conn.client()?, req)))?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
     /// `meta={"gen": n}` and `policy={"gen": POLICY_GEN_EQ}` it deletes only that generation.
     #[pyo3(signature = (key, meta=None, policy=None))]
     fn remove(&self, py: Python<'_>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        wait(py, self.conn.limited(kv::remove(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "remove", wait(py, self.conn.limited(self.conn.cmd(py, "remove", &req, t0), kv::remove(self.conn.client()?, req)))?)
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
     /// generation.
     #[pyo3(signature = (key, val=None, meta=None, policy=None))]
     fn touch(&self, py: Python<'_>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        wait(py, self.conn.limited(kv::touch(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "touch", wait(py, self.conn.limited(self.conn.cmd(py, "touch", &req, t0), kv::touch(self.conn.client()?, req)))?)
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn append(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "append", wait(py, self.conn.limited(self.conn.cmd(py, "append", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn prepend(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "prepend", wait(py, self.conn.limited(self.conn.cmd(py, "prepend", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
@@ -102,15 +110,17 @@ impl PyClient {
     /// >>> client.remove(("test", "doc", "counter"))
     #[pyo3(signature = (key, bin, offset, meta=None, policy=None))]
     fn increment(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "increment", wait(py, self.conn.limited(self.conn.cmd(py, "increment", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
     #[pyo3(signature = (key, bin_names, meta=None, policy=None))]
     fn remove_bin(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        wait(py, self.conn.limited(kv::write(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "remove_bin", wait(py, self.conn.limited(self.conn.cmd(py, "remove_bin", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -125,16 +135,18 @@ impl PyClient {
     /// >>> client.remove(key)
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        wait(py, self.conn.limited(kv::operate(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "operate", wait(py, self.conn.limited(self.conn.cmd(py, "operate", &req, t0), kv::operate(self.conn.client()?, req)))?)
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
     /// `BinTuple(name, value)` per read operation, in the order of `ops`.
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate_ordered(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        wait(py, self.conn.limited(kv::operate(self.conn.client()?, req)))?.into_py_any(py)
+        observe::convert(py, "operate_ordered", wait(py, self.conn.limited(self.conn.cmd(py, "operate_ordered", &req, t0), kv::operate(self.conn.client()?, req)))?)
     }
 }
 
@@ -145,74 +157,84 @@ impl PyAsyncClient {
     /// A bin set to None is removed.
     #[pyo3(signature = (key, bins, meta=None, policy=None))]
     fn put<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "put", &req, t0), kv::write(self.conn.client()?, req)))
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
     /// `RecordNotFound`.
     #[pyo3(signature = (key, policy=None))]
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited(kv::get(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "get", &req, t0), kv::get(self.conn.client()?, req)))
     }
 
     /// Reads only the named bins of the record at `key`.
     #[pyo3(signature = (key, bins, policy=None))]
     fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        spawn(py, self.conn.limited(kv::get(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "select", &req, t0), kv::get(self.conn.client()?, req)))
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
     #[pyo3(signature = (key, policy=None))]
     fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited(kv::exists(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "exists", &req, t0), kv::exists(self.conn.client()?, req)))
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
     /// `meta={"gen": n}` and `policy={"gen": POLICY_GEN_EQ}` it deletes only that generation.
     #[pyo3(signature = (key, meta=None, policy=None))]
     fn remove<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        spawn(py, self.conn.limited(kv::remove(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "remove", &req, t0), kv::remove(self.conn.client()?, req)))
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
     /// generation.
     #[pyo3(signature = (key, val=None, meta=None, policy=None))]
     fn touch<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        spawn(py, self.conn.limited(kv::touch(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "touch", &req, t0), kv::touch(self.conn.client()?, req)))
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn append<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "append", &req, t0), kv::write(self.conn.client()?, req)))
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
     #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
     fn prepend<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "prepend", &req, t0), kv::write(self.conn.client()?, req)))
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
     #[pyo3(signature = (key, bin, offset, meta=None, policy=None))]
     fn increment<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "increment", &req, t0), kv::write(self.conn.client()?, req)))
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
     #[pyo3(signature = (key, bin_names, meta=None, policy=None))]
     fn remove_bin<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        spawn(py, self.conn.limited(kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "remove_bin", &req, t0), kv::write(self.conn.client()?, req)))
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -220,15 +242,17 @@ impl PyAsyncClient {
     /// `{"op": OPERATOR_*, "bin": name, "val": value}`.
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        spawn(py, self.conn.limited(kv::operate(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "operate", &req, t0), kv::operate(self.conn.client()?, req)))
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
     /// `BinTuple(name, value)` per read operation, in the order of `ops`.
     #[pyo3(signature = (key, ops, meta=None, policy=None))]
     fn operate_ordered<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        spawn(py, self.conn.limited(kv::operate(self.conn.client()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "operate_ordered", &req, t0), kv::operate(self.conn.client()?, req)))
     }
 }

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use pyo3::IntoPyObjectExt;
 
+use crate::observe;
 use crate::async_client::PyAsyncClient;
 use crate::client::PyClient;
 use crate::convert::value_to_py;
@@ -150,8 +151,9 @@ macro_rules! udf_methods {
             /// error raises `UDFError` with the server's message.
             #[pyo3(signature = (key, module, function, args=None, policy=None))]
             fn apply<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, module: &str, function: &str, args: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
+                let t0 = observe::stage_clock();
                 let req = ApplyRequest::parse(&self.conn, key, UdfCall::parse(module, function, args)?, policy)?;
-                let out = $wait(py, self.conn.limited(answer(udf::apply(self.conn.client()?, req), UdfAnswer::Value)))?;
+                let out = $wait(py, self.conn.limited(self.conn.cmd(py, "apply", &req, t0), answer(udf::apply(self.conn.client()?, req), UdfAnswer::Value)))?;
                 $finish(py, out)
             }
 
@@ -162,8 +164,9 @@ macro_rules! udf_methods {
             /// 100 and its message in `bins["FAILURE"]`.
             #[pyo3(signature = (keys, module, function, args=None, policy=None))]
             fn batch_apply<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, module: &str, function: &str, args: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<$ret> {
+                let t0 = observe::stage_clock();
                 let req = udf::batch_request(&self.conn, keys, &UdfCall::parse(module, function, args)?, policy)?;
-                let out = $wait(py, self.conn.limited(crate::ops::batch::write(self.conn.client()?, req)))?;
+                let out = $wait(py, self.conn.limited(self.conn.cmd(py, "batch_apply", &req, t0), crate::ops::batch::write(self.conn.client()?, req)))?;
                 $finish(py, out)
             }
 

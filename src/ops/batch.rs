@@ -44,6 +44,24 @@ pub(crate) struct BatchRequest {
     ops: Vec<BatchOperation>,
     /// The bins a read selected, in the caller's order.
     selected: Option<Vec<String>>,
+    /// The first key's namespace and set: the batch's metrics and trace labels.
+    labels: (String, String),
+}
+
+fn labels_of(keys: &[Key]) -> (String, String) {
+    keys.first().map(|k| (k.namespace().to_owned(), k.set_name().to_owned())).unwrap_or_default()
+}
+
+impl crate::observe::Labels for BatchRequest {
+    fn namespace(&self) -> &str {
+        &self.labels.0
+    }
+    fn set(&self) -> &str {
+        &self.labels.1
+    }
+    fn records(&self) -> u64 {
+        self.ops.len() as u64
+    }
 }
 
 /// Keys of a batch, with the index of a bad one in the error.
@@ -66,8 +84,9 @@ impl BatchRequest {
             Some(names) => Bins::Some(names.clone()),
         };
         let BatchPolicies { batch, read, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
+        let labels = labels_of(&keys);
         let ops = keys.into_iter().map(|key| BatchOperation::read(&read, key, bins.clone())).collect();
-        Ok(Self { policy: batch, ops, selected })
+        Ok(Self { policy: batch, ops, selected, labels })
     }
 
     /// The same operations on every key: read rows when no operation writes, write rows otherwise.
@@ -93,18 +112,20 @@ impl BatchRequest {
                 BatchOperation::write(&write, key, parsed.ops.clone())
             }
         };
+        let labels = labels_of(&keys);
         let ops = keys.into_iter().map(row).collect();
         // A batch that writes starts from policies["batch_parent_write"] (no retries by default:
         // a retried write may be applied twice), one that only reads from policies["batch"].
-        Ok(Self { policy: if parsed.reads_only { batch } else { write_batch }, ops, selected: None })
+        Ok(Self { policy: if parsed.reads_only { batch } else { write_batch }, ops, selected: None, labels })
     }
 
     pub(crate) fn remove(conn: &Connection, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, record_policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let keys = keys_from_py(keys)?;
         let BatchPolicies { write_batch, delete, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
         let delete = crate::policy::batch_remove_policy(&delete, optional_dict(record_policy, "policy_batch_remove")?.as_ref())?;
+        let labels = labels_of(&keys);
         let ops = keys.into_iter().map(|key| BatchOperation::delete(&delete, key)).collect();
-        Ok(Self { policy: write_batch, ops, selected: None })
+        Ok(Self { policy: write_batch, ops, selected: None, labels })
     }
 
     /// `records`: `[(key, bins), (key, bins, meta), ...]`, each written as one put.
@@ -115,7 +136,7 @@ impl BatchRequest {
             let op = write_row(item, &write).map_err(|e| with_context(records.py(), e, &format!("records[{i}]")))?;
             ops.push(op);
         }
-        Ok(Self { policy: write_batch, ops, selected: None })
+        Ok(Self { policy: write_batch, ops, selected: None, labels: Default::default() })
     }
 
     /// Records decoded from a frame or an array (`batch_write_arrow`, `batch_write_numpy`), all
@@ -131,12 +152,12 @@ impl BatchRequest {
             let puts: Vec<_> = record.bins.iter().map(aerospike::operations::put).collect();
             ops.push(BatchOperation::write(&write, key, puts));
         }
-        Ok(Self { policy: write_batch, ops, selected: None })
+        Ok(Self { policy: write_batch, ops, selected: None, labels: (namespace.to_owned(), set.to_owned()) })
     }
 
     /// Rows built elsewhere (the UDF rows of `batch_apply`, see `ops::udf`).
     pub(crate) fn from_ops(policy: BatchPolicy, ops: Vec<BatchOperation>) -> Self {
-        Self { policy, ops, selected: None }
+        Self { policy, ops, selected: None, labels: Default::default() }
     }
 
     pub(crate) fn selected(&self) -> Option<Vec<String>> {

@@ -188,3 +188,18 @@ pub(crate) async fn operate(client: Client, req: OperateRequest) -> Result<Answe
     let record = client.operate(&policy, &key, &ops.ops).await?;
     Ok(if ordered { Answer::Ordered(key, record, ops.answers) } else { Answer::Operated(key, record, ops.answers) })
 }
+
+/// Metrics and trace labels: the key's namespace and set.
+macro_rules! labels_from_key {
+    ($($request:ty),*) => {$(
+        impl crate::observe::Labels for $request {
+            fn namespace(&self) -> &str {
+                crate::observe::Labels::namespace(&self.key)
+            }
+            fn set(&self) -> &str {
+                crate::observe::Labels::set(&self.key)
+            }
+        }
+    )*};
+}
+labels_from_key!(ReadRequest, WriteRequest, KeyRequest, OperateRequest);

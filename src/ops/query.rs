@@ -36,21 +36,30 @@ pub(crate) struct Feed {
     sink: Option<CursorSink>,
     /// Records handed out so far.
     pub delivered: u64,
+    /// The metrics series (`query` with a filter, else `scan`) and when the query was sent.
+    observed: Option<(&'static observability::metrics::Series, std::time::Instant)>,
 }
 
 impl Feed {
     pub(crate) fn new(client: Arc<aerospike::Client>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
-        Self { client, request: Some(request), stream: None, ended: false, cursor: None, sink, delivered: 0 }
+        Self { client, request: Some(request), stream: None, ended: false, cursor: None, sink, delivered: 0, observed: None }
     }
 
     /// Sends the query (on first use); the node streams start filling the channel.
     pub(crate) async fn start(&mut self) -> Result<(), AsError> {
         if let Some(req) = self.request.take() {
+            if observability::metrics::enabled() {
+                let op = if req.statement.filter.is_some() { "query" } else { "scan" };
+                let series = observability::metrics::series(op, &req.statement.namespace, &req.statement.set_name);
+                self.observed = Some((series, std::time::Instant::now()));
+            }
             match self.client.query(&req.policy, req.partitions, req.statement).await {
                 Ok(recordset) => self.stream = Some(recordset.into_stream()),
                 Err(e) => {
+                    let e = e.into();
+                    self.observe_end(Some(&e));
                     self.ended = true;
-                    return Err(e.into());
+                    return Err(e);
                 }
             }
         }
@@ -79,8 +88,10 @@ impl Feed {
                 Poll::Ready(Ok(Some(record)))
             }
             Poll::Ready(Some(Err(e))) => {
+                let e = e.into();
+                self.observe_end(Some(&e));
                 self.close();
-                Poll::Ready(Err(e.into()))
+                Poll::Ready(Err(e))
             }
             Poll::Ready(None) => {
                 self.close();
@@ -130,7 +141,18 @@ impl Feed {
 
     /// Stops the query (node streams end at their next record) and keeps the cursor: records
     /// buffered but never handed out stay ahead of it, so a resume reads them again.
+    /// The query's latency (from sending to its end or close) and the records it handed out.
+    fn observe_end(&mut self, failed: Option<&AsError>) {
+        let Some((series, sent)) = self.observed.take() else { return };
+        series.add_records(self.delivered);
+        match failed.map(crate::errors::raised) {
+            None => series.success(sent.elapsed()),
+            Some(r) => series.failure(sent.elapsed(), r.code, r.class, crate::observe::is_timeout(r.class)),
+        }
+    }
+
     pub(crate) fn close(&mut self) {
+        self.observe_end(None);
         self.request = None;
         self.ended = true;
         if let Some(stream) = self.stream.take() {

@@ -376,3 +376,12 @@ pub(crate) async fn job_info(client: Client, job_id: u64, policy: AdminPolicy) -
     Ok(info)
 }
 
+
+impl crate::observe::Labels for ApplyRequest {
+    fn namespace(&self) -> &str {
+        crate::observe::Labels::namespace(&self.key)
+    }
+    fn set(&self) -> &str {
+        crate::observe::Labels::set(&self.key)
+    }
+}
