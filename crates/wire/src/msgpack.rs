@@ -361,8 +361,9 @@ pub fn to_bytes(v: &MpValue) -> Vec<u8> {
     out
 }
 
-/// Aerospike's cross-type order: nil < bool < int < string < list < map < bytes < float < geojson.
-fn rank(v: &MpValue) -> u8 {
+/// Aerospike's cross-type order: nil < bool < int < string < list < map < bytes < float < geojson
+/// (ext values, the order headers and search values, rank below all).
+pub fn rank(v: &MpValue) -> u8 {
     match v {
         MpValue::Nil => 1,
         MpValue::Bool(_) => 2,
