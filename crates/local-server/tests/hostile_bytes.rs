@@ -85,7 +85,7 @@ fn random_and_truncated_bytes_leave_the_server_and_other_connections_serving() {
         proto::frame(proto::TYPE_ADMIN, &[0, 0, 9, 1, 0, 0, 0, 6, 0, b'a', b'd', b'm', b'i', b'n'].iter().chain(&[0u8; 12]).copied().collect::<Vec<_>>()),
         record_msg(b"test", info1::READ, 0, 3, &[(op::CDT_READ, particle::BLOB, b"l", &[0x93, 0x01, 0x91, 0xc0, 0xdd, 0xff, 0xff, 0xff, 0xff])]),
     ];
-    let mut rng = Rng(0x5eed_0f_50a4);
+    let mut rng = Rng(0x005e_ed0f_50a4);
     let (start, mut rounds) = (Instant::now(), 0);
     // Bounded by count and by time, whichever comes first (seconds on a busy 2-core machine).
     while rounds < 4000 && start.elapsed() < Duration::from_secs(30) {

@@ -6,6 +6,8 @@
 //! Pure functions over byte slices: no sockets, no runtime, no Python. Decoding never trusts a
 //! length or a count and never panics, whatever the bytes (see `tests/hostile.rs`).
 
+#![cfg_attr(test, allow(clippy::expect_used, clippy::unwrap_used, clippy::panic))]
+
 pub mod message;
 pub mod msgpack;
 pub mod particle;

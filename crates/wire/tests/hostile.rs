@@ -3,6 +3,8 @@
 //! mutations of it. Decoding may fail, never panic, and what decodes re-encodes to the same
 //! bytes. Deterministic (a fixed xorshift seed), a few seconds in debug.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use wire::message::{self, MsgHeader};
 use wire::msgpack::{self, MpValue};
 use wire::proto::{self, ProtoHeader};
