@@ -9,7 +9,9 @@ Polars path) and (c) plain dicts, for:
   - ours: aerospike-py from this repo, built with --release (a debug build is refused),
   - peer: aerospike-py 0.14.4 from PyPI, in its own virtualenv,
   - official: aerospike 19.3.0 from PyPI (the C client), in its own virtualenv,
-  - floor: the `aerospike` Rust crate alone, reading into columns (benches/rust-floor).
+  - floor: the `aerospike` Rust crate alone, reading into columns (benches/rust-floor); row
+    `raw`: the same batch request on a plain socket, its answer read and not decoded (rust-floor
+    raw-batch, one node): what the server and the socket allow.
 Each measurement runs in a fresh process, so its peak RSS is its own. Without --hosts the
 server is this repo's local server (release build) on a free port: say so beside the figures.
 Prints medians, each one's time as a multiple of ours, peak RSS, and saves JSON + PNG in
@@ -47,8 +49,10 @@ def main() -> int:
                     pythons[client], "batch_read", client=client, hosts=hosts, set=set_name, n=a.n, scenario=scenario, repeat=a.repeat)
         if "floor" in only:
             results["runs"]["floor/columns"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "batch")
+            # The raw-socket floor: the same request, the answer read and not decoded.
+            results["runs"]["floor/raw"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "raw-batch")
     # The floor's columns are what to_numpy produces: it is compared with ours/numpy.
-    harness.report("batch_read", "batch read", results, {"columns": "numpy"}, pythons["ours"])
+    harness.report("batch_read", "batch read", results, {"columns": "numpy", "raw": "numpy"}, pythons["ours"])
     return 0
 
 

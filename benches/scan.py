@@ -14,7 +14,9 @@ scan of the whole set into a frame, for:
     pandas DataFrame of the bins (it has no Arrow or Polars path);
   - official: aerospike 19.3.0 from PyPI (the C client), in its own virtualenv: the same;
   - floor: the `aerospike` Rust crate alone, a query with PartitionFilter::all() gathered into
-    columns (benches/rust-floor, scan mode); compared with ours' arrow row.
+    columns (benches/rust-floor, scan mode); compared with ours' arrow row. Row `raw`: the
+    raw-socket floor, the same scan request sent on a plain socket and its answer read without
+    decoding (rust-floor raw-scan, one node): what the server and the socket allow.
 Each measurement runs in a fresh process, so its peak RSS is its own. Without --hosts the server
 is this repo's local server (release build) on a free port: say so beside the figures. Prints
 medians, each one's time as a multiple of ours, peak RSS, and saves JSON + PNG in benches/results/.
@@ -53,8 +55,10 @@ def main() -> int:
                     pythons[client], "scan", client=client, hosts=hosts, set=set_name, n=a.n, scenario=scenario, repeat=a.repeat)
         if "floor" in only:
             results["runs"]["floor/columns"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "scan")
+            # The raw-socket floor: the same request, the answer read and not decoded.
+            results["runs"]["floor/raw"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "raw-scan")
     # The floor's columns are what to_arrow produces: it is compared with ours/arrow.
-    harness.report("scan", "scan", results, {"columns": "arrow"}, pythons["ours"])
+    harness.report("scan", "scan", results, {"columns": "arrow", "raw": "arrow"}, pythons["ours"])
     return 0
 
 

@@ -9,9 +9,9 @@ cd "$ROOT"
 echo "== clippy, warnings denied (STYLE R11)"
 cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== cargo test (pure crates)"
-cargo test -q -p local-server -p columnar -p observability
+cargo test -q -p wire -p local-server -p columnar -p observability
 echo "== R1: the pure crates never depend on pyo3"
-for crate in local-server columnar observability; do
+for crate in wire local-server columnar observability; do
     if cargo tree -p "$crate" -e normal | grep -q pyo3; then echo "$crate depends on pyo3" >&2; exit 1; fi
 done
 echo "== R15: the stubs match the compiled module"

@@ -45,61 +45,11 @@ fn check(bytes: &[u8]) -> PyResult<()> {
     if bytes.len() > MAX_BYTES {
         return Err(param_error(format!("the expression is {} bytes: at most {MAX_BYTES}", bytes.len())));
     }
-    match skip(bytes, 0, 0) {
-        Some(end) if end == bytes.len() => Ok(()),
+    match wire::msgpack::skip(bytes) {
+        Ok(end) if end == bytes.len() => Ok(()),
         _ => Err(param_error(format!(
             "these bytes are not a compiled expression (not one msgpack value; first byte {:#04x})",
             bytes[0]
         ))),
-    }
-}
-
-/// The offset just past the msgpack value at `pos`, or None when the bytes end early or are not
-/// msgpack.
-fn skip(b: &[u8], pos: usize, depth: usize) -> Option<usize> {
-    if depth > 256 {
-        return None;
-    }
-    let head = *b.get(pos)?;
-    let be = |at: usize, n: usize| -> Option<usize> {
-        let bytes = b.get(at..at + n)?;
-        Some(bytes.iter().fold(0usize, |acc, &x| (acc << 8) | usize::from(x)))
-    };
-    let items = |start: usize, count: usize, per: usize| -> Option<usize> {
-        let mut at = start;
-        for _ in 0..count.checked_mul(per)? {
-            at = skip(b, at, depth + 1)?;
-        }
-        Some(at)
-    };
-    let data = |start: usize, len: usize| -> Option<usize> {
-        let end = start.checked_add(len)?;
-        (end <= b.len()).then_some(end)
-    };
-    match head {
-        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => Some(pos + 1),
-        0x80..=0x8f => items(pos + 1, usize::from(head & 0x0f), 2),
-        0x90..=0x9f => items(pos + 1, usize::from(head & 0x0f), 1),
-        0xa0..=0xbf => data(pos + 1, usize::from(head & 0x1f)),
-        0xc4 | 0xd9 => data(pos + 2, be(pos + 1, 1)?),
-        0xc5 | 0xda => data(pos + 3, be(pos + 1, 2)?),
-        0xc6 | 0xdb => data(pos + 5, be(pos + 1, 4)?),
-        0xc7 => data(pos + 3, be(pos + 1, 1)?),
-        0xc8 => data(pos + 4, be(pos + 1, 2)?),
-        0xc9 => data(pos + 6, be(pos + 1, 4)?),
-        0xcc | 0xd0 => data(pos + 1, 1),
-        0xcd | 0xd1 => data(pos + 1, 2),
-        0xca | 0xce | 0xd2 => data(pos + 1, 4),
-        0xcb | 0xcf | 0xd3 => data(pos + 1, 8),
-        0xd4 => data(pos + 2, 1),
-        0xd5 => data(pos + 2, 2),
-        0xd6 => data(pos + 2, 4),
-        0xd7 => data(pos + 2, 8),
-        0xd8 => data(pos + 2, 16),
-        0xdc => items(pos + 3, be(pos + 1, 2)?, 1),
-        0xdd => items(pos + 5, be(pos + 1, 4)?, 1),
-        0xde => items(pos + 3, be(pos + 1, 2)?, 2),
-        0xdf => items(pos + 5, be(pos + 1, 4)?, 2),
-        _ => None,
     }
 }

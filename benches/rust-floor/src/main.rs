@@ -1,7 +1,7 @@
 //! The floor: the `aerospike` crate alone, timing each repetition of what a benchmark's Python
 //! workers do. Prints the same JSON line as they do.
 //!
-//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W]
+//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan]
 //!
 //! batch (the default): a batch read of keys 0..N, its four bins gathered into columns (what
 //! `to_numpy` / `to_arrow` produce). scan: a query of the whole set with `PartitionFilter::all()`,
@@ -18,6 +18,8 @@ use aerospike::{
     Value, WritePolicy,
 };
 use futures::StreamExt;
+
+mod raw;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -154,6 +156,9 @@ async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let (hosts, set, n, repeat) = (args[1].clone(), args[2].clone(), args[3].parse::<i64>()?, args[4].parse::<usize>()?);
     let mode = args.get(5).map_or("batch", String::as_str);
+    if let Some(kind) = mode.strip_prefix("raw-") {
+        return raw_floor(&hosts, &set, n, repeat, kind);
+    }
     let client = Arc::new(Client::new(&ClientPolicy::default(), &hosts).await?);
     let (mut times, mut cpu) = (Vec::new(), Vec::new());
     for round in 0..=repeat {
@@ -176,6 +181,34 @@ async fn main() -> Result<(), Error> {
         }
         if round > 0 {
             times.push(figure.unwrap_or_else(|| start.elapsed().as_secs_f64()));
+            cpu.push(process_cpu() - start_cpu);
+        }
+    }
+    println!("{{\"times\": {times:?}, \"cpu_times\": {cpu:?}, \"peak_rss_mib\": {}}}", peak_rss_mib());
+    Ok(())
+}
+
+/// The raw-socket floor: one connection, one request a repetition, its answer read and dropped.
+fn raw_floor(hosts: &str, set: &str, n: i64, repeat: usize, kind: &str) -> Result<(), Error> {
+    let host = hosts.split(',').next().ok_or("no host")?;
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_nodelay(true)?;
+    let request = |round: usize| match kind {
+        "batch" => Ok(raw::batch_request(set, n)),
+        "scan" => Ok(raw::scan_request(set, 1 + round as u64)),
+        other => Err(format!("raw mode is raw-batch or raw-scan, not raw-{other}")),
+    };
+    let records = raw::count_records(&mut stream, &request(repeat + 1)?)?;
+    if records != n {
+        return Err(format!("raw-{kind}: {records} of {n} records").into());
+    }
+    let (mut times, mut cpu, mut body) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..=repeat {
+        let req = request(round)?;
+        let (start, start_cpu) = (Instant::now(), process_cpu());
+        std::hint::black_box(raw::run(&mut stream, &req, &mut body)?);
+        if round > 0 {
+            times.push(start.elapsed().as_secs_f64());
             cpu.push(process_cpu() - start_cpu);
         }
     }

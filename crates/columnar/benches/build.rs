@@ -1,11 +1,14 @@
 //! Criterion benches of `columnar::build` and `numpy::fill` on the batch-read benchmark's record
-//! shape (int, float, short string, 16-float list), sequential against parallel column building:
-//! `cargo bench -p columnar`.
+//! shape (int, float, short string, 16-float list), sequential against parallel column building,
+//! and of the packed rows a batch or scan lands in (`packed::PackedRows::push`: the crate's
+//! records to Aerospike msgpack through `wire`; `build_packed`: those bytes read back into
+//! columns): `cargo bench -p columnar`.
 use std::hint::black_box;
 
-use aerospike::{IndexMap, Value};
+use aerospike::{IndexMap, Key, Record, Value};
 use columnar::numpy::{fill, FieldLayout, Layout, Scalar};
-use columnar::{build, Options, Row};
+use columnar::packed::PackedRows;
+use columnar::{build, build_packed, Options, Row};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn records(n: i64) -> Vec<(Value, IndexMap<String, Value>)> {
@@ -32,6 +35,21 @@ fn bench(c: &mut Criterion) {
         group.bench_function(name, |b| b.iter(|| black_box(build(&rows, &options))));
     }
     group.finish();
+    let keyed: Vec<(Key, Record)> = data
+        .iter()
+        .filter_map(|(k, b)| Some((Key::new("test", "bench", k.clone()).ok()?, Record::new(None, b.clone(), None, 1, 0))))
+        .collect();
+    let pack = || {
+        let mut packed = PackedRows::with_capacity(keyed.len());
+        for (key, record) in &keyed {
+            packed.push(Some(key), 0, Some(record), false);
+        }
+        packed
+    };
+    c.bench_function("packed_push_100k", |b| b.iter(|| black_box(pack())));
+    let packed = pack();
+    let sequential = Options { parallel: Some(false), ..Options::default() };
+    c.bench_function("build_packed_100k_sequential", |b| b.iter(|| black_box(build_packed(&packed, &sequential))));
     let Ok(batch) = build(&rows, &Options::default()) else { return };
     let layout = Layout {
         itemsize: 8 + 8 + 32 + 16 * 8,

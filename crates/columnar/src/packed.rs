@@ -6,19 +6,10 @@
 //! crate's records live only while their sub-batch is in flight.
 
 use aerospike::{Key, Record, Value};
+use wire::msgpack::{self, head, skip, Head};
+use wire::particle;
 
 use crate::cell::{Cell, Scalar};
-
-/// Particle types carried by msgpack strings and blobs (the server's own numbering).
-mod particle {
-    pub const STRING: u8 = 3;
-    pub const BLOB: u8 = 4;
-    pub const HLL: u8 = 18;
-    pub const GEOJSON: u8 = 23;
-}
-
-/// Nesting deeper than this is refused when reading back: the server's own limit.
-const MAX_DEPTH: usize = 512;
 
 /// One key's outcome, minus what lives in the arena.
 #[derive(Clone, Debug)]
@@ -175,7 +166,7 @@ impl<'a> Iterator for Bins<'a> {
         let (&len, rest) = self.rest.split_first()?;
         let name = rest.get(..usize::from(len))?;
         let value = rest.get(usize::from(len)..)?;
-        let size = skip(value, 0)?;
+        let size = skip(value).ok()?;
         self.rest = value.get(size..)?;
         Some((std::str::from_utf8(name).unwrap_or(""), PackedCell { buf: value.get(..size)? }))
     }
@@ -191,22 +182,19 @@ pub fn ttl_seconds(record: &Record) -> i64 {
     record.time_to_live().map_or(TTL_NEVER_EXPIRES, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Appends `value` as msgpack (Aerospike's dialect).
+/// Appends `value` as msgpack (Aerospike's dialect, written by `wire::msgpack`).
 pub fn encode(out: &mut Vec<u8>, value: &Value) {
     match value {
-        Value::Nil | Value::Infinity | Value::Wildcard => out.push(0xc0),
-        Value::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
-        Value::Int(i) => encode_int(out, *i),
-        Value::Float(f) => {
-            out.push(0xcb);
-            out.extend_from_slice(&f64::from(f).to_be_bytes());
-        }
-        Value::String(s) => encode_raw(out, true, particle::STRING, s.as_bytes()),
-        Value::GeoJson(s) => encode_raw(out, true, particle::GEOJSON, s.as_bytes()),
-        Value::Blob(b) | Value::Unknown(_, b) => encode_raw(out, false, particle::BLOB, b),
-        Value::Hll(b) => encode_raw(out, false, particle::HLL, b),
+        Value::Nil | Value::Infinity | Value::Wildcard => msgpack::encode_nil(out),
+        Value::Bool(b) => msgpack::encode_bool(out, *b),
+        Value::Int(i) => msgpack::encode_int(out, *i),
+        Value::Float(f) => msgpack::encode_float(out, f64::from(f)),
+        Value::String(s) => msgpack::encode_particle_raw(out, true, particle::STRING, s.as_bytes()),
+        Value::GeoJson(s) => msgpack::encode_particle_raw(out, true, particle::GEOJSON, s.as_bytes()),
+        Value::Blob(b) | Value::Unknown(_, b) => msgpack::encode_particle_raw(out, false, particle::BLOB, b),
+        Value::Hll(b) => msgpack::encode_particle_raw(out, false, particle::HLL, b),
         Value::List(items) | Value::MultiResult(items) => {
-            encode_header(out, [0x90, 0xdc, 0xdd], 15, items.len());
+            msgpack::encode_array_header(out, items.len());
             for item in items {
                 encode(out, item);
             }
@@ -216,155 +204,23 @@ pub fn encode(out: &mut Vec<u8>, value: &Value) {
         Value::SortedMap(m) => encode_map(out, m.len(), m.iter()),
         // A KEY_VALUE map result: a flat list, as `cell::ValueItems` reads it.
         Value::KeyValueList(pairs) => {
-            encode_header(out, [0x90, 0xdc, 0xdd], 15, pairs.len() * 2);
+            msgpack::encode_array_header(out, pairs.len() * 2);
             for (k, v) in pairs {
                 encode(out, k);
                 encode(out, v);
             }
         }
         // Nothing else reaches a record today; a future kind reads back as nil, not garbage.
-        _ => out.push(0xc0),
+        _ => msgpack::encode_nil(out),
     }
 }
 
 fn encode_map<'v>(out: &mut Vec<u8>, len: usize, entries: impl Iterator<Item = (&'v Value, &'v Value)>) {
-    encode_header(out, [0x80, 0xde, 0xdf], 15, len);
+    msgpack::encode_map_header(out, len);
     for (k, v) in entries {
         encode(out, k);
         encode(out, v);
     }
-}
-
-fn encode_int(out: &mut Vec<u8>, i: i64) {
-    if (0..128).contains(&i) {
-        out.push(i as u8);
-    } else if (-32..0).contains(&i) {
-        out.push(i as i8 as u8);
-    } else {
-        out.push(0xd3);
-        out.extend_from_slice(&i.to_be_bytes());
-    }
-}
-
-/// `fix` is the fix-format base, then the 16- and 32-bit length markers.
-fn encode_header(out: &mut Vec<u8>, [fix, m16, m32]: [u8; 3], fix_max: usize, len: usize) {
-    if len <= fix_max {
-        out.push(fix | len as u8);
-    } else if let Ok(n) = u16::try_from(len) {
-        out.push(m16);
-        out.extend_from_slice(&n.to_be_bytes());
-    } else {
-        out.push(m32);
-        out.extend_from_slice(&(len as u32).to_be_bytes());
-    }
-}
-
-/// A msgpack str (or bin) holding the particle type then the bytes.
-fn encode_raw(out: &mut Vec<u8>, as_str: bool, particle: u8, bytes: &[u8]) {
-    let len = bytes.len() + 1;
-    if as_str && len < 32 {
-        out.push(0xa0 | len as u8);
-    } else if len < 256 {
-        out.push(if as_str { 0xd9 } else { 0xc4 });
-        out.push(len as u8);
-    } else if let Ok(n) = u16::try_from(len) {
-        out.push(if as_str { 0xda } else { 0xc5 });
-        out.extend_from_slice(&n.to_be_bytes());
-    } else {
-        out.push(if as_str { 0xdb } else { 0xc6 });
-        out.extend_from_slice(&(len as u32).to_be_bytes());
-    }
-    out.push(particle);
-    out.extend_from_slice(bytes);
-}
-
-/// A msgpack value's header: what it is, how many bytes the header takes, and the count of
-/// bytes (raw), items (array) or entries (map) that follow.
-#[derive(Clone, Copy)]
-enum Head {
-    Nil,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Raw { is_str: bool, len: usize },
-    Array(usize),
-    Map(usize),
-    Ext(usize),
-}
-
-fn be<const N: usize>(buf: &[u8], at: usize) -> Option<[u8; N]> {
-    buf.get(at..at + N)?.try_into().ok()
-}
-
-fn head(buf: &[u8]) -> Option<(Head, usize)> {
-    let b = *buf.first()?;
-    let len8 = || buf.get(1).map(|n| usize::from(*n));
-    let len16 = || be::<2>(buf, 1).map(|n| usize::from(u16::from_be_bytes(n)));
-    let len32 = || be::<4>(buf, 1).map(|n| u32::from_be_bytes(n) as usize);
-    Some(match b {
-        0x00..=0x7f => (Head::Int(i64::from(b)), 1),
-        0x80..=0x8f => (Head::Map(usize::from(b & 0x0f)), 1),
-        0x90..=0x9f => (Head::Array(usize::from(b & 0x0f)), 1),
-        0xa0..=0xbf => (Head::Raw { is_str: true, len: usize::from(b & 0x1f) }, 1),
-        0xc0 => (Head::Nil, 1),
-        0xc2 => (Head::Bool(false), 1),
-        0xc3 => (Head::Bool(true), 1),
-        0xc4 => (Head::Raw { is_str: false, len: len8()? }, 2),
-        0xc5 => (Head::Raw { is_str: false, len: len16()? }, 3),
-        0xc6 => (Head::Raw { is_str: false, len: len32()? }, 5),
-        0xc7 => (Head::Ext(len8()? + 1), 2),
-        0xc8 => (Head::Ext(len16()? + 1), 3),
-        0xc9 => (Head::Ext(len32()? + 1), 5),
-        0xca => (Head::Float(f64::from(f32::from_be_bytes(be(buf, 1)?))), 5),
-        0xcb => (Head::Float(f64::from_be_bytes(be(buf, 1)?)), 9),
-        0xcc => (Head::Int(i64::from(*buf.get(1)?)), 2),
-        0xcd => (Head::Int(i64::from(u16::from_be_bytes(be(buf, 1)?))), 3),
-        0xce => (Head::Int(i64::from(u32::from_be_bytes(be(buf, 1)?))), 5),
-        // Aerospike integers are signed 64-bit: a uint64 above i64::MAX wraps as the server does.
-        0xcf => (Head::Int(u64::from_be_bytes(be(buf, 1)?) as i64), 9),
-        0xd0 => (Head::Int(i64::from(*buf.get(1)? as i8)), 2),
-        0xd1 => (Head::Int(i64::from(i16::from_be_bytes(be(buf, 1)?))), 3),
-        0xd2 => (Head::Int(i64::from(i32::from_be_bytes(be(buf, 1)?))), 5),
-        0xd3 => (Head::Int(i64::from_be_bytes(be(buf, 1)?)), 9),
-        0xd4 => (Head::Ext(2), 1),
-        0xd5 => (Head::Ext(3), 1),
-        0xd6 => (Head::Ext(5), 1),
-        0xd7 => (Head::Ext(9), 1),
-        0xd8 => (Head::Ext(17), 1),
-        0xd9 => (Head::Raw { is_str: true, len: len8()? }, 2),
-        0xda => (Head::Raw { is_str: true, len: len16()? }, 3),
-        0xdb => (Head::Raw { is_str: true, len: len32()? }, 5),
-        0xdc => (Head::Array(len16()?), 3),
-        0xdd => (Head::Array(len32()?), 5),
-        0xde => (Head::Map(len16()?), 3),
-        0xdf => (Head::Map(len32()?), 5),
-        0xe0..=0xff => (Head::Int(i64::from(b as i8)), 1),
-        0xc1 => return None,
-    })
-}
-
-/// The size in bytes of the msgpack value at the start of `buf`, or None if it is cut short
-/// or nested too deep.
-fn skip(buf: &[u8], depth: usize) -> Option<usize> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let (h, mut at) = head(buf)?;
-    match h {
-        Head::Raw { len, .. } | Head::Ext(len) => at = at.checked_add(len)?,
-        Head::Array(n) => {
-            for _ in 0..n {
-                at += skip(buf.get(at..)?, depth + 1)?;
-            }
-        }
-        Head::Map(n) => {
-            for _ in 0..n.checked_mul(2)? {
-                at += skip(buf.get(at..)?, depth + 1)?;
-            }
-        }
-        _ => {}
-    }
-    (at <= buf.len()).then_some(at)
 }
 
 /// One packed value.
@@ -381,7 +237,7 @@ impl<'a> PackedCell<'a> {
 
     /// A map's leading ext entry (Aerospike's map-order marker) is not data.
     fn is_ext(self) -> bool {
-        matches!(head(self.buf), Some((Head::Ext(_), _)))
+        matches!(head(self.buf), Ok((Head::Ext { .. }, _)))
     }
 }
 
@@ -390,15 +246,17 @@ impl<'a> Cell<'a> for PackedCell<'a> {
     type Entries = Entries<'a>;
 
     fn scalar(self) -> Scalar<'a> {
-        let Some((h, at)) = head(self.buf) else { return Scalar::Unsupported };
+        let Ok((h, at)) = head(self.buf) else { return Scalar::Unsupported };
         match h {
             Head::Nil => Scalar::Nil,
             Head::Bool(b) => Scalar::Bool(b),
             Head::Int(i) => Scalar::Int(i),
+            // Aerospike integers are signed 64-bit: a uint64 above i64::MAX wraps as the server does.
+            Head::UInt(u) => Scalar::Int(u as i64),
             Head::Float(f) => Scalar::Float(f),
             Head::Array(_) => Scalar::List,
             Head::Map(_) => Scalar::Map,
-            Head::Ext(_) => Scalar::Unsupported,
+            Head::Ext { .. } => Scalar::Unsupported,
             Head::Raw { is_str, len } => {
                 let Some(raw) = at.checked_add(len).and_then(|end| self.buf.get(at..end)) else { return Scalar::Unsupported };
                 let (particle, bytes) = match raw.split_first() {
@@ -418,14 +276,14 @@ impl<'a> Cell<'a> for PackedCell<'a> {
     }
 
     fn list(self) -> Option<Items<'a>> {
-        match head(self.buf)? {
+        match head(self.buf).ok()? {
             (Head::Array(n), at) => Some(Items { rest: self.buf.get(at..)?, left: n }),
             _ => None,
         }
     }
 
     fn map(self) -> Option<Entries<'a>> {
-        match head(self.buf)? {
+        match head(self.buf).ok()? {
             (Head::Map(n), at) => {
                 let mut entries = Entries { items: Items { rest: self.buf.get(at..)?, left: n.checked_mul(2)? } };
                 // Ordered maps lead with an (ext, nil) pair that says how they are ordered.
@@ -452,7 +310,7 @@ impl<'a> Iterator for Items<'a> {
         if self.left == 0 {
             return None;
         }
-        let size = skip(self.rest, 1)?;
+        let size = skip(self.rest).ok()?;
         let (item, rest) = self.rest.split_at_checked(size)?;
         self.rest = rest;
         self.left -= 1;
@@ -498,7 +356,7 @@ mod tests {
     fn round_trip(value: &Value) -> Value {
         let mut buf = Vec::new();
         encode(&mut buf, value);
-        assert_eq!(skip(&buf, 0), Some(buf.len()), "skip agrees with encode for {value:?}");
+        assert_eq!(skip(&buf), Ok(buf.len()), "skip agrees with encode for {value:?}");
         unpack(PackedCell::new(&buf))
     }
 
@@ -593,6 +451,6 @@ mod tests {
             let _ = unpack(PackedCell::new(&[b, 0xff, 0xff, 0xff, 0xff]));
         }
         let deep = vec![0x91u8; 2000];
-        assert_eq!(skip(&deep, 0), None);
+        assert!(skip(&deep).is_err());
     }
 }

@@ -4,17 +4,14 @@
 
 use std::cmp::Ordering;
 
-use crate::codec::msgpack::{MpValue, RAW_GEOJSON, RAW_STRING};
-
-/// Ext type of the client's comparison helpers (`d4 ff 00` wildcard, `d4 ff 01` infinity).
-const EXT_CMP: u8 = 0xff;
+use crate::codec::msgpack::{self, MpValue, CMP_INFINITY, CMP_WILDCARD, EXT_CMP};
 
 pub fn is_wildcard(v: &MpValue) -> bool {
-    matches!(v, MpValue::Ext(EXT_CMP, d) if d.first().copied().unwrap_or(0) == 0)
+    matches!(v, MpValue::Ext(EXT_CMP, d) if d.first().copied().unwrap_or(CMP_WILDCARD) == CMP_WILDCARD)
 }
 
 pub fn is_infinity(v: &MpValue) -> bool {
-    matches!(v, MpValue::Ext(EXT_CMP, d) if d.first() == Some(&1))
+    matches!(v, MpValue::Ext(EXT_CMP, d) if d.first() == Some(&CMP_INFINITY))
 }
 
 /// The client's wildcard or infinity as the server's msgpack parser flags it "nonstorage":
@@ -31,23 +28,6 @@ pub fn holds_search_value(v: &MpValue) -> bool {
         MpValue::Array(items) => items.iter().any(holds_search_value),
         MpValue::Map(pairs) => pairs.iter().any(|(k, x)| holds_search_value(k) || holds_search_value(x)),
         _ => false,
-    }
-}
-
-fn type_rank(v: &MpValue) -> u8 {
-    match v {
-        MpValue::Nil => 1,
-        MpValue::Bool(_) => 2,
-        MpValue::Int(_) | MpValue::UInt(_) => 3,
-        MpValue::Raw { data, .. } => match data.first() {
-            Some(&RAW_STRING) => 4,
-            Some(&RAW_GEOJSON) => 9,
-            _ => 7,
-        },
-        MpValue::Array(_) => 5,
-        MpValue::Map(_) => 6,
-        MpValue::Float(_) => 8,
-        MpValue::Ext(..) => 0,
     }
 }
 
@@ -84,7 +64,7 @@ pub fn compare(a: &MpValue, b: &MpValue) -> Ordering {
         (false, true) => return Ordering::Less,
         _ => {}
     }
-    let (ra, rb) = (type_rank(a), type_rank(b));
+    let (ra, rb) = (msgpack::rank(a), msgpack::rank(b));
     if ra != rb {
         return ra.cmp(&rb);
     }
@@ -148,6 +128,7 @@ pub fn matches(pattern: &MpValue, v: &MpValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::msgpack::RAW_STRING;
 
     fn s(t: &str) -> MpValue {
         let mut d = vec![RAW_STRING];

@@ -1,24 +1,10 @@
-//! Particles: the typed values of bins, as they travel in ops and as the server stores them.
+//! Particles: the typed values of bins, as the server stores them (the type numbers and the
+//! integer form are `wire::particle`'s).
+
+pub use wire::particle::*;
 
 use super::{json, msgpack};
 use crate::result_code as rc;
-
-pub const NULL: u8 = 0;
-pub const INTEGER: u8 = 1;
-pub const FLOAT: u8 = 2;
-pub const STRING: u8 = 3;
-pub const BLOB: u8 = 4;
-pub const JAVA_BLOB: u8 = 7;
-pub const CSHARP_BLOB: u8 = 8;
-pub const PYTHON_BLOB: u8 = 9;
-pub const RUBY_BLOB: u8 = 10;
-pub const PHP_BLOB: u8 = 11;
-pub const ERLANG_BLOB: u8 = 12;
-pub const BOOL: u8 = 17;
-pub const HLL: u8 = 18;
-pub const MAP: u8 = 19;
-pub const LIST: u8 = 20;
-pub const GEOJSON: u8 = 23;
 
 /// A bin value. Lists and maps stay in the msgpack the client sent (as the real server keeps
 /// them), strings stay bytes (the server never checks UTF-8).
@@ -116,24 +102,9 @@ impl Value {
 
 }
 
-/// Integers travel as 8 big-endian bytes; shorter forms are sign-extended as older clients send.
+/// An op's integer value (see `wire::particle::int_from_wire`); a bad length answers 4.
 pub fn int_from_wire(data: &[u8]) -> Result<i64, u8> {
-    match data.len() {
-        8 => {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(data);
-            Ok(i64::from_be_bytes(a))
-        }
-        1..=7 => {
-            let neg = data[0] & 0x80 != 0;
-            let mut v: u64 = if neg { u64::MAX } else { 0 };
-            for &b in data {
-                v = (v << 8) | u64::from(b);
-            }
-            Ok(v as i64)
-        }
-        _ => Err(rc::PARAMETER_ERROR),
-    }
+    wire::particle::int_from_wire(data).ok_or(rc::PARAMETER_ERROR)
 }
 
 #[cfg(test)]

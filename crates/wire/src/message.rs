@@ -267,31 +267,33 @@ pub fn error_response(result_code: u8) -> Vec<u8> {
     ResponseBuilder::new(result_code, 0, 0).finish()
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// Builds a request body the way clients do.
-    pub fn request(h: MsgHeader, fields: &[(u8, &[u8])], ops: &[(u8, u8, &[u8], &[u8])]) -> Vec<u8> {
-        let mut b = vec![MSG_HEADER_SIZE, h.info1, h.info2, h.info3, h.info4, 0];
-        b.extend_from_slice(&h.generation.to_be_bytes());
-        b.extend_from_slice(&h.record_ttl.to_be_bytes());
-        b.extend_from_slice(&h.transaction_ttl.to_be_bytes());
-        b.extend_from_slice(&(fields.len() as u16).to_be_bytes());
-        b.extend_from_slice(&(ops.len() as u16).to_be_bytes());
-        for (k, d) in fields {
-            b.extend_from_slice(&((d.len() + 1) as u32).to_be_bytes());
-            b.push(*k);
-            b.extend_from_slice(d);
-        }
-        for (o, p, n, v) in ops {
-            b.extend_from_slice(&((4 + n.len() + v.len()) as u32).to_be_bytes());
-            b.extend_from_slice(&[*o, *p, 0, n.len() as u8]);
-            b.extend_from_slice(n);
-            b.extend_from_slice(v);
-        }
-        b
+/// A request body (no proto header) the way clients build one: the header's info bits, generation,
+/// record ttl and transaction ttl (the server-side timeout) from `h`, then `fields` as (type, data)
+/// and `ops` as (op, particle type, bin name, value). Counts and sizes come from the slices.
+pub fn request(h: MsgHeader, fields: &[(u8, &[u8])], ops: &[(u8, u8, &[u8], &[u8])]) -> Vec<u8> {
+    let mut b = vec![MSG_HEADER_SIZE, h.info1, h.info2, h.info3, h.info4, 0];
+    b.extend_from_slice(&h.generation.to_be_bytes());
+    b.extend_from_slice(&h.record_ttl.to_be_bytes());
+    b.extend_from_slice(&h.transaction_ttl.to_be_bytes());
+    b.extend_from_slice(&(fields.len() as u16).to_be_bytes());
+    b.extend_from_slice(&(ops.len() as u16).to_be_bytes());
+    for (k, d) in fields {
+        b.extend_from_slice(&((d.len() + 1) as u32).to_be_bytes());
+        b.push(*k);
+        b.extend_from_slice(d);
     }
+    for (o, p, n, v) in ops {
+        b.extend_from_slice(&((4 + n.len() + v.len()) as u32).to_be_bytes());
+        b.extend_from_slice(&[*o, *p, 0, n.len() as u8]);
+        b.extend_from_slice(n);
+        b.extend_from_slice(v);
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn parse_round_trip() {

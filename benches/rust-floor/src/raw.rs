@@ -1,0 +1,109 @@
+//! The raw-socket floor: the same scan and batch-read requests a client sends, built with the
+//! `wire` crate, over one plain TCP connection; the answer is read and thrown away. The only
+//! bytes looked at are each proto header (to read its body) and the last 22 bytes of each body
+//! (to see the bare LAST message that ends the answer). Nothing else is
+//! decoded: this is what the server and the socket allow, the bound under any client.
+//!
+//! One node: every partition (scan) and every key (batch) goes to the first host given. Against
+//! a cluster of several nodes the figure is not a floor; the local server is one node.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use ripemd::{Digest as _, Ripemd160};
+use wire::message::{self, field, info1, info3, MsgHeader, MSG_HEADER_SIZE};
+use wire::{particle, proto};
+
+use crate::Error;
+
+const NAMESPACE: &[u8] = b"test";
+const PARTITIONS: u16 = 4096;
+
+/// A key's digest: RIPEMD-160 of the set name, the key's particle type and its bytes.
+fn digest(set: &str, i: i64) -> [u8; 20] {
+    let mut h = Ripemd160::new();
+    h.update(set.as_bytes());
+    h.update([particle::INTEGER]);
+    h.update(i.to_be_bytes());
+    h.finalize().into()
+}
+
+fn header(info1: u8, timeout_ms: u32) -> MsgHeader {
+    MsgHeader { header_sz: MSG_HEADER_SIZE, info1, transaction_ttl: timeout_ms, ..Default::default() }
+}
+
+/// A scan of the whole set: every partition named, all bins.
+pub fn scan_request(set: &str, task_id: u64) -> Vec<u8> {
+    let pids: Vec<u8> = (0..PARTITIONS).flat_map(u16::to_le_bytes).collect();
+    let task = task_id.to_be_bytes();
+    let fields: [(u8, &[u8]); 4] = [(field::NAMESPACE, NAMESPACE), (field::SET, set.as_bytes()), (field::QUERY_ID, &task), (field::PID_ARRAY, &pids)];
+    proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::GET_ALL, 0), &fields, &[]))
+}
+
+/// A batch read of keys 0..n, all bins: one full row (namespace and set), then repeats.
+pub fn batch_request(set: &str, n: i64) -> Vec<u8> {
+    let mut rows = Vec::with_capacity(8 + n as usize * 25 + 32);
+    rows.extend_from_slice(&(n as u32).to_be_bytes());
+    rows.push(1); // the batch's flags: allow inline, as the crate's default policy sends
+    for i in 0..n {
+        rows.extend_from_slice(&(i as u32).to_be_bytes());
+        rows.extend_from_slice(&digest(set, i));
+        if i == 0 {
+            // Not a repeat: info1, the field and op counts, the namespace and set fields.
+            rows.extend_from_slice(&[0, info1::READ | info1::GET_ALL, 0, 2, 0, 0]);
+            for (kind, data) in [(field::NAMESPACE, NAMESPACE), (field::SET, set.as_bytes())] {
+                rows.extend_from_slice(&(data.len() as u32 + 1).to_be_bytes());
+                rows.push(kind);
+                rows.extend_from_slice(data);
+            }
+        } else {
+            rows.push(1); // repeat the row before
+        }
+    }
+    proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::BATCH, 60_000), &[(field::BATCH_INDEX, &rows)], &[]))
+}
+
+/// Sends `request` and reads the answer to its end: the bytes received.
+pub fn run(stream: &mut TcpStream, request: &[u8], body: &mut Vec<u8>) -> Result<usize, Error> {
+    stream.write_all(request)?;
+    let mut total = 0;
+    loop {
+        let mut h = [0u8; proto::HEADER_SIZE];
+        stream.read_exact(&mut h)?;
+        let size = usize::try_from(proto::ProtoHeader::parse(&h).size)?;
+        body.resize(size, 0);
+        stream.read_exact(body)?;
+        total += proto::HEADER_SIZE + size;
+        // The answer ends with a bare message header (no fields, no ops) that carries LAST, at
+        // the end of a proto body: look only there. (`count_records` checks, untimed, that the
+        // answer was whole.)
+        let last = size.checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
+        if last.is_some_and(|m| m[0] == MSG_HEADER_SIZE && m[3] & info3::LAST != 0 && m[18..22] == [0; 4]) {
+            return Ok(total);
+        }
+    }
+}
+
+/// Counts the records of an answer, outside the timed part: the check that the floor read
+/// what the benchmark wrote.
+pub fn count_records(stream: &mut TcpStream, request: &[u8]) -> Result<i64, Error> {
+    stream.write_all(request)?;
+    let mut records = 0;
+    loop {
+        let mut h = [0u8; proto::HEADER_SIZE];
+        stream.read_exact(&mut h)?;
+        let mut body = vec![0u8; usize::try_from(proto::ProtoHeader::parse(&h).size)?];
+        stream.read_exact(&mut body)?;
+        let mut r = wire::Reader::new(&body);
+        while r.remaining() > 0 {
+            let mh = message::parse_header(&mut r)?;
+            message::parse_fields_and_ops(&mut r, mh.n_fields, mh.n_ops)?;
+            if mh.info3 & info3::LAST != 0 {
+                return Ok(records);
+            }
+            if mh.result_code == 0 && mh.n_ops > 0 {
+                records += 1;
+            }
+        }
+    }
+}
