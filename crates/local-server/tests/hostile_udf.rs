@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use local_server::codec::message::{self, field, info2, op, MsgHeader};
 use local_server::codec::{particle, proto};
-use local_server::info::base64_encode;
+use local_server::info_text::base64_encode;
 use local_server::storage::digest;
 use local_server::{Config, Server};
 

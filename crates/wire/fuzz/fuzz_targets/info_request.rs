@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use local_server::node::Node;
-use local_server::storage::Store;
+use local_server::indexed_store::Store;
 use local_server::Config;
 
 static NODE: OnceLock<Node> = OnceLock::new();
