@@ -78,7 +78,8 @@ def test_the_wheel_is_one_abi3_wheel_with_stubs_and_license(wheel: Path) -> None
     assert any(re.fullmatch(r"aerospike_py/_native\.abi3\.so|aerospike_py/_native\.pyd", n) for n in names), names
     assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE") for n in names), names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "aerospike-local = aerospike_py.local:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode().replace(" ", "")
+    assert "[console_scripts]\naerospike-local=aerospike_py.local:main" in scripts, scripts
 
 
 @pytest.mark.slow
@@ -131,11 +132,10 @@ def local_process(request: pytest.FixtureRequest) -> Iterator[subprocess.Popen[s
     if os.name == "nt":
         pytest.skip("POSIX signals")
     args = request.param
-    proc = subprocess.Popen([sys.executable, "-m", "aerospike_py.local", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(timeout=30)
+    with subprocess.Popen([sys.executable, "-m", "aerospike_py.local", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        yield proc
+        if proc.poll() is None:
+            proc.kill()
 
 
 def listening_hosts(proc: subprocess.Popen[str]) -> list[tuple[str, int]]:
@@ -176,3 +176,26 @@ def test_aerospike_local_reports_a_port_in_use() -> None:
         proc = subprocess.run([sys.executable, "-m", "aerospike_py.local", "--port", str(server.port)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.startswith("aerospike-local: cannot start:"), proc.stderr
+
+
+def test_importing_a_debug_build_warns_once_how_to_get_a_release_one() -> None:
+    """The package as `maturin develop` builds it (build_profile "debug", set here on the module
+    the extension already is) warns at its first import only."""
+    code = (
+        "import sys, warnings\n"
+        "import aerospike_py._native as native\n"
+        "native.build_profile = 'debug'\n"
+        "for name in [m for m in sys.modules if m.startswith('aerospike_py') and m != 'aerospike_py._native']:\n"
+        "    del sys.modules[name]\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import aerospike_py\n"
+        "    import aerospike_py.local\n"
+        "print(len(caught), caught[0].category.__name__, aerospike_py.build_profile)\n"
+        "print(caught[0].message)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    first, message = proc.stdout.splitlines()
+    assert first == "1 RuntimeWarning debug"
+    assert "debug build" in message and "pip install ." in message and "maturin develop --release" in message
