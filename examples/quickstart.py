@@ -27,6 +27,14 @@ def run(config: dict) -> None:
         )
         print("operate:", bins)
 
+        # A batch read lands in Arrow columns; as a DataFrame with the `polars` extra
+        # (scripts/quickstart.sh installs them all), or the ImportError says what to install.
+        batch = client.batch_read(keys, bins=["name", "visits"])
+        try:
+            print(batch.to_polars())
+        except ImportError as e:
+            print("no DataFrame:", e)
+
         for key in keys:
             print("exists:", key[2], client.exists(key).meta is not None)
             client.remove(key)

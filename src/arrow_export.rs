@@ -72,9 +72,15 @@ pub(crate) fn schema_capsule<'py>(py: Python<'py>, batch: &RecordBatch) -> PyRes
     Ok(to_schema_pycapsule(py, batch.schema().as_ref())?)
 }
 
-/// A Python module an optional extra provides, or an ImportError naming the extra.
+/// A Python module an optional extra provides, or an ImportError naming the extra and the pip
+/// commands that install it: this project's extra from its clone (PyPI's `aerospike-py` is
+/// another project), or the library alone (its pip name is the module's for all of them).
 pub(crate) fn import_extra<'py>(py: Python<'py>, module: &str, extra: &str) -> PyResult<Bound<'py, PyModule>> {
-    py.import(module).map_err(|_| PyImportError::new_err(format!("{module} is needed for this: install aerospike-py[{extra}]")))
+    py.import(module).map_err(|_| {
+        PyImportError::new_err(format!(
+            "{module} is needed for this: pip install 'aerospike-py[{extra}]' from this project (in its clone: pip install '.[{extra}]'), or pip install {module}"
+        ))
+    })
 }
 
 /// An object with `__arrow_c_stream__` over `batch`, for `pyarrow.table(...)` and `polars.DataFrame(...)`.

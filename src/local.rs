@@ -43,6 +43,8 @@ use crate::errors::{client_error, param_error};
 /// With `security=True` it enforces access control as Aerospike Enterprise does (users, roles,
 /// privileges, whitelists, quotas), starting with the user `admin`, password `admin`, whose
 /// only role is `user-admin`; without it, it is Aerospike CE and refuses admin commands.
+/// `session_ttl` is the lifetime in seconds of the session token a login returns (the
+/// server's `session-ttl`, default 86400).
 ///
 /// With `tls=True` every node serves TLS, as Enterprise does on its `tls-port`, with a CA and a
 /// certificate for `tls_name` (default `"aerospike-local"`) made at start: `tls_ca_file` is
@@ -67,7 +69,7 @@ pub(crate) struct PyLocalServer {
 #[pymethods]
 impl PyLocalServer {
     #[new]
-    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1, security=false, tls=false, tls_name=None, tls_client_auth=false, replication_factor=1))]
+    #[pyo3(signature = (port=0, host="127.0.0.1".to_owned(), namespaces=None, cluster_name=None, default_ttl=2_592_000, nodes=1, security=false, tls=false, tls_name=None, tls_client_auth=false, replication_factor=1, session_ttl=86_400))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         port: u16,
@@ -81,6 +83,7 @@ impl PyLocalServer {
         tls_name: Option<String>,
         tls_client_auth: bool,
         replication_factor: u32,
+        session_ttl: u32,
     ) -> PyResult<Self> {
         if nodes == 0 {
             return Err(param_error("nodes must be at least 1"));
@@ -92,6 +95,9 @@ impl PyLocalServer {
         if replication_factor == 0 {
             return Err(param_error("replication_factor must be at least 1"));
         }
+        if session_ttl == 0 {
+            return Err(param_error("session_ttl must be at least 1 second"));
+        }
         if !tls && (tls_name.is_some() || tls_client_auth) {
             return Err(param_error("tls_name and tls_client_auth need tls=True"));
         }
@@ -102,7 +108,7 @@ impl PyLocalServer {
         let defaults = local_server::Config::default();
         // Without a name, the server keeps its default one (the corpus's server was "docker").
         let cluster_name = cluster_name.or(defaults.cluster_name.clone());
-        let mut config = local_server::Config { host, port, cluster_name, nodes, security, tls, ..defaults };
+        let mut config = local_server::Config { host, port, cluster_name, nodes, security, session_ttl, tls, ..defaults };
         if let Some(names) = namespaces {
             if names.is_empty() {
                 return Err(param_error("namespaces is empty: the server needs at least one"));

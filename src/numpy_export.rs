@@ -11,7 +11,7 @@ use arrow_schema::DataType;
 use columnar::numpy::{fill, FieldLayout, Layout, Scalar};
 use numpy::ndarray::ArrayView1;
 use numpy::PyArray1;
-use pyo3::exceptions::{PyImportError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -23,7 +23,7 @@ pub(crate) struct ColumnOwner {
 }
 
 pub(crate) fn numpy(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    py.import("numpy").map_err(|_| PyImportError::new_err("NumPy is needed for this: install aerospike-py[numpy]"))
+    crate::arrow_export::import_extra(py, "numpy", "numpy")
 }
 
 /// A primitive column as NumPy: a read-only view of the Arrow buffer, masked from the validity

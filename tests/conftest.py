@@ -18,6 +18,7 @@ import functools
 import inspect
 import os
 import uuid
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -57,6 +58,52 @@ def server_hosts() -> Iterator[list[tuple[str, int]]]:
         )
     with aerospike.LocalServer() as server:
         yield [tuple(h) for h in server.hosts]
+
+
+# The conformance corpus (tests/test_conformance.py): recorded answers of a real Aerospike CE
+# 8.1.2.0 server, kept outside the repo. AEROSPIKE_CONFORMANCE_DIR names it; otherwise it is the
+# `shared/conformance` directory beside the clone. Without it the replay skips, and the summary
+# says so in a banner; under CI (CI=true) the replay fails instead, so a green CI has replayed it.
+CONFORMANCE_ENV = "AEROSPIKE_CONFORMANCE_DIR"
+
+
+def conformance_dir() -> Path:
+    """Where the corpus is looked for."""
+    env = os.environ.get(CONFORMANCE_ENV)
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "conformance"
+
+
+def conformance_missing() -> str | None:
+    """Why the corpus cannot be replayed, or None when it is there."""
+    where = conformance_dir()
+    if (where / "run.py").is_file() and (where / "golden.json").is_file():
+        return None
+    how = f"{CONFORMANCE_ENV}={os.environ[CONFORMANCE_ENV]}" if os.environ.get(CONFORMANCE_ENV) else f"no {CONFORMANCE_ENV}"
+    return f"conformance corpus not found at {where} ({how}): the replay against recorded real-server answers did not run"
+
+
+@pytest.fixture(scope="session")
+def conformance_corpus() -> Path:
+    """The corpus directory; skips without it (fails under CI)."""
+    missing = conformance_missing()
+    if missing is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{missing}; CI needs it: set {CONFORMANCE_ENV}")
+        pytest.skip(missing)
+    return conformance_dir()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One loud line when the corpus was wanted but missing, whatever else scrolled by."""
+    ran = any(
+        str(getattr(report, "nodeid", None) or "").startswith("tests/test_conformance.py")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    missing = conformance_missing()
+    if ran and missing is not None:
+        terminalreporter.write_sep("!", "CONFORMANCE NOT REPLAYED", red=True, bold=True)
+        terminalreporter.write_line(f"{missing}; set {CONFORMANCE_ENV} to the corpus directory", red=True, bold=True)
 
 
 @pytest.fixture(scope="session")

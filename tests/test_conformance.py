@@ -1,6 +1,7 @@
 """Replays the conformance corpus against the session server.
 
-The corpus (``<repo>/../shared/conformance``) is a set of case functions that drive the official
+The corpus (``$AEROSPIKE_CONFORMANCE_DIR``, else ``<repo>/../shared/conformance``; found by the
+``conformance_corpus`` fixture of conftest.py, which skips loudly without it and fails under CI) is a set of case functions that drive the official
 `aerospike` Python client, and ``golden.json`` holds what a real Aerospike CE 8.1.2.0 server
 answered to each of them, recorded through the official client 19.3.0 (PyPI). Each area runs as
 its own test: ``run.py --check`` replays the area's cases against the server of this session and
@@ -21,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 AREAS = ["kv", "operate", "batch", "list", "map", "bit", "hll", "exp", "query", "info", "udf"]
 
 # Case id (without the area) -> why the local server still differs from CE 8.1.2.0.
@@ -49,11 +49,9 @@ def port_dependent(area: str, hosts: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not (CORPUS / "run.py").is_file() or not (CORPUS / "golden.json").is_file():
-        pytest.skip(f"conformance corpus not found at {CORPUS}")
+def corpus(conformance_corpus: Path) -> Path:
     pytest.importorskip("aerospike", reason="the corpus runs through the official `aerospike` client")
-    return CORPUS
+    return conformance_corpus
 
 
 @pytest.mark.parametrize("area", AREAS)

@@ -44,6 +44,18 @@ from .types import BatchRecord, BatchWriteResult, BinTuple, ExistsResult, GeoJSO
 
 __version__ = "0.1.0"
 
+# `build_profile` is the cargo profile the extension was built with (build.rs): "release" for
+# `pip install .`, wheels and `maturin develop --release`, "debug" for `maturin develop`.
+if build_profile != "release":
+    import warnings
+
+    warnings.warn(
+        f"aerospike_py is a debug build ({build_profile} profile, from `maturin develop`) and runs several times "
+        "slower than a release build; for one: `pip install .` or `maturin develop --release`",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
 # UDFs and background jobs (the official client's names). `udf_put` keeps a copy of each module in
 # the client's lua user path, `config["lua"]["user_path"]` (default: a per-process directory under
 # the system temp dir), where the final reduce of a stream aggregation (`query.apply`) loads it.
