@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import aerospike_py as aerospike
-from tests.conftest import NAMESPACE, remove_all
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import NAMESPACE, module_set, remove_all
 
 N = 3000
 
@@ -49,3 +53,19 @@ def same_rows(got: Any, want: Any) -> bool:
     assert len(ids) == len(set(ids)), "a row came twice"
     assert sorted(got.column_names) == sorted(want.column_names), (got.column_names, want.column_names)
     return all(got.column(n).to_pylist() == want.column(n).to_pylist() for n in want.column_names)
+
+
+def engine_set(module: str) -> Any:
+    """The module-scoped `set_name` fixture of an engine's tests: the records of
+    `write_records` in a set of the module's own, and its `_out` set, removed afterwards."""
+
+    @pytest.fixture(scope="module")
+    def set_name(cluster_config: dict[str, Any]) -> Iterator[str]:
+        name = module_set(module)
+        write_records(cluster_config, name)
+        yield name
+        with aerospike.client(cluster_config).connect() as c:
+            remove_all(c, NAMESPACE, name)
+            remove_all(c, NAMESPACE, name + "_out")
+
+    return set_name

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from aerospike_py import _distributed, exp
-from tests.conftest import NAMESPACE, module_set, remove_all
-from tests.distributed_data import N, expected, same_rows, write_records
+from tests.conftest import NAMESPACE
+from tests.distributed_data import N, engine_set, expected, same_rows
 
 dd = pytest.importorskip("dask.dataframe")
 pd = pytest.importorskip("pandas")
@@ -21,16 +21,7 @@ pa = pytest.importorskip("pyarrow")
 from aerospike_py.dask import read_aerospike, to_aerospike  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def set_name(cluster_config: dict[str, Any]) -> Iterator[str]:
-    name = module_set(__name__)
-    write_records(cluster_config, name)
-    yield name
-    import aerospike_py
-
-    with aerospike_py.client(cluster_config).connect() as c:
-        remove_all(c, NAMESPACE, name)
-        remove_all(c, NAMESPACE, name + "_out")
+set_name = engine_set(__name__)
 
 
 def _table(frame: Any) -> Any:

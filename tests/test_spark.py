@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from aerospike_py import exp
-from tests.conftest import NAMESPACE, module_set, remove_all
-from tests.distributed_data import N, expected, same_rows, write_records
+from tests.conftest import NAMESPACE
+from tests.distributed_data import N, engine_set, expected, same_rows
 
 pyspark = pytest.importorskip("pyspark")
 pa = pytest.importorskip("pyarrow")
@@ -53,16 +53,7 @@ def spark() -> Iterator[Any]:
         os.environ["PYSPARK_PYTHON"] = before
 
 
-@pytest.fixture(scope="module")
-def set_name(cluster_config: dict[str, Any]) -> Iterator[str]:
-    name = module_set(__name__)
-    write_records(cluster_config, name)
-    yield name
-    import aerospike_py
-
-    with aerospike_py.client(cluster_config).connect() as c:
-        remove_all(c, NAMESPACE, name)
-        remove_all(c, NAMESPACE, name + "_out")
+set_name = engine_set(__name__)
 
 
 def _hosts(config: dict[str, Any]) -> str:

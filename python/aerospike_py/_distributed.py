@@ -96,6 +96,40 @@ class ReadSpec:
     # The columns every task returns, in order (bins and metadata); None: as read.
     output: Any = None
 
+    @classmethod
+    def plan(
+        cls,
+        config: dict[str, Any],
+        namespace: str,
+        set: str,
+        *,
+        bins: Sequence[str] | None,
+        filter_expression: Any,
+        schema: Any,
+        on_type_conflict: str | None,
+        meta_columns: bool,
+        batch_size: int,
+        policy: dict[str, Any] | None,
+    ) -> ReadSpec:
+        """The read the Dask and Ray readers send to every task: the schema sampled once
+        here when not given, and the output columns fixed from it."""
+        if schema is None:
+            schema = infer_schema(config, namespace, set, bins, filter_expression=filter_expression, meta_columns=meta_columns)
+        output = output_schema(schema, bins, meta_columns)
+        return cls(
+            config=dict(config),
+            namespace=namespace,
+            set=set,
+            bins=tuple(bins) if bins is not None else None,
+            filter_expression=filter_expression,
+            schema=bin_schema(output),
+            on_type_conflict=on_type_conflict,
+            meta_columns=meta_columns,
+            batch_size=batch_size,
+            policy=dict(policy or {}),
+            output=output,
+        )
+
     def query_policy(self, begin: int, count: int) -> dict[str, Any]:
         from .predicates import partition_filter_by_range
 

@@ -58,21 +58,9 @@ class AerospikeDatasource(Datasource):  # type: ignore[misc]
         policy: Mapping[str, Any] | None = None,
     ) -> None:
         config = _distributed.with_env_credentials(config)
-        if schema is None:
-            schema = _distributed.infer_schema(config, namespace, set, bins, filter_expression=filter_expression, meta_columns=meta_columns)
-        output = _distributed.output_schema(schema, bins, meta_columns)
-        self._spec = _distributed.ReadSpec(
-            config=dict(config),
-            namespace=namespace,
-            set=set,
-            bins=tuple(bins) if bins is not None else None,
-            filter_expression=filter_expression,
-            schema=_distributed.bin_schema(output),
-            on_type_conflict=on_type_conflict,
-            meta_columns=meta_columns,
-            batch_size=batch_size,
-            policy=dict(policy or {}),
-            output=output,
+        self._spec = _distributed.ReadSpec.plan(
+            config, namespace, set, bins=bins, filter_expression=filter_expression, schema=schema,
+            on_type_conflict=on_type_conflict, meta_columns=meta_columns, batch_size=batch_size, policy=dict(policy or {}),
         )
 
     @property
