@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList};
 
 use crate::arrow_export::{column_options, exporter, import_extra, schema_capsule, stream_capsule};
-use crate::convert::{cell_to_py, packed_bins_to_py, packed_row_to_py, value_from_py};
+use crate::convert::{cell_to_py, packed_bins_to_py, packed_row_to_py, value_from_py, GcPaused};
 use crate::numpy_export::{column_view, to_numpy};
 
 /// A user key as a hashable map key.
@@ -222,6 +222,7 @@ impl PyLazyBatchRecords {
     #[getter]
     fn batch_records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for row in self.rows.rows() {
             out.append(packed_row_to_py(py, &self.rows, row)?)?;
         }
@@ -262,6 +263,7 @@ impl PyLazyBatchRecords {
     /// Each requested key's bins in request order, `None` where no record was found.
     fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for row in self.rows.rows() {
             out.append(if Self::is_found(row) { packed_bins_to_py(py, &self.rows, row)? } else { py.None().into_bound(py) })?;
         }
@@ -271,6 +273,7 @@ impl PyLazyBatchRecords {
     /// Each requested key's user key in request order (`None` for a key given by digest alone).
     fn all_user_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for row in self.rows.rows() {
             out.append(match self.rows.user_key(row) {
                 Some(key) => cell_to_py(py, key)?,
@@ -288,6 +291,7 @@ impl PyLazyBatchRecords {
     #[staticmethod]
     fn merge_to_dict<'py>(py: Python<'py>, handles: Vec<PyRef<'py, Self>>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for handle in handles {
             out.append(handle.to_dict(py)?)?;
         }
@@ -298,6 +302,7 @@ impl PyLazyBatchRecords {
     fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.check_unambiguous(py)?;
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for (key, _) in self.found_rows() {
             out.append(cell_to_py(py, key)?)?;
         }
@@ -308,6 +313,7 @@ impl PyLazyBatchRecords {
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.check_unambiguous(py)?;
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for (_, row) in self.found_rows() {
             out.append(packed_bins_to_py(py, &self.rows, row)?)?;
         }
@@ -318,6 +324,7 @@ impl PyLazyBatchRecords {
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.check_unambiguous(py)?;
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for (key, row) in self.found_rows() {
             out.append((cell_to_py(py, key)?, packed_bins_to_py(py, &self.rows, row)?))?;
         }
@@ -336,6 +343,7 @@ impl PyLazyBatchRecords {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.check_unambiguous(py)?;
         let out = PyDict::new(py);
+        let _gc = GcPaused::new(py);
         for (key, row) in self.found_rows() {
             out.set_item(cell_to_py(py, key)?, packed_bins_to_py(py, &self.rows, row)?)?;
         }
@@ -377,6 +385,7 @@ impl PyLazyBatchRecords {
         }
         let np = crate::numpy_export::numpy(py)?;
         let values = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for row in self.rows.rows() {
             values.append(match self.rows.bin(row, name) {
                 Some(cell) => cell_to_py(py, cell)?,

@@ -49,6 +49,36 @@ pub(crate) fn named_tuple<'py>(cls: &Bound<'py, PyType>, items: impl IntoPyObjec
     tuple_new.bind(py).call1((cls, items))
 }
 
+/// Python's cyclic GC paused while a bulk result is built, and restored as it was when dropped.
+/// Every dict and list made counts towards a collection, and while a 100k-row result grows the
+/// collections it triggers scan it again and again (a pure-Python build of 100k bins dicts: 1.2-1.4
+/// s with the GC off against 1.9-2.9 s on). Held with the GIL, for one build: never across a wait.
+pub(crate) struct GcPaused<'py>(Option<Bound<'py, PyAny>>);
+
+impl<'py> GcPaused<'py> {
+    pub(crate) fn new(py: Python<'py>) -> Self {
+        static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+        let paused = || -> PyResult<Option<Bound<'py, PyAny>>> {
+            let gc = GC.get_or_try_init(py, || py.import("gc").map(Bound::unbind))?.bind(py);
+            if !gc.call_method0("isenabled")?.is_truthy()? {
+                return Ok(None);
+            }
+            gc.call_method0("disable")?;
+            Ok(Some(gc.clone().into_any()))
+        };
+        // Pausing is only an optimisation: if the gc module misbehaves, build with it running.
+        Self(paused().unwrap_or(None))
+    }
+}
+
+impl Drop for GcPaused<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = self.0.take() {
+            let _ = gc.call_method0("enable");
+        }
+    }
+}
+
 types_class!(key_class, "Key");
 types_class!(meta_class, "RecordMetadata");
 types_class!(record_class, "Record");
@@ -540,6 +570,7 @@ impl<'py> IntoPyObject<'py> for BatchWriteAnswer {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let records = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for row in &self.0 {
             records.append(batch_row_to_py(py, row)?)?;
         }

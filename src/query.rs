@@ -13,7 +13,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::arrow_export::{column_options, import_extra};
 use crate::connection::Connection;
-use crate::convert::bin_name_from_py;
+use crate::convert::{bin_name_from_py, GcPaused};
 use crate::errors::{client_error, param_error};
 use crate::ops::query::{CursorSink, Feed, QueryRequest};
 use crate::ops::udf::{AggregateRequest, UdfCall};
@@ -464,9 +464,11 @@ impl PyQuery {
             let feed = feed.clone();
             let chunk = wait(py, async move { feed.lock().await.fill(CHUNK).await })?;
             let n = chunk.len();
+            let gc = GcPaused::new(py);
             for record in chunk {
                 out.append(record_to_py(py, record)?)?;
             }
+            drop(gc);
             if let Some(bar) = bar.as_mut() {
                 bar.add(py, n as u64);
             }
@@ -705,6 +707,7 @@ impl<'py> IntoPyObject<'py> for RecordList {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let out = PyList::empty(py);
+        let _gc = GcPaused::new(py);
         for record in self.0 {
             out.append(record_to_py(py, record)?)?;
         }

@@ -65,6 +65,26 @@ def test_batch_read_selected_bins(client, keys):
     assert [br.record.bins for br in batch.batch_records] == [{"b": -i} for i in range(3)]
 
 
+def test_bulk_conversions_leave_the_garbage_collector_as_they_found_it(client, keys):
+    # Bulk builds pause the cyclic GC for their duration: it must come back exactly as the
+    # caller had it, on, or off when the caller turned it off.
+    import gc
+
+    ks = keys.many(50)
+    for i, k in enumerate(ks):
+        client.put(k, {"a": i, "v": [1.0, 2.0]})
+    batch = client.batch_read(ks)
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert len(batch.to_dict()) == 50 and len(batch.to_list()) == 50
+            assert len(batch.batch_records) == 50 and len(batch.items()) == 50
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def test_batch_read_empty_bins_checks_existence_only(client, keys):
     ks = keys.many(3)
     client.put(ks[0], {"a": 1, "b": 2})
