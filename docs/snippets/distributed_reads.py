@@ -18,7 +18,7 @@ with aerospike.LocalServer(nodes=3) as server, aerospike.client(server.config).c
 
     # --8<-- [start:polars_partial]
     lf = scan_aerospike(client, "test", "users").filter((pl.col("age") % 10 == 0) & (pl.col("name").str.starts_with("u1")))
-    print(lf.collect().height)  # 12
+    print(lf.collect().height)  # 11
     report = pushdown_report(lf)
     print(report.server_filter)  # name starts with 'u1'
     print(report.records_received)  # 111

@@ -1,5 +1,6 @@
 import logging
 import socket
+import time
 import urllib.request
 
 import aerospike_py as aerospike
@@ -106,6 +107,9 @@ try:
     aerospike.client({"hosts": [("127.0.0.1", closed)], "timeout": 1000}).connect()
 except aerospike.exception.ConnectionError:
     pass
+deadline = time.monotonic() + 5  # records come through a queue: a moment after the event
+while ("WARNING", "aerospike_py.connection") not in seen and time.monotonic() < deadline:
+    time.sleep(0.05)
 print(("WARNING", "aerospike_py.connection") in seen)  # True
 print(aerospike.dropped_log_count())  # 0
 # --8<-- [end:logging]
