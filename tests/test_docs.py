@@ -109,7 +109,7 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-5000:]
-    for name in ("ml_features", "query_stream", "pandas_round_trip", "batch_to_frames"):
+    for name in ("ml_features", "query_stream", "pandas_round_trip", "batch_to_frames", "latency_histogram", "polars_lazy_scan"):
         assert "jp-OutputArea-output" in (site / "notebooks" / name / "index.html").read_text(), f"{name} was not executed"
     assert "QuotaExceeded" in (site / "errors" / "index.html").read_text()
     assert "Connects to the cluster" in (site / "reference" / "index.html").read_text()  # a docstring of the compiled module
