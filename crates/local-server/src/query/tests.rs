@@ -33,21 +33,9 @@ fn store_with(n: i64) -> Store {
 
 /// A query body the way clients build one.
 fn body(info1_bits: u8, info2_bits: u8, fields: &[(u8, Vec<u8>)], ops: &[(u8, &[u8])]) -> Vec<u8> {
-    let mut b = vec![22, info1_bits, info2_bits, 0, 0, 0];
-    b.extend_from_slice(&[0; 12]);
-    b.extend_from_slice(&(fields.len() as u16).to_be_bytes());
-    b.extend_from_slice(&(ops.len() as u16).to_be_bytes());
-    for (k, d) in fields {
-        b.extend_from_slice(&((d.len() + 1) as u32).to_be_bytes());
-        b.push(*k);
-        b.extend_from_slice(d);
-    }
-    for (o, name) in ops {
-        b.extend_from_slice(&((4 + name.len()) as u32).to_be_bytes());
-        b.extend_from_slice(&[*o, 0, 0, name.len() as u8]);
-        b.extend_from_slice(name);
-    }
-    b
+    let fields: Vec<(u8, &[u8])> = fields.iter().map(|(k, d)| (*k, d.as_slice())).collect();
+    let ops: Vec<(u8, u8, &[u8], &[u8])> = ops.iter().map(|(o, name)| (*o, 0, *name, &[][..])).collect();
+    message::request(message::MsgHeader { info1: info1_bits, info2: info2_bits, ..Default::default() }, &fields, &ops)
 }
 
 fn scan_fields(extra: Vec<(u8, Vec<u8>)>) -> Vec<(u8, Vec<u8>)> {
