@@ -348,9 +348,8 @@ fn report(event_loop: &Bound<'_, PyAny>, error: PyErr, op: &Bound<'_, PyAny>) {
     let _ = context.set_item("exception", error.value(py));
     let _ = context.set_item("future", op);
     if event_loop.call_method1(intern!(py, "call_exception_handler"), (context,)).is_err() {
-        error.restore(py);
-        // SAFETY-free fallback: print it the way an unraisable exception is printed.
-        PyErr::fetch(py).write_unraisable(py, Some(op));
+        // No handler to take it: print it the way an unraisable exception is printed.
+        error.write_unraisable(py, Some(op));
     }
 }
 
