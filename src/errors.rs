@@ -104,9 +104,18 @@ fn from_aerospike(err: &aerospike::Error) -> Raised {
     let code = err.result_code();
     let facts = |code: i32| -> Facts { (message.clone(), code, err.in_doubt(), node.clone()) };
     match err.kind() {
-        ErrorKind::Timeout if code == i32::from(ClientResultCode::MaxRetriesExceeded) => {
-            raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED))
-        }
+        ErrorKind::Timeout if code == i32::from(ClientResultCode::MaxRetriesExceeded) => match refused_by_server(err) {
+            // The server refused every attempt (11, 14, 18, ...): raise its answer, as the C
+            // client does (as_command.c returns the last server status once retries run out),
+            // in doubt only if more than one attempt reached it (as_error_set_in_doubt), a fact
+            // the crate computed for that server error. The wrapper's own flag counts any sent
+            // attempt of a write, so a refusal with max_retries=0 would read as in doubt.
+            Some(refusal) => {
+                let rc = refusal.result_code();
+                for_server_code(rc, (message.clone(), rc, refusal.in_doubt(), node.clone()))
+            }
+            None => raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED)),
+        },
         ErrorKind::Timeout => raise!(AerospikeTimeoutError, facts(code)),
         // A login refused by every seed is the server's security answer, not a network fault:
         // raise its own class (InvalidCredential, NotWhitelisted, ...), as the official client does.
@@ -130,6 +139,13 @@ fn from_aerospike(err: &aerospike::Error) -> Raised {
         _ if code >= 0 => for_server_code(code, facts(code)),
         _ => for_client_code(code, facts),
     }
+}
+
+/// The server's answer behind a MaxRetriesExceeded, when the last attempt got one (not when it
+/// ended in a timeout, a reset or a refused connection: those stay MaxRetriesExceeded).
+fn refused_by_server(err: &aerospike::Error) -> Option<&aerospike::Error> {
+    let last = err.cause()?;
+    matches!(last.kind(), ErrorKind::Server { .. }).then_some(last)
 }
 
 /// The official client's codes for client-side failures (the crate numbers them as the Java

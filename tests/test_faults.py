@@ -267,6 +267,32 @@ def test_a_server_error_answer_is_raised_with_its_code(
     client.put(key, {"v": 1})
 
 
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [(PARTITION_UNAVAILABLE, exception.ClusterError), (14, exception.RecordBusy), (18, exception.DeviceOverload)],
+)
+@pytest.mark.parametrize(("max_retries", "in_doubt"), [(0, False), (2, True)])
+def test_a_write_refused_on_every_attempt_raises_the_servers_answer(
+    server: aerospike.LocalServer, make_client: Any, set_name: str, code: int, cls: type, max_retries: int, in_doubt: bool
+) -> None:
+    # as_command.c: once retries run out, the last server status is returned, and
+    # as_error_set_in_doubt makes a write in doubt only if more than one attempt was sent (a
+    # refusal says the one attempt was not applied). Not MaxRetriesExceeded, never in doubt after
+    # a single refused attempt.
+    client = connect(make_client, server)
+    key = (NAMESPACE, set_name, f"refused-{code}-{max_retries}")
+    master = node_index_of_master(client, server, key)
+    server.inject_fault(node=master, kind="result_code", result_code=code, times=max_retries + 1)
+    policy = {"max_retries": max_retries, "sleep_between_retries": 1, "replica": POLICY_REPLICA_MASTER}
+    with pytest.raises(cls) as err:
+        client.put(key, {"v": 1}, policy=policy)
+    assert err.value.code == code
+    assert err.value.in_doubt is in_doubt
+    assert not isinstance(err.value, exception.MaxRetriesExceeded)
+    with pytest.raises(exception.RecordNotFound):
+        client.get(key)
+
+
 # --- batch and scan across a node loss ----------------------------------------------------------
 
 

@@ -44,7 +44,7 @@ def save_order(client, order_id, bins, attempts=3):
         try:
             client.put(key, bins, policy={"max_retries": 0, "total_timeout": 500})
             return attempt + 1
-        except exception.TimeoutError:  # MaxRetriesExceeded too
+        except (exception.TimeoutError, exception.RecordBusy):  # 14: a hot key, not applied
             # a put of the same bins may run twice, so retrying it is safe even when in doubt
             if attempt == attempts - 1:
                 raise

@@ -68,8 +68,8 @@ with aerospike.LocalServer() as server, aerospike.client(server.config).connect(
     server.inject_fault(node=0, kind="result_code", result_code=11, times=3)
     try:
         client.get(key, policy={"max_retries": 2})
-    except exception.MaxRetriesExceeded as e:
-        print(isinstance(e, exception.TimeoutError), "Error 11" in str(e))  # True True
+    except exception.ClusterError as e:  # the last answer, as the official client raises it
+        print(e.code, e.in_doubt)  # 11 False
     # --8<-- [end:retried]
 
     # --8<-- [start:refuse]
