@@ -2,6 +2,7 @@
 //! connected `aerospike::Client`. Connecting, closing and the fork check live here once.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::errors::{client_error, AsError};
@@ -33,6 +34,10 @@ impl Connection {
     /// Without the limit it is `fut` itself. Every command passes here, so this is also where
     /// `cmd` measures and traces it (`observe.rs`).
     pub(crate) fn limited<T>(&self, mut cmd: Cmd, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<T, AsError>> + Send {
+        // Boxed at once: a command's future is kilobytes (a get ~10 KB), and each move of it by
+        // value (into this block, out of it, into `wait` or the coroutine) was a memcpy of all of
+        // it, a few percent of the asyncio profile.
+        let fut = Box::pin(fut);
         let gate = self.gate.clone();
         let (limit, wait_ms) = (self.config.max_concurrent_operations, self.config.operation_queue_timeout_ms);
         async move {
@@ -106,7 +111,7 @@ impl Connection {
         };
         crate::observe::track(&client);
         let mut state = self.state.write().map_err(|_| AsError::Client("client state is poisoned".into()))?;
-        *state = Some(Connected { client, pid: std::process::id() });
+        *state = Some(Connected { client, pid: process_id() });
         Ok(())
     }
 
@@ -115,7 +120,7 @@ impl Connection {
         let state = self.state.read().map_err(|_| client_error("client state is poisoned"))?;
         match state.as_ref() {
             None => Err(client_error("the client is not connected: call connect() first")),
-            Some(c) if c.pid != std::process::id() => {
+            Some(c) if c.pid != process_id() => {
                 Err(client_error("client used after fork; create a new client in the child"))
             }
             Some(c) => Ok(c.client.clone()),
@@ -126,7 +131,7 @@ impl Connection {
         self.state
             .read()
             .ok()
-            .and_then(|s| s.as_ref().map(|c| c.pid == std::process::id() && c.client.is_connected()))
+            .and_then(|s| s.as_ref().map(|c| c.pid == process_id() && c.client.is_connected()))
             .unwrap_or(false)
     }
 
@@ -135,7 +140,7 @@ impl Connection {
         let mut state = self.state.write().ok()?;
         let connected = state.take()?;
         // In a forked child the parent's tend tasks don't exist here: just drop the handle.
-        (connected.pid == std::process::id()).then_some(connected.client)
+        (connected.pid == process_id()).then_some(connected.client)
     }
 }
 
@@ -145,5 +150,34 @@ pub(crate) async fn close(client: Option<Arc<aerospike::Client>>) -> Result<(), 
         crate::observe::closing(&client);
         client.close().await?;
     }
+    Ok(())
+}
+
+/// This process's id, as every command checks it (a forked child must not use its parent's
+/// sockets), without a syscall per command: glibc no longer caches `getpid`, and it showed in the
+/// asyncio profile. 0 until read; a child made by `os.fork` (multiprocessing, ...) forgets it in
+/// `watch_forks`'s hook. (A fork that bypasses `os.fork` keeps the parent's id here: such a child
+/// runs no Python, so it never reaches a command.)
+static PID: AtomicU32 = AtomicU32::new(0);
+
+pub(crate) fn process_id() -> u32 {
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = std::process::id();
+            PID.store(pid, Ordering::Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
+/// Registers `os.register_at_fork(after_in_child=...)` so a forked child reads its own id; called
+/// once at import.
+pub(crate) fn watch_forks(py: pyo3::Python<'_>) -> pyo3::PyResult<()> {
+    use pyo3::types::{PyAnyMethods, PyDictMethods};
+    let forget = pyo3::types::PyCFunction::new_closure(py, None, None, |_args, _kwargs| PID.store(0, Ordering::Relaxed))?;
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("after_in_child", forget)?;
+    py.import("os")?.call_method("register_at_fork", (), Some(&kwargs))?;
     Ok(())
 }

@@ -45,5 +45,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     observe::register(m)?;
     m.add("build_profile", env!("AEROSPIKE_PY_PROFILE"))?;
     runtime::watch_interpreter_exit(m.py())?;
+    connection::watch_forks(m.py())?;
     Ok(())
 }

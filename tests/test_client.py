@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import pickle
 import re
 import socket
@@ -231,6 +232,39 @@ def test_closed_client_raises_client_error(make_client, config, keys):
     with pytest.raises(exception.ClientError):
         c.operate(k, [{"op": aerospike.OPERATOR_READ, "bin": "a"}])
     assert c.get_node_names() == []
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_forked_child_is_refused_the_parents_connections(config, keys, kind):
+    # A child that wrote on its parent's pooled sockets would interleave its commands with the
+    # parent's on the same connections: the child gets a ClientError, the parent keeps working.
+    k = keys()
+    if kind == "sync":
+        parent = aerospike.client(config).connect()
+        parent.put(k, {"a": 1})
+    else:
+        parent = aerospike.AsyncClient(config)
+        asyncio.run(parent.connect())
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code, never return into pytest
+        code = 3
+        try:
+            parent.get(k)  # sync: raises; async: raises when the coroutine is made
+            code = 1
+        except exception.ClientError as e:
+            code = 0 if "fork" in str(e) and not parent.is_connected() else 2
+        except BaseException:
+            code = 4
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    if kind == "sync":
+        assert parent.get(k).bins == {"a": 1}
+        parent.close()
+    else:
+        assert parent.is_connected()
+        asyncio.run(parent.close())
 
 
 def test_reconnect_after_close(make_client, config, keys):
