@@ -161,6 +161,45 @@ fn numpy_fill_interleaves_masks_and_checks_widths() -> Result<(), ColumnarError>
 }
 
 #[test]
+fn numpy_fill_converts_per_field_and_names_what_cannot_fit() -> Result<(), ColumnarError> {
+    let (k1, k2, k3) = (Value::Int(1), Value::Int(2), Value::Int(3));
+    let b1 = bins(&[("n", Value::Int(3)), ("t", Value::String("ab".into())), ("v", Value::List(vec![Value::Int(1), Value::from(0.5)]))]);
+    let b2 = bins(&[("n", Value::Int(-4)), ("t", Value::String("".into())), ("v", Value::List(vec![Value::from(2.0), Value::from(3.0)]))]);
+    let b3 = bins(&[("n", Value::Nil), ("v", Value::List(vec![Value::Nil, Value::from(1.0)]))]);
+    let field = |name: &str, offset, scalar, count| FieldLayout { name: name.into(), column: name.into(), offset, scalar, count };
+    let layout = Layout {
+        itemsize: 8 + 3 + 16,
+        fields: vec![
+            field("n", 0, Scalar::Float { bytes: 8 }, 1),
+            field("t", 8, Scalar::Bytes { len: 3 }, 1),
+            field("v", 11, Scalar::Float { bytes: 8 }, 2),
+        ],
+    };
+    let two = build(&[row(&k1, Some(&b1)), row(&k2, Some(&b2))], &Options::default())?;
+    let filled = fill(&two, &layout)?;
+    assert_eq!(&filled.data[0..8], &3.0f64.to_le_bytes(), "an int fills a float field exactly");
+    assert_eq!(&filled.data[8..11], b"ab\0", "text fills S<n>, zero-padded");
+    assert_eq!(&filled.data[27 + 11..27 + 19], &2.0f64.to_le_bytes(), "row 1's sub-array starts at its own offset");
+    assert_eq!(filled.masked, 0);
+    let with_nil = build(&[row(&k1, Some(&b1)), row(&k3, Some(&b3))], &Options::default())?;
+    match fill(&with_nil, &layout) {
+        Err(ColumnarError::Layout { field, message }) => assert_eq!((field.as_str(), message.as_str()), ("v", "row 1 has a nil inside its list")),
+        Ok(_) => panic!("a nil inside a sub-array must be refused"),
+        Err(other) => panic!("a nil inside a sub-array must be refused, got {other:?}"),
+    }
+    let mut as_int = layout.clone();
+    as_int.fields[1] = field("t", 8, Scalar::Int { bytes: 2, signed: true }, 1);
+    as_int.itemsize = 8 + 2 + 16;
+    as_int.fields[2].offset = 10;
+    match fill(&two, &as_int) {
+        Err(ColumnarError::Layout { field, message }) => assert_eq!((field.as_str(), message.as_str()), ("t", "a Utf8 column cannot fill a int16 field")),
+        Ok(_) => panic!("text cannot fill an int field"),
+        Err(other) => panic!("text cannot fill an int field, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[test]
 fn numpy_records_round_trip_what_fill_wrote() -> Result<(), ColumnarError> {
     let (k1, k2) = (Value::Int(1), Value::Int(2));
     let b1 = bins(&[("k", Value::Int(7)), ("x", Value::Int(-3)), ("s", Value::String("ab".into()))]);
