@@ -161,7 +161,7 @@ def test_batches_are_labelled_by_the_namespace_and_set_their_keys_share(client: 
     # Several sets: the bounded "_mixed" marker, never one series per set nor an empty label.
     for op in ops:
         assert value(text, count, **mixed, db_operation_name=op) == value(before, count, **mixed, db_operation_name=op) + 1, op
-    assert not samples(text, count, db_collection_name=other)
+        assert not samples(text, count, db_collection_name=other, db_operation_name=op)
 
 
 @pytest.fixture(scope="module")
@@ -364,7 +364,7 @@ def test_no_spans_after_shutdown_tracing(client: Any, spans: Any, ns: str, fresh
     assert exporter.get_finished_spans() == ()
 
 
-def test_a_span_ends_when_its_command_ended_not_when_its_answer_was_read(client: Any, spans: Any, ns: str, fresh_set: str) -> None:
+def test_a_span_is_stamped_within_its_call(client: Any, spans: Any, ns: str, fresh_set: str) -> None:
     exporter, _ = spans
     before = time.time_ns()
     client.put((ns, fresh_set, "k0"), {"a": 1})
@@ -373,12 +373,18 @@ def test_a_span_ends_when_its_command_ended_not_when_its_answer_was_read(client:
     assert before <= span.start_time <= span.end_time <= after
 
 
-def run_query(client: Any, is_async: bool, ns: str, set_name: str, how: str, predicate: Any = None) -> Any:
-    """Runs a query (or scan) of `set_name` one way, on the client under test: what it returned."""
-    if not is_async:
-        q = client.query(ns, set_name)
+def run_query(client: Any, is_async: bool, ns: str, set_name: str, how: str, predicate: Any = None, tracer: Any = None) -> Any:
+    """Runs a query (or scan) of `set_name` one way, on the client under test, inside a span
+    "request" of `tracer` if given (made in the task that runs the query): what it returned, or
+    (what it returned, the request span)."""
+
+    def query(q: Any) -> Any:
         if predicate is not None:
             q.where(predicate)
+        return q
+
+    def sync_run() -> Any:
+        q = query(client.query(ns, set_name))
         if how == "results":
             return q.results()
         if how == "foreach":
@@ -394,10 +400,8 @@ def run_query(client: Any, is_async: bool, ns: str, set_name: str, how: str, pre
                 return record
         raise AssertionError(how)
 
-    async def run() -> Any:
-        q = client.inner.query(ns, set_name)
-        if predicate is not None:
-            q.where(predicate)
+    async def async_run() -> Any:
+        q = query(client.inner.query(ns, set_name))
         if how == "results":
             return await q.results()
         if how == "foreach":
@@ -413,7 +417,17 @@ def run_query(client: Any, is_async: bool, ns: str, set_name: str, how: str, pre
                 return record
         raise AssertionError(how)
 
-    return client._runner.run(run())
+    if not is_async:
+        if tracer is None:
+            return sync_run()
+        with tracer.start_as_current_span("request") as request:
+            return sync_run(), request
+
+    async def in_span() -> Any:
+        with tracer.start_as_current_span("request") as request:
+            return await async_run(), request
+
+    return client._runner.run(async_run() if tracer is None else in_span())
 
 
 @pytest.mark.parametrize("how", ["results", "foreach", "to_arrow", "arrow_batches"])
@@ -424,8 +438,7 @@ def test_a_scan_is_one_span_under_the_callers_span_with_the_rows_it_returned(
         client.put((ns, fresh_set, f"k{i}"), {"i": i})
     exporter, tracer = spans
     exporter.clear()
-    with tracer.start_as_current_span("request") as request:
-        run_query(client, is_async, ns, fresh_set, how)
+    _, request = run_query(client, is_async, ns, fresh_set, how, tracer=tracer)
     scan, parent = exporter.get_finished_spans()
     assert parent.name == "request"
     assert scan.parent is not None and scan.parent.span_id == request.get_span_context().span_id
