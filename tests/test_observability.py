@@ -164,6 +164,23 @@ def test_batches_are_labelled_by_the_namespace_and_set_their_keys_share(client: 
         assert not samples(text, count, db_collection_name=other, db_operation_name=op)
 
 
+def test_batch_apply_is_labelled_by_its_keys(client: Any, ns: str, fresh_set: str, tmp_path: Any) -> None:
+    module = f"obs_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{module}.lua").write_text("function one(rec)\n  return 1\nend\n")
+    client.udf_put(str(tmp_path / f"{module}.lua"))
+    try:
+        for i in range(3):
+            client.put((ns, fresh_set, f"k{i}"), {"i": i})
+        result = client.batch_apply([(ns, fresh_set, f"k{i}") for i in range(3)], module, "one", [])
+        assert [br.record.bins["SUCCESS"] for br in result.batch_records] == [1, 1, 1]
+    finally:
+        client.udf_remove(module)
+    labels = {"db_namespace": ns, "db_collection_name": fresh_set, "db_operation_name": "batch_apply"}
+    text = aerospike.get_metrics()
+    assert value(text, "db_client_operation_duration_seconds_count", **labels, error_type="") == 1
+    assert value(text, "db_client_operation_records_total", **labels) == 3
+
+
 @pytest.fixture(scope="module")
 def faulty() -> Iterator[aerospike.LocalServer]:
     """A LocalServer of this module's own, to inject faults into."""
