@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -16,7 +17,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
