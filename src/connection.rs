@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::errors::{client_error, AsError};
-use crate::observe::Cmd;
+use crate::observe::{Cmd, Observed};
 use crate::policy::{ClientConfig, Defaults};
 
 pub(crate) struct Connection {
@@ -33,7 +33,7 @@ impl Connection {
     /// `operation_queue_timeout_ms` (0: as long as it takes), then fails with BackpressureError.
     /// Without the limit it is `fut` itself. Every command passes here, so this is also where
     /// `cmd` measures and traces it (`observe.rs`).
-    pub(crate) fn limited<T>(&self, mut cmd: Cmd, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<T, AsError>> + Send {
+    pub(crate) fn limited<T>(&self, mut cmd: Cmd, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<Observed<T>, AsError>> + Send {
         // Boxed at once: a command's future is kilobytes (a get ~10 KB), and each move of it by
         // value (into this block, out of it, into `wait` or the coroutine) was a memcpy of all of
         // it, a few percent of the asyncio profile.
@@ -55,8 +55,7 @@ impl Connection {
                                     "{limit} commands (max_concurrent_operations) were in flight and none finished within \
                                      {wait_ms} ms (operation_queue_timeout_ms)"
                                 )));
-                                cmd.finish(None, &out);
-                                return out;
+                                return cmd.finish(None, out);
                             }
                         }
                     };
@@ -64,19 +63,20 @@ impl Connection {
                 }
             };
             let started = cmd.started();
-            let out = fut.await;
-            cmd.finish(started, &out);
-            out
+            cmd.finish(started, fut.await)
         }
     }
 
     /// The command `op` on `labels`' namespace and set, observed as metrics and tracing say.
     #[inline]
     pub(crate) fn cmd(&self, py: pyo3::Python<'_>, op: &'static str, labels: &impl crate::observe::Labels, parse_started: Option<std::time::Instant>) -> Cmd {
-        // The span's server.address/port: the first seed (which node serves a command is the
-        // crate's choice and not known here).
-        let server = || self.config.hosts.first().map(|h| (h.name.as_str(), h.port));
-        Cmd::new(py, op, labels, parse_started, server)
+        Cmd::new(py, op, labels, parse_started, || self.seed())
+    }
+
+    /// A span's server.address/port: the first seed (which node serves a command is the
+    /// crate's choice and not known here).
+    pub(crate) fn seed(&self) -> Option<(&str, u16)> {
+        self.config.hosts.first().map(|h| (h.name.as_str(), h.port))
     }
 
     pub(crate) fn defaults(&self) -> &Defaults {

@@ -3,6 +3,11 @@
 //! `log` records of the Rust side forwarded to Python's `logging`, and the node figures read from
 //! live clients at scrape time. With metrics, stage profiling and tracing off, a command costs
 //! two relaxed atomic loads here: no clock read, no lookup, no allocation.
+//!
+//! A span is started with the GIL the call holds anyway, and a command that succeeds ends it
+//! where its answer becomes a Python object (the caller's thread, or the event loop's), stamped
+//! with the time the command ended: no runtime thread takes the GIL for it. Failures and query
+//! runs, which are rare next to commands, end theirs where they end.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -78,7 +83,7 @@ impl Cmd {
                 series.stage(Stage::Parse, started.elapsed());
             }
         }
-        let span = if traced { start_span(py, op, labels, server) } else { None };
+        let span = if traced { start_span(py, op, labels.namespace(), labels.set(), server) } else { None };
         let now = Instant::now();
         Cmd { series, issued: timed.then_some(now), ready: parse_started.map(|_| now), span }
     }
@@ -91,25 +96,38 @@ impl Cmd {
         Some(now)
     }
 
-    /// Records how the command ended and ends its span.
-    pub(crate) fn finish<T>(mut self, started: Option<Instant>, out: &Result<T, AsError>) {
+    /// Records how the command ended. A failure ends its span here; an answer carries the span
+    /// (and the convert stage's series) to where it becomes a Python object, which holds the GIL
+    /// anyway: the runtime thread never takes the GIL for a command that succeeded.
+    pub(crate) fn finish<T>(mut self, started: Option<Instant>, out: Result<T, AsError>) -> Result<Observed<T>, AsError> {
         if self.series.is_none() && self.span.is_none() {
-            return; // nothing observed: not even a failure is looked at
+            // Nothing observed: not even a failure is looked at.
+            return out.map(|value| Observed { value, convert: None, span: None });
         }
-        let now = (self.series.is_some() || started.is_some()).then(Instant::now);
-        if let (Some(series), Some(started), Some(now)) = (self.series, started, now) {
+        let now = Instant::now();
+        if let (Some(series), Some(started)) = (self.series, started) {
             series.stage(Stage::Wait, now - started);
         }
-        let raised = out.as_ref().err().map(errors::raised);
-        if let (Some(series), Some(issued), Some(now)) = (self.series, self.issued, now) {
-            let elapsed = now - issued;
-            match &raised {
-                None => series.success(elapsed),
-                Some(r) => series.failure(elapsed, r.code, r.class, is_timeout(r.class)),
+        let (series, issued) = (self.series.filter(|_| self.issued.is_some()), self.issued);
+        match out {
+            Ok(value) => {
+                if let (Some(series), Some(issued)) = (series, issued) {
+                    series.success(now - issued);
+                }
+                let convert = self.series.filter(|_| metrics::stages_enabled());
+                Ok(Observed { value, convert, span: self.span.take().map(|span| Ending { span: Some(span), at: wall_clock_ns() }) })
             }
-        }
-        if let Some(span) = self.span.take() {
-            end_span(span, raised);
+            Err(err) => {
+                let raised = errors::raised(&err);
+                if let (Some(series), Some(issued)) = (series, issued) {
+                    series.failure(now - issued, raised.code, raised.class, is_timeout(raised.class));
+                    series.add_retries(retries(&err));
+                }
+                if let Some(span) = self.span.take() {
+                    end_span(span, Some(raised), wall_clock_ns(), None);
+                }
+                Err(err)
+            }
         }
     }
 }
@@ -118,40 +136,129 @@ impl Drop for Cmd {
     /// A command dropped before it ended (Ctrl-C, a cancelled task) still ends its span.
     fn drop(&mut self) {
         if let Some(span) = self.span.take() {
-            end_span(span, Some(errors::raised(&AsError::Client("the command was cancelled".into()))));
+            end_span(span, Some(errors::raised(&AsError::Client("the command was cancelled".into()))), wall_clock_ns(), None);
         }
     }
+}
+
+/// Re-sends after the first attempt of a command that failed: the attempts its error reports,
+/// less one. (The crate reports them only with an error; see `docs/observability.md`.)
+pub(crate) fn retries(err: &AsError) -> u64 {
+    match err {
+        AsError::Aerospike(e) => u64::from(e.iteration().unwrap_or(0).saturating_sub(1)),
+        _ => 0,
+    }
+}
+
+/// A command's answer on its way to Python: converting it ends the command's span (at the time
+/// the command ended) and, with stage profiling on, times the convert stage.
+pub(crate) struct Observed<T> {
+    value: T,
+    convert: Option<&'static Series>,
+    span: Option<Ending>,
+}
+
+impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Observed<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    #[inline]
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let Observed { value, convert, span } = self;
+        if let Some(mut span) = span {
+            span.end(py);
+        }
+        let Some(series) = convert else { return value.into_bound_py_any(py) };
+        let started = Instant::now();
+        let out = value.into_bound_py_any(py);
+        series.stage(Stage::Convert, started.elapsed());
+        out
+    }
+}
+
+/// A span whose command succeeded, to end (at `at`) where the GIL is held.
+struct Ending {
+    span: Option<Py<PyAny>>,
+    /// When the command ended, in nanoseconds since the epoch (OpenTelemetry's clock).
+    at: u64,
+}
+
+impl Ending {
+    fn end(&mut self, py: Python<'_>) {
+        if let Some(span) = self.span.take() {
+            // `Span.end(end_time)`: no Python helper in between for the common case.
+            let _ = span.bind(py).call_method1(pyo3::intern!(py, "end"), (self.at,));
+        }
+    }
+}
+
+impl Drop for Ending {
+    /// An answer nobody converted (its task was cancelled after the command ended).
+    fn drop(&mut self) {
+        if self.span.is_some() {
+            Python::try_attach(|py| self.end(py));
+        }
+    }
+}
+
+fn wall_clock_ns() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
 pub(crate) fn is_timeout(class: &str) -> bool {
     matches!(class, "AerospikeTimeoutError" | "QueryTimeout" | "MaxRetriesExceeded")
 }
 
-fn start_span(py: Python<'_>, op: &'static str, labels: &impl Labels, server: Option<(&str, u16)>) -> Option<Py<PyAny>> {
+fn start_span(py: Python<'_>, op: &'static str, namespace: &str, set: &str, server: Option<(&str, u16)>) -> Option<Py<PyAny>> {
     let start = TRACER.lock().ok()?.as_ref().map(|(start, _)| start.clone_ref(py))?;
     let (address, port) = server.unzip();
     // A tracer that fails must not fail the command: the span is simply not made.
-    start.call1(py, (op, labels.namespace(), labels.set(), address, port)).ok().filter(|span| !span.is_none(py))
+    start.call1(py, (op, namespace, set, address, port)).ok().filter(|span| !span.is_none(py))
 }
 
-fn end_span(span: Py<PyAny>, raised: Option<errors::Raised>) {
-    // On a runtime thread (async) or the caller's thread with the GIL released (sync).
+/// Ends `span` at `at` (ns since the epoch) with the exception the command raises, if any, and
+/// for a query the rows it returned and whether it was stopped before its end. Takes the GIL:
+/// for failures and queries, not per record.
+fn end_span(span: Py<PyAny>, raised: Option<errors::Raised>, at: u64, query: Option<(u64, bool)>) {
     Python::try_attach(|py| {
-        let Some(end) = TRACER.lock().ok().and_then(|t| t.as_ref().map(|(_, end)| end.clone_ref(py))) else { return };
+        let Some(end) = TRACER.lock().ok().and_then(|t| t.as_ref().map(|(_, end)| end.clone_ref(py))) else {
+            // Tracing was shut down while the command ran: end the span as it is.
+            let _ = span.bind(py).call_method1(pyo3::intern!(py, "end"), (at,));
+            return;
+        };
         let exc = raised.map(|r| r.err.into_value(py).into_any());
-        let _ = end.call1(py, (span, exc));
+        let (rows, stopped) = query.unzip();
+        let _ = end.call1(py, (span, exc, at, rows, stopped.unwrap_or(false)));
     });
 }
 
-/// The answer of a sync command as a Python object, timed as the convert stage when profiling.
-pub(crate) fn convert<'py, T: IntoPyObject<'py>>(py: Python<'py>, op: &'static str, value: T) -> PyResult<Py<PyAny>> {
-    if !metrics::stages_enabled() {
-        return value.into_py_any(py);
+/// The span of one query or scan run (`ops::query::Feed`), started in the caller's context.
+pub(crate) fn query_span(py: Python<'_>, conn: &crate::connection::Connection, op: &'static str, namespace: &str, set: &str) -> Option<Py<PyAny>> {
+    if !TRACING.load(Relaxed) {
+        return None;
     }
-    let started = Instant::now();
-    let out = value.into_py_any(py);
-    metrics::series(op, "", "").stage(Stage::Convert, started.elapsed());
-    out
+    start_span(py, op, namespace, set, conn.seed())
+}
+
+/// How a query run ended, for its span.
+pub(crate) enum QueryEnd<'a> {
+    /// Every record was handed out.
+    Finished,
+    /// Closed or dropped before its end (a `break`, `close()`, a cancelled task).
+    Stopped,
+    Failed(&'a AsError),
+}
+
+/// Ends a query's span: the rows it handed out (`db.response.returned_rows`), the error if it
+/// failed, `aerospike.query.stopped` if it was closed before its end.
+pub(crate) fn end_query_span(span: Py<PyAny>, end: QueryEnd<'_>, rows: u64) {
+    let at = wall_clock_ns();
+    match end {
+        QueryEnd::Finished => end_span(span, None, at, Some((rows, false))),
+        QueryEnd::Stopped => end_span(span, None, at, Some((rows, true))),
+        QueryEnd::Failed(err) => end_span(span, Some(errors::raised(err)), at, Some((rows, false))),
+    }
 }
 
 // ----- live clients: their nodes' connection pools at scrape time -------------------------------

@@ -188,13 +188,13 @@ impl QueryCore {
         &self.conn
     }
 
-    fn feed(&self, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Feed> {
+    fn feed(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Feed> {
         let (client, request, sink) = self.request(policy)?;
-        Ok(Feed::new(client, request, sink))
+        Ok(Feed::traced(py, &self.conn, client, request, sink))
     }
 
     fn records(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>, progress: bool) -> PyResult<PyRecordStream> {
-        let feed = self.feed(policy)?;
+        let feed = self.feed(py, policy)?;
         Ok(PyRecordStream::new(feed, self.progress(py, progress, policy)))
     }
 
@@ -214,7 +214,7 @@ impl QueryCore {
             None => self.spec()?.bins.clone(),
         };
         let options = column_options(columns.schema, columns.on_type_conflict, columns.meta_columns, bins)?;
-        let feed = self.feed(policy)?;
+        let feed = self.feed(py, policy)?;
         Ok(PyArrowBatchStream::new(Batcher::new(feed, batch_size, options), self.progress(py, progress, policy)))
     }
 
@@ -457,7 +457,7 @@ impl PyQuery {
         if let Some((client, req)) = self.core.aggregate(policy)? {
             return crate::methods::udf::aggregate_values(py, client, req);
         }
-        let feed = Arc::new(tokio::sync::Mutex::new(self.core.feed(policy)?));
+        let feed = Arc::new(tokio::sync::Mutex::new(self.core.feed(py, policy)?));
         let mut bar = self.core.progress(py, progress, policy);
         let out = PyList::empty(py);
         loop {
@@ -574,9 +574,9 @@ impl PyAsyncQuery {
         if let Some((client, req)) = self.core.aggregate(policy)? {
             return crate::methods::udf::aggregate_awaitable(py, client, req);
         }
-        let (client, request, sink) = self.core.request(policy)?;
+        let feed = self.core.feed(py, policy)?;
         spawn(py, async move {
-            let records = crate::ops::query::results(client, request, sink).await?;
+            let records = crate::ops::query::results(feed).await?;
             Ok(RecordList(records))
         })
     }

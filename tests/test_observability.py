@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -25,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import aerospike_py as aerospike
 from aerospike_py import _native
 from aerospike_py import exception as ex
+from aerospike_py import predicates as p
 
 
 @pytest.fixture(autouse=True)
@@ -137,6 +139,98 @@ def test_a_scan_counts_its_records(config: dict[str, Any], ns: str, fresh_set: s
     assert value(text, "db_client_operation_duration_seconds_count", **labels, error_type="") == 1
 
 
+def test_batches_are_labelled_by_the_namespace_and_set_their_keys_share(client: Any, ns: str, fresh_set: str, cleaner: aerospike.Client) -> None:
+    other = f"{fresh_set}_b"
+    count = "db_client_operation_duration_seconds_count"
+    mixed = {"db_namespace": ns, "db_collection_name": "_mixed", "error_type": ""}
+    ops = ("batch_write", "batch_operate", "batch_remove")
+    before = aerospike.get_metrics()
+    try:
+        client.batch_write([((ns, fresh_set, f"b{i}"), {"i": i}) for i in range(3)])
+        client.batch_write([((ns, fresh_set, "b3"), {"i": 3}), ((ns, other, "b0"), {"i": 0})])
+        client.batch_operate([(ns, fresh_set, "b0"), (ns, other, "b0")], [{"op": aerospike.OPERATOR_READ, "bin": "i", "val": None}])
+        client.batch_remove([(ns, fresh_set, "b3"), (ns, other, "b0")])
+    finally:
+        try:
+            cleaner.remove((ns, other, "b0"))
+        except ex.RecordNotFound:
+            pass
+    text = aerospike.get_metrics()
+    assert value(text, count, db_namespace=ns, db_collection_name=fresh_set, db_operation_name="batch_write", error_type="") == 1
+    assert value(text, "db_client_operation_records_total", db_namespace=ns, db_collection_name=fresh_set, db_operation_name="batch_write") == 3
+    # Several sets: the bounded "_mixed" marker, never one series per set nor an empty label.
+    for op in ops:
+        assert value(text, count, **mixed, db_operation_name=op) == value(before, count, **mixed, db_operation_name=op) + 1, op
+        assert not samples(text, count, db_collection_name=other, db_operation_name=op)
+
+
+def test_batch_apply_is_labelled_by_its_keys(client: Any, ns: str, fresh_set: str, tmp_path: Any) -> None:
+    module = f"obs_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{module}.lua").write_text("function one(rec)\n  return 1\nend\n")
+    client.udf_put(str(tmp_path / f"{module}.lua"))
+    try:
+        for i in range(3):
+            client.put((ns, fresh_set, f"k{i}"), {"i": i})
+        result = client.batch_apply([(ns, fresh_set, f"k{i}") for i in range(3)], module, "one", [])
+        assert [br.record.bins["SUCCESS"] for br in result.batch_records] == [1, 1, 1]
+    finally:
+        client.udf_remove(module)
+    labels = {"db_namespace": ns, "db_collection_name": fresh_set, "db_operation_name": "batch_apply"}
+    text = aerospike.get_metrics()
+    assert value(text, "db_client_operation_duration_seconds_count", **labels, error_type="") == 1
+    assert value(text, "db_client_operation_records_total", **labels) == 3
+
+
+@pytest.fixture(scope="module")
+def faulty() -> Iterator[aerospike.LocalServer]:
+    """A LocalServer of this module's own, to inject faults into."""
+    if os.environ.get("AEROSPIKE_HOSTS"):
+        pytest.skip("injects faults: needs LocalServer")
+    with aerospike.LocalServer() as server:
+        yield server
+
+
+PARTITION_UNAVAILABLE = 11  # retried by the client (aerospike-client-c as_command.c, the crate's should_retry)
+
+
+@pytest.mark.parametrize(
+    "refusals, succeeds",
+    [
+        (3, False),
+        pytest.param(
+            2,
+            True,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the aerospike crate reports a command's attempts only with its error (Error::iteration): "
+                "retries of a command that succeeds in the end are not counted",
+            ),
+        ),
+    ],
+)
+def test_retries_are_counted_per_operation(make_client: Any, faulty: aerospike.LocalServer, refusals: int, succeeds: bool) -> None:
+    """max_retries=2: three attempts. Refused three times, the command fails after exactly two
+    retries; refused twice, it succeeds on its third attempt (two retries as well)."""
+    set_name = f"obs_{uuid.uuid4().hex[:10]}"
+    client = make_client(faulty.config).connect()
+    key = ("test", set_name, "r")
+    client.put(key, {"v": 1})
+    faulty.inject_fault(node=0, kind="result_code", result_code=PARTITION_UNAVAILABLE, times=refusals)
+    policy = {"max_retries": 2, "sleep_between_retries": 1, "replica": aerospike.POLICY_REPLICA_MASTER}
+    try:
+        if succeeds:
+            assert client.get(key, policy=policy)[2] == {"v": 1}
+        else:
+            with pytest.raises(ex.AerospikeError):
+                client.get(key, policy=policy)
+    finally:
+        faulty.clear_faults()
+    text = aerospike.get_metrics()
+    labels = {"db_namespace": "test", "db_collection_name": set_name, "db_operation_name": "get"}
+    assert value(text, "db_client_operation_retries_total", **labels) == 2
+    assert value(text, "db_client_operation_retries_total", **{**labels, "db_operation_name": "put"}) == 0
+
+
 def test_metrics_off_records_nothing(client: Any, ns: str, fresh_set: str) -> None:
     aerospike.set_metrics_enabled(False)
     assert aerospike.is_metrics_enabled() is False
@@ -160,15 +254,14 @@ def test_connection_pool_gauges_per_node(client: Any) -> None:
         assert samples(text, name), name
 
 
-def test_stage_profiling_times_parse_send_wait_and_convert(client: Any, is_async: bool, ns: str, fresh_set: str) -> None:
+def test_stage_profiling_times_parse_send_wait_and_convert(client: Any, ns: str, fresh_set: str) -> None:
     assert aerospike.is_internal_stage_metrics_enabled() is False
     before = aerospike.get_metrics()
     with aerospike.internal_stage_profiling():
         client.put((ns, fresh_set, "k0"), {"a": 1})
     assert aerospike.is_internal_stage_metrics_enabled() is False
     after = aerospike.get_metrics()
-    stages = {"parse", "send", "wait"} | (set() if is_async else {"convert"})
-    for stage in stages:
+    for stage in ("parse", "send", "wait", "convert"):  # convert: on the loop's thread for async
         name = "db_client_internal_stage_seconds_count"
         assert value(after, name, stage=stage, db_operation_name="put") == value(before, name, stage=stage, db_operation_name="put") + 1, stage
 
@@ -286,6 +379,163 @@ def test_no_spans_after_shutdown_tracing(client: Any, spans: Any, ns: str, fresh
     aerospike.shutdown_tracing()
     client.put((ns, fresh_set, "k0"), {"a": 1})
     assert exporter.get_finished_spans() == ()
+
+
+def test_a_span_is_stamped_within_its_call(client: Any, spans: Any, ns: str, fresh_set: str) -> None:
+    exporter, _ = spans
+    before = time.time_ns()
+    client.put((ns, fresh_set, "k0"), {"a": 1})
+    after = time.time_ns()
+    (span,) = exporter.get_finished_spans()
+    assert before <= span.start_time <= span.end_time <= after
+
+
+def run_query(client: Any, is_async: bool, ns: str, set_name: str, how: str, predicate: Any = None, tracer: Any = None) -> Any:
+    """Runs a query (or scan) of `set_name` one way, on the client under test, inside a span
+    "request" of `tracer` if given (made in the task that runs the query): what it returned, or
+    (what it returned, the request span)."""
+
+    def query(q: Any) -> Any:
+        if predicate is not None:
+            q.where(predicate)
+        return q
+
+    def sync_run() -> Any:
+        q = query(client.query(ns, set_name))
+        if how == "results":
+            return q.results()
+        if how == "foreach":
+            seen: list[Any] = []
+            q.foreach(seen.append)
+            return seen
+        if how == "to_arrow":
+            return q.to_arrow()
+        if how == "arrow_batches":
+            return list(q.arrow_batches(batch_size=2))
+        if how == "break":  # the stream is dropped when the loop is left
+            for record in q.records():
+                return record
+        raise AssertionError(how)
+
+    async def async_run() -> Any:
+        q = query(client.inner.query(ns, set_name))
+        if how == "results":
+            return await q.results()
+        if how == "foreach":
+            seen: list[Any] = []
+            await q.foreach(seen.append)
+            return seen
+        if how == "to_arrow":
+            return await q.to_arrow()
+        if how == "arrow_batches":
+            return [b async for b in q.arrow_batches(batch_size=2)]
+        if how == "break":  # the stream is dropped with the coroutine's frame
+            async for record in q.records():
+                return record
+        raise AssertionError(how)
+
+    if not is_async:
+        if tracer is None:
+            return sync_run()
+        with tracer.start_as_current_span("request") as request:
+            return sync_run(), request
+
+    async def in_span() -> Any:
+        with tracer.start_as_current_span("request") as request:
+            return await async_run(), request
+
+    return client._runner.run(async_run() if tracer is None else in_span())
+
+
+@pytest.mark.parametrize("how", ["results", "foreach", "to_arrow", "arrow_batches"])
+def test_a_scan_is_one_span_under_the_callers_span_with_the_rows_it_returned(
+    client: Any, is_async: bool, spans: Any, ns: str, fresh_set: str, config: dict[str, Any], how: str
+) -> None:
+    for i in range(5):
+        client.put((ns, fresh_set, f"k{i}"), {"i": i})
+    exporter, tracer = spans
+    exporter.clear()
+    _, request = run_query(client, is_async, ns, fresh_set, how, tracer=tracer)
+    scan, parent = exporter.get_finished_spans()
+    assert parent.name == "request"
+    assert scan.parent is not None and scan.parent.span_id == request.get_span_context().span_id
+    assert scan.name == f"SCAN {ns}.{fresh_set}" and scan.kind == SpanKind.CLIENT
+    assert scan.status.status_code == StatusCode.UNSET
+    host, port = config["hosts"][0]
+    assert dict(scan.attributes or {}) == {
+        "db.system.name": "aerospike",
+        "db.namespace": ns,
+        "db.collection.name": fresh_set,
+        "db.operation.name": "SCAN",
+        "server.address": host,
+        "server.port": port,
+        "db.response.returned_rows": 5,
+    }
+
+
+def test_a_query_span_and_a_failed_query(client: Any, is_async: bool, spans: Any, ns: str, fresh_set: str) -> None:
+    for i in range(4):
+        client.put((ns, fresh_set, f"k{i}"), {"i": i})
+    index = f"obs_{uuid.uuid4().hex[:8]}"
+    exporter, _ = spans
+    with pytest.raises(ex.AerospikeError) as no_index:  # no index on "i" yet
+        run_query(client, is_async, ns, fresh_set, "results", p.equals("i", 2))
+    client.index_integer_create(ns, fresh_set, "i", index)
+    try:
+        assert len(run_query(client, is_async, ns, fresh_set, "results", p.between("i", 1, 2))) == 2
+    finally:
+        client.index_remove(ns, index)
+    failed, query = [s for s in exporter.get_finished_spans() if s.name == f"QUERY {ns}.{fresh_set}"]
+    assert failed.status.status_code == StatusCode.ERROR
+    assert failed.attributes is not None and failed.attributes["error.type"] == no_index.type.__name__
+    assert failed.attributes["db.response.returned_rows"] == 0
+    assert query.status.status_code == StatusCode.UNSET
+    assert query.attributes is not None and query.attributes["db.operation.name"] == "QUERY"
+    assert query.attributes["db.response.returned_rows"] == 2
+    text = aerospike.get_metrics()
+    labels = {"db_namespace": ns, "db_collection_name": fresh_set, "db_operation_name": "query"}
+    assert value(text, "db_client_operation_duration_seconds_count", **labels, error_type="") == 1
+    assert value(text, "db_client_operation_records_total", **labels) == 2
+    assert sum(v for _, v in samples(text, "db_client_operation_errors_total", **labels)) == 1
+
+
+def test_a_scan_stopped_early_ends_its_span_as_stopped(client: Any, is_async: bool, spans: Any, ns: str, fresh_set: str) -> None:
+    for i in range(5):
+        client.put((ns, fresh_set, f"k{i}"), {"i": i})
+    exporter, _ = spans
+    exporter.clear()
+    assert run_query(client, is_async, ns, fresh_set, "break") is not None
+    (scan,) = exporter.get_finished_spans()
+    assert scan.status.status_code == StatusCode.UNSET
+    assert scan.attributes is not None
+    assert scan.attributes["aerospike.query.stopped"] is True
+    assert scan.attributes["db.response.returned_rows"] == 1
+
+
+def test_a_cancelled_async_scan_ends_its_span(spans: Any, ns: str, fresh_set: str, config: dict[str, Any], cleaner: aerospike.Client) -> None:
+    for i in range(5):
+        cleaner.put((ns, fresh_set, f"k{i}"), {"i": i})
+    exporter, _ = spans
+    exporter.clear()
+
+    async def main() -> None:
+        client = aerospike.AsyncClient(config)
+        await client.connect()
+        try:
+            task = asyncio.ensure_future(client.query(ns, fresh_set).results())
+            await asyncio.sleep(0)  # started
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        finally:
+            await client.close()
+
+    asyncio.run(main())
+    deadline = time.monotonic() + 20  # the aborted command is dropped on a runtime thread
+    while not exporter.get_finished_spans() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (scan,) = exporter.get_finished_spans()
+    assert scan.name == f"SCAN {ns}.{fresh_set}"
 
 
 # ----- logging -----------------------------------------------------------------------------------

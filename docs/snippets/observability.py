@@ -73,13 +73,22 @@ with aerospike.LocalServer() as server, aerospike.client(server.config).connect(
             client.get(("test", "users", "nobody"))
         except aerospike.exception.RecordNotFound:
             pass
-    aerospike.shutdown_tracing()
 
     put, get, parent = exporter.get_finished_spans()
     print([s.name for s in (put, get, parent)])  # ['PUT test.users', 'GET test.users', 'handle request']
     print(put.parent.span_id == parent.context.span_id, put.kind.name)  # True CLIENT
     print({k: put.attributes[k] for k in ("db.system.name", "db.namespace", "db.collection.name", "db.operation.name")})  # {'db.system.name': 'aerospike', 'db.namespace': 'test', 'db.collection.name': 'users', 'db.operation.name': 'PUT'}
     print(get.attributes["error.type"], get.attributes["db.response.status_code"], get.status.status_code.name)  # RecordNotFound 2 ERROR
+
+    # A scan or query is one span, from the call to the end of its stream.
+    exporter.clear()
+    for batch in client.query("test", "users").arrow_batches(batch_size=1):
+        break  # stopped early: the span says so
+    everyone = client.query("test", "users").results()
+    stopped, scan = exporter.get_finished_spans()
+    print(scan.name, scan.attributes["db.response.returned_rows"], len(everyone))  # SCAN test.users 2 2
+    print(stopped.attributes["aerospike.query.stopped"], stopped.attributes["db.response.returned_rows"])  # True 1
+    aerospike.shutdown_tracing()
     # --8<-- [end:tracing]
 
     # --8<-- [start:stages]

@@ -42,7 +42,9 @@ def get_metrics() -> str:
     ``db_operation_name``, ``db_namespace``, ``db_collection_name`` (the set) and ``error_type``
     (empty on success, else the exception class); ``db_client_operation_errors_total`` by
     ``db_response_status_code``; ``db_client_operation_timeouts_total``;
-    ``db_client_operation_records_total`` (batches); ``db_client_internal_stage_seconds``
+    ``db_client_operation_retries_total`` (re-sends of commands that failed in the end);
+    ``db_client_operation_records_total`` (batches, scans, queries); a batch over several sets
+    has the set label ``_mixed``; ``db_client_internal_stage_seconds``
     (stage profiling); per node ``aerospike_client_connections_open``, ``..._in_use``,
     ``..._created_total`` and ``..._closed_total``.
 
@@ -103,7 +105,7 @@ def set_internal_stage_metrics_enabled(enabled: bool) -> None:
     turns it on at import). On, ``db_client_internal_stage_seconds{stage, db_operation_name}``
     times each command's ``parse`` (arguments to a request), ``send`` (to the command starting on
     the runtime, ``max_concurrent_operations`` queue included), ``wait`` (the network round trip)
-    and, for the sync client, ``convert`` (the answer to Python objects).
+    and ``convert`` (the answer to Python objects; for ``AsyncClient`` on the loop's thread).
 
     >>> aerospike.set_internal_stage_metrics_enabled(True)
     >>> client.put(("test", "doc", "staged"), {"a": 1})
@@ -184,7 +186,9 @@ def init_tracing(tracer_provider: Any = None) -> None:
     the caller's current span, with the database semantic conventions' attributes
     (``db.system.name``, ``db.namespace``, ``db.collection.name``, ``db.operation.name``,
     ``server.address``, ``server.port``; on failure ``error.type``,
-    ``db.response.status_code`` and status ERROR). Needs ``aerospike-py[otel]``.
+    ``db.response.status_code`` and status ERROR). A scan or query run is one span (``SCAN ns.set``,
+    ``QUERY ns.set``) from the call to the end of its stream, with ``db.response.returned_rows``;
+    one closed before its end has ``aerospike.query.stopped``. Needs ``aerospike-py[otel]``.
 
     Spans go to ``tracer_provider`` if given, else to the application's global provider if it
     set one. Otherwise a provider is made from the ``OTEL_*`` environment variables: service
@@ -200,11 +204,14 @@ def init_tracing(tracer_provider: Any = None) -> None:
     >>> provider.add_span_processor(SimpleSpanProcessor(exporter))
     >>> aerospike.init_tracing(provider)
     >>> client.put(("test", "doc", "traced"), {"a": 1})
+    >>> rows = client.query("test", "doc").results()
     >>> [(s.name, s.attributes["db.operation.name"]) for s in exporter.get_finished_spans()]
-    [('PUT test.doc', 'PUT')]
+    [('PUT test.doc', 'PUT'), ('SCAN test.doc', 'SCAN')]
+    >>> exporter.get_finished_spans()[1].attributes["db.response.returned_rows"] == len(rows)
+    True
     >>> aerospike.shutdown_tracing()
     """
-    global _tracer, _own_provider
+    global _tracer, _own_provider, _CLIENT_KIND
     try:
         from opentelemetry import trace
     except ImportError:
@@ -215,6 +222,7 @@ def init_tracing(tracer_provider: Any = None) -> None:
         if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
             return
         tracer_provider = _configured_provider(trace)
+    _CLIENT_KIND = trace.SpanKind.CLIENT
     _tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer("aerospike_py", _version())
     _native._set_tracer((_start_span, _end_span))
 
@@ -263,13 +271,14 @@ def _version() -> str:
     return __version__
 
 
-def _start_span(op: str, namespace: str, set_name: str, address: str | None, port: int | None) -> Any:
-    """Called by the Rust core, GIL held, in the caller's context: the command's span."""
-    from opentelemetry.trace import SpanKind
+# The span name and attributes of each (operation, namespace, set, address, port), made once: a
+# command's span costs the SDK's work, not ours. Bounded like the metrics' labels.
+_span_cache: dict[tuple[str, str, str, str | None, int | None], tuple[str, dict[str, Any]]] = {}
+_SPAN_ARGS_MAX = 4096
+_CLIENT_KIND: Any = None
 
-    tracer = _tracer
-    if tracer is None:
-        return None
+
+def _make_span_args(op: str, namespace: str, set_name: str, address: str | None, port: int | None) -> tuple[str, dict[str, Any]]:
     operation = op.upper()
     attributes: dict[str, Any] = {"db.system.name": "aerospike", "db.namespace": namespace, "db.operation.name": operation}
     if set_name:
@@ -278,11 +287,33 @@ def _start_span(op: str, namespace: str, set_name: str, address: str | None, por
         attributes["server.address"] = address
         attributes["server.port"] = port
     target = f"{namespace}.{set_name}" if set_name else namespace
-    return tracer.start_span(f"{operation} {target}" if target else operation, kind=SpanKind.CLIENT, attributes=attributes)
+    return (f"{operation} {target}" if target else operation), attributes
 
 
-def _end_span(span: Any, exc: BaseException | None) -> None:
-    """Called by the Rust core when the command ended, with the exception it raises if any."""
+def _start_span(op: str, namespace: str, set_name: str, address: str | None, port: int | None) -> Any:
+    """Called by the Rust core, GIL held, in the caller's context: the command's span."""
+    tracer = _tracer
+    if tracer is None:
+        return None
+    labels = (op, namespace, set_name, address, port)
+    args = _span_cache.get(labels)
+    if args is None:
+        args = _make_span_args(*labels)
+        if len(_span_cache) < _SPAN_ARGS_MAX:
+            _span_cache[labels] = args
+    # The SDK copies the attributes into the span: the cached dict is never changed.
+    return tracer.start_span(args[0], kind=_CLIENT_KIND, attributes=args[1])
+
+
+def _end_span(span: Any, exc: BaseException | None, end_time: int, rows: int | None = None, stopped: bool = False) -> None:
+    """Called by the Rust core for a command that failed, or a query or scan run that ended,
+    with the exception it raises if any, when it ended (ns since the epoch) and, for a query,
+    the records it handed out and whether it was closed before its end. (A command that
+    succeeded ends its span with ``span.end(end_time)`` directly.)"""
+    if rows is not None:
+        span.set_attribute("db.response.returned_rows", rows)
+    if stopped:
+        span.set_attribute("aerospike.query.stopped", True)
     if exc is not None:
         from opentelemetry.trace import Status, StatusCode
 
@@ -291,7 +322,7 @@ def _end_span(span: Any, exc: BaseException | None) -> None:
         if code is not None:
             span.set_attribute("db.response.status_code", str(code))
         span.set_status(Status(StatusCode.ERROR, str(exc)))
-    span.end()
+    span.end(end_time)
 
 
 __all__ = [

@@ -32,7 +32,7 @@ impl PyClient {
     fn batch_read(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        observe::convert(py, "batch_read", wait(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.client()?, req)))?)
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the
@@ -42,7 +42,7 @@ impl PyClient {
     fn batch_operate(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_write: Option<&Bound<'_, PyAny>>, ttl: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::operate(&self.conn, keys, ops, policy, policy_batch_write, ttl)?;
-        observe::convert(py, "batch_operate", wait(py, self.conn.limited(self.conn.cmd(py, "batch_operate", &req, t0), batch::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_operate", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Deletes many records: `BatchWriteResult(batch_records)`, a missing one with result 2.
@@ -52,7 +52,7 @@ impl PyClient {
     fn batch_remove(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, policy_batch_remove: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::remove(&self.conn, keys, policy, policy_batch_remove)?;
-        observe::convert(py, "batch_remove", wait(py, self.conn.limited(self.conn.cmd(py, "batch_remove", &req, t0), batch::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_remove", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Writes many records, each `(key, bins)` or `(key, bins, meta)`:
@@ -61,7 +61,7 @@ impl PyClient {
     fn batch_write(&self, py: Python<'_>, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::write(&self.conn, records, policy)?;
-        observe::convert(py, "batch_write", wait(py, self.conn.limited(self.conn.cmd(py, "batch_write", &req, t0), batch::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_write", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Writes one record per row of any Arrow exporter (pyarrow Table, Polars or pandas
@@ -80,7 +80,7 @@ impl PyClient {
         let records = records_from_arrow(py, data, key)?;
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        observe::convert(py, "batch_write_arrow", wait(py, self.conn.limited(self.conn.cmd(py, "batch_write_arrow", &req, t0), batch::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_write_arrow", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 
     /// Writes one record per row of a structured NumPy array: `key_field` gives each record's
@@ -90,7 +90,7 @@ impl PyClient {
         let records = records_from_numpy(py, data, key_field)?;
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::puts(&self.conn, namespace, set, records, policy)?;
-        observe::convert(py, "batch_write_numpy", wait(py, self.conn.limited(self.conn.cmd(py, "batch_write_numpy", &req, t0), batch::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_write_numpy", &req, t0), batch::write(self.conn.client()?, req)))?)
     }
 }
 

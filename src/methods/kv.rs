@@ -26,7 +26,7 @@ impl PyClient {
     fn put(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        observe::convert(py, "put", wait(py, self.conn.limited(self.conn.cmd(py, "put", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "put", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
@@ -41,7 +41,7 @@ impl PyClient {
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        observe::convert(py, "get", wait(py, self.conn.limited(self.conn.cmd(py, "get", &req, t0), kv::get(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "get", &req, t0), kv::get(self.conn.client()?, req)))?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -54,7 +54,7 @@ impl PyClient {
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        observe::convert(py, "select", wait(py, self.conn.limited(self.conn.cmd(py, "select", &req, t0), kv::get(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "select", &req, t0), kv::get(self.conn.client()?, req)))?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -65,7 +65,7 @@ impl PyClient {
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        observe::convert(py, "exists", wait(py, self.conn.limited(self.conn.cmd(py, "exists", &req, t0), kv::exists(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "exists", &req, t0), kv::exists(self.conn.client()?, req)))?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -74,7 +74,7 @@ impl PyClient {
     fn remove(&self, py: Python<'_>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        observe::convert(py, "remove", wait(py, self.conn.limited(self.conn.cmd(py, "remove", &req, t0), kv::remove(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "remove", &req, t0), kv::remove(self.conn.client()?, req)))?)
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
@@ -83,7 +83,7 @@ impl PyClient {
     fn touch(&self, py: Python<'_>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        observe::convert(py, "touch", wait(py, self.conn.limited(self.conn.cmd(py, "touch", &req, t0), kv::touch(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "touch", &req, t0), kv::touch(self.conn.client()?, req)))?)
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
@@ -91,7 +91,7 @@ impl PyClient {
     fn append(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        observe::convert(py, "append", wait(py, self.conn.limited(self.conn.cmd(py, "append", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "append", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
@@ -99,7 +99,7 @@ impl PyClient {
     fn prepend(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        observe::convert(py, "prepend", wait(py, self.conn.limited(self.conn.cmd(py, "prepend", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "prepend", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
@@ -112,7 +112,7 @@ impl PyClient {
     fn increment(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        observe::convert(py, "increment", wait(py, self.conn.limited(self.conn.cmd(py, "increment", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "increment", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
@@ -120,7 +120,7 @@ impl PyClient {
     fn remove_bin(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        observe::convert(py, "remove_bin", wait(py, self.conn.limited(self.conn.cmd(py, "remove_bin", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "remove_bin", &req, t0), kv::write(self.conn.client()?, req)))?)
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -137,7 +137,7 @@ impl PyClient {
     fn operate(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        observe::convert(py, "operate", wait(py, self.conn.limited(self.conn.cmd(py, "operate", &req, t0), kv::operate(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "operate", &req, t0), kv::operate(self.conn.client()?, req)))?)
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
@@ -146,7 +146,7 @@ impl PyClient {
     fn operate_ordered(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        observe::convert(py, "operate_ordered", wait(py, self.conn.limited(self.conn.cmd(py, "operate_ordered", &req, t0), kv::operate(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "operate_ordered", &req, t0), kv::operate(self.conn.client()?, req)))?)
     }
 }
 

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use columnar::packed::PackedRows;
+use observability::metrics::CommonLabels;
 
 use crate::connection::Connection;
 use crate::convert::{bins_from_py, key_from_py, sequence};
@@ -44,12 +45,17 @@ pub(crate) struct BatchRequest {
     ops: Vec<BatchOperation>,
     /// The bins a read selected, in the caller's order.
     selected: Option<Vec<String>>,
-    /// The first key's namespace and set: the batch's metrics and trace labels.
+    /// The batch's metrics and trace labels: the namespace and set its keys share, else
+    /// `_mixed` (`observability::metrics::CommonLabels`).
     labels: (String, String),
 }
 
 fn labels_of(keys: &[Key]) -> (String, String) {
-    keys.first().map(|k| (k.namespace().to_owned(), k.set_name().to_owned())).unwrap_or_default()
+    let mut common = CommonLabels::default();
+    for key in keys {
+        common.add(key.namespace(), key.set_name());
+    }
+    common.labels()
 }
 
 impl crate::observe::Labels for BatchRequest {
@@ -132,11 +138,12 @@ impl BatchRequest {
     pub(crate) fn write(conn: &Connection, records: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let BatchPolicies { write_batch, write, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
         let mut ops = Vec::new();
+        let mut common = CommonLabels::default();
         for (i, item) in sequence(records, "records")?.iter().enumerate() {
-            let op = write_row(item, &write).map_err(|e| with_context(records.py(), e, &format!("records[{i}]")))?;
+            let op = write_row(item, &write, &mut common).map_err(|e| with_context(records.py(), e, &format!("records[{i}]")))?;
             ops.push(op);
         }
-        Ok(Self { policy: write_batch, ops, selected: None, labels: Default::default() })
+        Ok(Self { policy: write_batch, ops, selected: None, labels: common.labels() })
     }
 
     /// Records decoded from a frame or an array (`batch_write_arrow`, `batch_write_numpy`), all
@@ -155,9 +162,10 @@ impl BatchRequest {
         Ok(Self { policy: write_batch, ops, selected: None, labels: (namespace.to_owned(), set.to_owned()) })
     }
 
-    /// Rows built elsewhere (the UDF rows of `batch_apply`, see `ops::udf`).
-    pub(crate) fn from_ops(policy: BatchPolicy, ops: Vec<BatchOperation>) -> Self {
-        Self { policy, ops, selected: None, labels: Default::default() }
+    /// Rows built elsewhere (the UDF rows of `batch_apply`, see `ops::udf`), with the labels
+    /// of their keys.
+    pub(crate) fn from_ops(policy: BatchPolicy, ops: Vec<BatchOperation>, labels: CommonLabels) -> Self {
+        Self { policy, ops, selected: None, labels: labels.labels() }
     }
 
     pub(crate) fn selected(&self) -> Option<Vec<String>> {
@@ -165,12 +173,13 @@ impl BatchRequest {
     }
 }
 
-fn write_row(item: &Bound<'_, PyAny>, base: &BatchWritePolicy) -> PyResult<BatchOperation> {
+fn write_row(item: &Bound<'_, PyAny>, base: &BatchWritePolicy, labels: &mut CommonLabels) -> PyResult<BatchOperation> {
     let parts = item.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("a record to write is a tuple (key, bins) or (key, bins, meta)"))?;
     if !(2..=3).contains(&parts.len()) {
         return Err(param_error("a record to write is (key, bins) or (key, bins, meta)"));
     }
     let key = key_from_py(&parts.get_item(0)?)?;
+    labels.add(key.namespace(), key.set_name());
     let bins = bins_from_py(&parts.get_item(1)?)?;
     if bins.is_empty() {
         return Err(param_error("bins is empty: a write needs at least one bin"));

@@ -13,6 +13,7 @@ use aerospike::{QueryPolicy, Record, Statement};
 use futures_core::Stream;
 
 use crate::errors::AsError;
+use crate::observe::QueryEnd;
 
 /// Where a paginated query keeps its resume cursor between runs.
 pub(crate) type CursorSink = Arc<Mutex<Option<PartitionFilter>>>;
@@ -38,18 +39,38 @@ pub(crate) struct Feed {
     pub delivered: u64,
     /// The metrics series (`query` with a filter, else `scan`) and when the query was sent.
     observed: Option<(&'static observability::metrics::Series, std::time::Instant)>,
+    /// The run's trace span (tracing on), ended with the run (`observe::end_query_span`).
+    span: Option<pyo3::Py<pyo3::PyAny>>,
 }
 
 impl Feed {
     pub(crate) fn new(client: Arc<aerospike::Client>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
-        Self { client, request: Some(request), stream: None, ended: false, cursor: None, sink, delivered: 0, observed: None }
+        Self { client, request: Some(request), stream: None, ended: false, cursor: None, sink, delivered: 0, observed: None, span: None }
+    }
+
+    /// `query` with a predicate, else `scan`: the operation name of its metrics and span.
+    pub(crate) fn operation(statement: &Statement) -> &'static str {
+        if statement.filter.is_some() {
+            "query"
+        } else {
+            "scan"
+        }
+    }
+
+    /// The feed of one run of `request`, traced as one span from here to its end (started with
+    /// the GIL, in the caller's context, so it is a child of the caller's current span).
+    pub(crate) fn traced(py: pyo3::Python<'_>, conn: &crate::connection::Connection, client: Arc<aerospike::Client>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
+        let span = crate::observe::query_span(py, conn, Self::operation(&request.statement), &request.statement.namespace, &request.statement.set_name);
+        let mut feed = Self::new(client, request, sink);
+        feed.span = span;
+        feed
     }
 
     /// Sends the query (on first use); the node streams start filling the channel.
     pub(crate) async fn start(&mut self) -> Result<(), AsError> {
         if let Some(req) = self.request.take() {
             if observability::metrics::enabled() {
-                let op = if req.statement.filter.is_some() { "query" } else { "scan" };
+                let op = Self::operation(&req.statement);
                 let series = observability::metrics::series(op, &req.statement.namespace, &req.statement.set_name);
                 self.observed = Some((series, std::time::Instant::now()));
             }
@@ -57,7 +78,7 @@ impl Feed {
                 Ok(recordset) => self.stream = Some(recordset.into_stream()),
                 Err(e) => {
                     let e = e.into();
-                    self.observe_end(Some(&e));
+                    self.observe_end(QueryEnd::Failed(&e));
                     self.ended = true;
                     return Err(e);
                 }
@@ -89,11 +110,12 @@ impl Feed {
             }
             Poll::Ready(Some(Err(e))) => {
                 let e = e.into();
-                self.observe_end(Some(&e));
+                self.observe_end(QueryEnd::Failed(&e));
                 self.close();
                 Poll::Ready(Err(e))
             }
             Poll::Ready(None) => {
+                self.observe_end(QueryEnd::Finished);
                 self.close();
                 Poll::Ready(Ok(None))
             }
@@ -139,20 +161,29 @@ impl Feed {
         self.fill(usize::MAX).await
     }
 
-    /// Stops the query (node streams end at their next record) and keeps the cursor: records
-    /// buffered but never handed out stay ahead of it, so a resume reads them again.
-    /// The query's latency (from sending to its end or close) and the records it handed out.
-    fn observe_end(&mut self, failed: Option<&AsError>) {
-        let Some((series, sent)) = self.observed.take() else { return };
-        series.add_records(self.delivered);
-        match failed.map(crate::errors::raised) {
-            None => series.success(sent.elapsed()),
-            Some(r) => series.failure(sent.elapsed(), r.code, r.class, crate::observe::is_timeout(r.class)),
+    /// The query's latency (from sending to its end or close), the records it handed out, and
+    /// its span. Once: the first end wins (a failure, then the close after it).
+    fn observe_end(&mut self, end: QueryEnd<'_>) {
+        if let Some((series, sent)) = self.observed.take() {
+            series.add_records(self.delivered);
+            match &end {
+                QueryEnd::Failed(err) => {
+                    let r = crate::errors::raised(err);
+                    series.failure(sent.elapsed(), r.code, r.class, crate::observe::is_timeout(r.class));
+                    series.add_retries(crate::observe::retries(err));
+                }
+                _ => series.success(sent.elapsed()),
+            }
+        }
+        if let Some(span) = self.span.take() {
+            crate::observe::end_query_span(span, end, self.delivered);
         }
     }
 
+    /// Stops the query (node streams end at their next record) and keeps the cursor: records
+    /// buffered but never handed out stay ahead of it, so a resume reads them again.
     pub(crate) fn close(&mut self) {
-        self.observe_end(None);
+        self.observe_end(QueryEnd::Stopped);
         self.request = None;
         self.ended = true;
         if let Some(stream) = self.stream.take() {
@@ -180,7 +211,6 @@ impl Drop for Feed {
 }
 
 /// A whole query's records (`results()`).
-pub(crate) async fn results(client: Arc<aerospike::Client>, req: QueryRequest, sink: Option<CursorSink>) -> Result<Vec<Record>, AsError> {
-    let mut feed = Feed::new(client, req, sink);
+pub(crate) async fn results(mut feed: Feed) -> Result<Vec<Record>, AsError> {
     feed.all().await
 }

@@ -230,19 +230,23 @@ pub(crate) async fn apply(client: Client, req: ApplyRequest) -> Result<Option<Va
 pub(crate) fn batch_request(conn: &Connection, keys: &Bound<'_, PyAny>, call: &UdfCall, policy: Option<&Bound<'_, PyAny>>) -> PyResult<BatchRequest> {
     let (batch, base) = batch_udf_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
     let mut ops = Vec::new();
+    let mut labels = observability::metrics::CommonLabels::default();
     for (i, item) in sequence(keys, "keys")?.iter().enumerate() {
-        let op = udf_row(item, call, &base).map_err(|e| with_context(keys.py(), e, &format!("keys[{i}]")))?;
+        let op = udf_row(item, call, &base, &mut labels).map_err(|e| with_context(keys.py(), e, &format!("keys[{i}]")))?;
         ops.push(op);
     }
-    Ok(BatchRequest::from_ops(batch, ops))
+    Ok(BatchRequest::from_ops(batch, ops, labels))
 }
 
-fn udf_row(item: &Bound<'_, PyAny>, call: &UdfCall, base: &BatchUdfPolicy) -> PyResult<BatchOperation> {
+fn udf_row(item: &Bound<'_, PyAny>, call: &UdfCall, base: &BatchUdfPolicy, labels: &mut observability::metrics::CommonLabels) -> PyResult<BatchOperation> {
     let pair = item.cast::<PyTuple>().ok().filter(|t| t.len() == 2 && t.get_item(1).is_ok_and(|m| m.is_instance_of::<PyDict>()));
     let Some(pair) = pair else {
-        return Ok(BatchOperation::udf(base, key_from_py(item)?, call.module.clone(), call.function.clone(), call.args.clone()));
+        let key = key_from_py(item)?;
+        labels.add(key.namespace(), key.set_name());
+        return Ok(BatchOperation::udf(base, key, call.module.clone(), call.function.clone(), call.args.clone()));
     };
     let key = key_from_py(&pair.get_item(0)?)?;
+    labels.add(key.namespace(), key.set_name());
     let meta = pair.get_item(1)?;
     let meta = meta.cast::<PyDict>()?;
     let mut policy = base.clone();

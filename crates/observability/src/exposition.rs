@@ -91,6 +91,15 @@ pub fn render() -> String {
         }
     }
 
+    let name = "db_client_operation_retries_total";
+    header(&mut out, name, "counter", "Re-sends after the first attempt, counted for operations that failed in the end (attempts are reported with the error only).");
+    for s in &series {
+        let n = s.retries.load(Relaxed);
+        if n > 0 {
+            let _ = writeln!(out, "{name}{{{}}} {n}", common_labels(s));
+        }
+    }
+
     let name = "db_client_operation_records_total";
     header(&mut out, name, "counter", "Records that batch, scan and query operations carried.");
     for s in &series {
@@ -149,6 +158,7 @@ mod tests {
         s.success(Duration::from_millis(20));
         s.failure(Duration::from_millis(2), 2, "RecordNotFound", false);
         s.add_records(7);
+        s.add_retries(3);
         let text = render();
         let labels = "db_system_name=\"aerospike\",db_namespace=\"expo-ns\",db_collection_name=\"se\\\"t\",db_operation_name=\"batch_read\"";
         assert!(text.contains(&format!("db_client_operation_duration_seconds_bucket{{{labels},error_type=\"\",le=\"0.0005\"}} 1\n")), "{text}");
@@ -156,13 +166,14 @@ mod tests {
         assert!(text.contains(&format!("db_client_operation_duration_seconds_count{{{labels},error_type=\"RecordNotFound\"}} 1\n")));
         assert!(text.contains(&format!("db_client_operation_errors_total{{{labels},db_response_status_code=\"2\",error_type=\"RecordNotFound\"}} 1\n")));
         assert!(text.contains(&format!("db_client_operation_records_total{{{labels}}} 7\n")));
+        assert!(text.contains(&format!("db_client_operation_retries_total{{{labels}}} 3\n")));
         assert!(text.ends_with("# EOF\n"));
     }
 
     #[test]
     fn every_metric_has_help_and_type_even_when_empty() {
         let text = render();
-        for name in ["db_client_operation_duration_seconds", "db_client_internal_stage_seconds", "aerospike_client_connections_open"] {
+        for name in ["db_client_operation_duration_seconds", "db_client_operation_retries_total", "db_client_internal_stage_seconds", "aerospike_client_connections_open"] {
             assert!(text.contains(&format!("# HELP {name} ")));
             assert!(text.contains(&format!("# TYPE {name} ")));
         }

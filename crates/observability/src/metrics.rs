@@ -38,6 +38,8 @@ pub fn set_stages_enabled(on: bool) {
 pub const MAX_SERIES: usize = 2048;
 /// The label value of the series that overflowing pairs share.
 pub const OTHER: &str = "_other";
+/// The namespace (or set) label of a batch whose records are in more than one namespace (set).
+pub const MIXED: &str = "_mixed";
 
 /// The phases of one command that internal-stage profiling times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,9 @@ pub struct Series {
     /// Rare next to successes, so a lock is fine; each failure class keeps its own latency.
     pub failures: Mutex<Vec<Failures>>,
     pub timeouts: AtomicU64,
+    /// Re-sends after the first attempt, of commands that failed in the end (the crate reports
+    /// the attempts a command made only with its error).
+    pub retries: AtomicU64,
     /// Records a batch or a scan/query carried (0 for single-record commands).
     pub records: AtomicU64,
     pub stages: [Histogram; 4],
@@ -90,6 +95,7 @@ impl Series {
             ok: Histogram::default(),
             failures: Mutex::new(Vec::new()),
             timeouts: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
             records: AtomicU64::new(0),
             stages: Default::default(),
         }
@@ -115,12 +121,49 @@ impl Series {
         }
     }
 
+    pub fn add_retries(&self, n: u64) {
+        if n > 0 {
+            self.retries.fetch_add(n, Relaxed);
+        }
+    }
+
     pub fn add_records(&self, n: u64) {
         self.records.fetch_add(n, Relaxed);
     }
 
     pub fn stage(&self, stage: Stage, elapsed: Duration) {
         self.stages[stage as usize].observe(elapsed);
+    }
+}
+
+/// The namespace and set labels of a command on many records (a batch): theirs when every
+/// record shares them, else `MIXED` for the one that differs. Bounded like any other label: a
+/// batch over many sets adds one `_mixed` series, not one per set.
+#[derive(Debug, Default)]
+pub struct CommonLabels {
+    first: Option<(String, String)>,
+    mixed_namespace: bool,
+    mixed_set: bool,
+}
+
+impl CommonLabels {
+    /// One more record's namespace and set (a comparison; allocates only for the first).
+    pub fn add(&mut self, namespace: &str, set: &str) {
+        match &self.first {
+            None => self.first = Some((namespace.to_owned(), set.to_owned())),
+            Some((n, s)) => {
+                self.mixed_namespace |= n != namespace;
+                self.mixed_set |= s != set;
+            }
+        }
+    }
+
+    /// The labels: empty for no record at all.
+    pub fn labels(self) -> (String, String) {
+        let Some((namespace, set)) = self.first else { return Default::default() };
+        let namespace = if self.mixed_namespace { MIXED.to_owned() } else { namespace };
+        let set = if self.mixed_set { MIXED.to_owned() } else { set };
+        (namespace, set)
     }
 }
 
@@ -234,6 +277,32 @@ mod tests {
         let failures = s.failures.lock().map(|f| f.iter().map(|f| (f.code, f.latency.count())).collect::<Vec<_>>()).unwrap_or_default();
         assert_eq!(failures, vec![(2, 2), (9, 1)]);
         assert_eq!(s.timeouts.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn a_batch_is_labelled_by_what_its_records_share() {
+        let labels = |pairs: &[(&str, &str)]| {
+            let mut common = CommonLabels::default();
+            for (n, s) in pairs {
+                common.add(n, s);
+            }
+            common.labels()
+        };
+        let owned = |n: &str, s: &str| (n.to_owned(), s.to_owned());
+        assert_eq!(labels(&[]), owned("", ""));
+        assert_eq!(labels(&[("test", "a"), ("test", "a")]), owned("test", "a"));
+        assert_eq!(labels(&[("test", "a"), ("test", "b"), ("test", "a")]), owned("test", MIXED));
+        assert_eq!(labels(&[("test", "a"), ("bar", "a")]), owned(MIXED, "a"));
+        assert_eq!(labels(&[("test", "a"), ("bar", "b")]), owned(MIXED, MIXED));
+    }
+
+    #[test]
+    fn retries_add_up_and_zero_adds_nothing() {
+        let s = series("get", "obs-ns-r", "");
+        s.add_retries(0);
+        s.add_retries(2);
+        s.add_retries(3);
+        assert_eq!(s.retries.load(Relaxed), 5);
     }
 
     #[test]
