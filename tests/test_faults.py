@@ -199,14 +199,14 @@ def test_a_command_reaching_a_node_that_no_longer_owns_its_key_is_proxied_and_ap
     # thr_tsvc.c: a node that cannot reserve a command's partition (not its master for a write,
     # no copy for a read) diverts it to the node that has it (`as_proxy_divert`, proxy.c) and
     # answers on the client's connection; it never answers 11 for a partition some node holds.
-    # The client's map is made stale on purpose: it is built while node 0 is down and never
-    # refreshed (no tend in the test's time), then node 0 comes back and masters its
-    # partitions again, which the map still gives to the nodes that stood in for it.
-    server.kill_node(0)
-    live = [h for i, h in enumerate(server.hosts) if i != 0]
-    stale = make_client({"hosts": live, "timeout": 5000, "tend_interval": 3_600_000}).connect()
-    server.restart_node(0)
+    # The client's map is stale on purpose: its tend has just dropped the dead node 0 and given
+    # its partitions to the nodes standing in for it, and the next tend is `tend_interval` away
+    # when node 0 comes back and masters them again.
+    stale = make_client({"hosts": server.hosts, "timeout": 5000, "tend_interval": 2000}).connect()
     before = proxied_commands(server)
+    server.kill_node(0)
+    wait_for(sees_nodes(stale, 2), "the client's tend drops the dead node")
+    server.restart_node(0)
     keys = [(NAMESPACE, set_name, i) for i in range(60)]
     for k in keys:
         stale.increment(k, "n", 1, policy={"max_retries": 0})
