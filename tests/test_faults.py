@@ -185,12 +185,12 @@ def test_with_one_copy_a_lost_node_takes_its_records_with_it(make_client: Any, s
 # --- a stale partition map: proxying ------------------------------------------------------------
 
 
-def proxied_commands(server: aerospike.LocalServer) -> int:
-    """Single-record commands the nodes proxied so far (`client_proxy_complete`, counted by the
-    node that received the command)."""
+def proxied(server: aerospike.LocalServer) -> tuple[int, int]:
+    """Single-record commands and batch rows the nodes proxied so far (`client_proxy_complete`,
+    `batch_sub_proxy_complete`, counted by the node that received them)."""
     with aerospike.client(server.config).connect() as fresh:
-        answers = fresh.info_all("namespace/test").values()
-        return sum(int(dict(kv.split("=", 1) for kv in a.strip().split(";"))["client_proxy_complete"]) for _, a in answers)
+        stats = [dict(kv.split("=", 1) for kv in a.strip().split(";")) for _, a in fresh.info_all("namespace/test").values()]
+    return sum(int(s["client_proxy_complete"]) for s in stats), sum(int(s["batch_sub_proxy_complete"]) for s in stats)
 
 
 def test_a_command_reaching_a_node_that_no_longer_owns_its_key_is_proxied_and_applied_once(
@@ -203,17 +203,22 @@ def test_a_command_reaching_a_node_that_no_longer_owns_its_key_is_proxied_and_ap
     # its partitions to the nodes standing in for it, and the next tend is `tend_interval` away
     # when node 0 comes back and masters them again.
     stale = make_client({"hosts": server.hosts, "timeout": 5000, "tend_interval": 2000}).connect()
-    before = proxied_commands(server)
+    commands, rows = proxied(server)
     server.kill_node(0)
     wait_for(sees_nodes(stale, 2), "the client's tend drops the dead node")
     server.restart_node(0)
     keys = [(NAMESPACE, set_name, i) for i in range(60)]
     for k in keys:
         stale.increment(k, "n", 1, policy={"max_retries": 0})
-    assert proxied_commands(server) > before, "some of the keys went through a node that proxied them"
+    # Batch rows are proxied as well (thr_tsvc.c: origin FROM_BATCH is diverted like a client's).
+    written = stale.batch_write([((NAMESPACE, set_name, f"b{i}"), {"n": 1}) for i in range(60)], policy={"max_retries": 0})
+    assert [r.result for r in written.batch_records] == [0] * 60
+    now = proxied(server)
+    assert now[0] > commands and now[1] > rows, "some keys went through a node that proxied them"
     assert [stale.get(k, policy={"max_retries": 0})[2] for k in keys] == [{"n": 1}] * len(keys)
     fresh = connect(make_client, server)
     assert [fresh.get(k)[2] for k in keys] == [{"n": 1}] * len(keys), "each increment ran once"
+    assert [fresh.get((NAMESPACE, set_name, f"b{i}"))[2] for i in range(60)] == [{"n": 1}] * 60
 
 
 # --- background jobs -----------------------------------------------------------------------------
