@@ -189,7 +189,8 @@ def proxied(server: aerospike.LocalServer) -> tuple[int, int]:
     """Single-record commands and batch rows the nodes proxied so far (`client_proxy_complete`,
     `batch_sub_proxy_complete`, counted by the node that received them)."""
     with aerospike.client(server.config).connect() as fresh:
-        stats = [dict(kv.split("=", 1) for kv in a.strip().split(";")) for _, a in fresh.info_all("namespace/test").values()]
+        answers = [a or "" for _, a in fresh.info_all("namespace/test").values()]
+    stats = [{k: v for k, _, v in (kv.partition("=") for kv in a.strip().split(";"))} for a in answers]
     return sum(int(s["client_proxy_complete"]) for s in stats), sum(int(s["batch_sub_proxy_complete"]) for s in stats)
 
 
