@@ -475,3 +475,20 @@ fn losing_every_copy_empties_a_partition_but_never_makes_it_unavailable() {
     assert_eq!(result_code(&nodes[1], put(k)), rc::OK);
     assert_eq!(result_code(&nodes[0], get(k)), rc::OK);
 }
+
+// node::faults: a command proxied to a node is one that node runs, so its injected result code
+// answers it; a dropped-connection fault concerns the client's connections to that node only.
+#[test]
+fn a_proxied_command_meets_the_faults_of_the_node_that_runs_it() {
+    use crate::node::faults::{Fault, FaultKind};
+    let nodes = three_nodes_rf(2);
+    let k = (0..).find(|&k| holders(&nodes, k)[0] == 1).expect("a key node 1 masters");
+    nodes[1].faults.add(Fault { kind: FaultKind::ResultCode(rc::SERVER_MEM_ERROR), remaining: Some(1) });
+    nodes[1].faults.add(Fault { kind: FaultKind::DropMidResponse, remaining: Some(1) });
+    assert_eq!(result_code(&nodes[0], put(k)), rc::SERVER_MEM_ERROR);
+    assert_eq!(result_code(&nodes[0], get(k)), rc::KEY_NOT_FOUND, "refused, not run");
+    assert_eq!(result_code(&nodes[0], put(k)), rc::OK, "the code was used up");
+    let left = nodes[1].faults.list();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].kind, FaultKind::DropMidResponse, "left for a client's connection to node 1");
+}
