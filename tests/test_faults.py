@@ -182,6 +182,78 @@ def test_with_one_copy_a_lost_node_takes_its_records_with_it(make_client: Any, s
         assert 0 < found < len(keys)
 
 
+# --- a stale partition map: proxying ------------------------------------------------------------
+
+
+def proxied(server: aerospike.LocalServer) -> tuple[int, int]:
+    """Single-record commands and batch rows the nodes proxied so far (`client_proxy_complete`,
+    `batch_sub_proxy_complete`, counted by the node that received them)."""
+    with aerospike.client(server.config).connect() as fresh:
+        answers = [a or "" for _, a in fresh.info_all("namespace/test").values()]
+    stats = [{k: v for k, _, v in (kv.partition("=") for kv in a.strip().split(";"))} for a in answers]
+    return sum(int(s["client_proxy_complete"]) for s in stats), sum(int(s["batch_sub_proxy_complete"]) for s in stats)
+
+
+def test_a_command_reaching_a_node_that_no_longer_owns_its_key_is_proxied_and_applied_once(
+    server: aerospike.LocalServer, make_client: Any, set_name: str
+) -> None:
+    # thr_tsvc.c: a node that cannot reserve a command's partition (not its master for a write,
+    # no copy for a read) diverts it to the node that has it (`as_proxy_divert`, proxy.c) and
+    # answers on the client's connection; it never answers 11 for a partition some node holds.
+    # The client's map is stale on purpose: its tend has just dropped the dead node 0 and given
+    # its partitions to the nodes standing in for it, and the next tend is `tend_interval` away
+    # when node 0 comes back and masters them again.
+    stale = make_client({"hosts": server.hosts, "timeout": 5000, "tend_interval": 2000}).connect()
+    commands, rows = proxied(server)
+    server.kill_node(0)
+    wait_for(sees_nodes(stale, 2), "the client's tend drops the dead node")
+    server.restart_node(0)
+    keys = [(NAMESPACE, set_name, i) for i in range(60)]
+    for k in keys:
+        stale.increment(k, "n", 1, policy={"max_retries": 0})
+    # Batch rows are proxied as well (thr_tsvc.c: origin FROM_BATCH is diverted like a client's).
+    written = stale.batch_write([((NAMESPACE, set_name, f"b{i}"), {"n": 1}) for i in range(60)], policy={"max_retries": 0})
+    assert [r.result for r in written.batch_records] == [0] * 60
+    now = proxied(server)
+    assert now[0] > commands and now[1] > rows, "some keys went through a node that proxied them"
+    assert [stale.get(k, policy={"max_retries": 0})[2] for k in keys] == [{"n": 1}] * len(keys)
+    fresh = connect(make_client, server)
+    assert [fresh.get(k)[2] for k in keys] == [{"n": 1}] * len(keys), "each increment ran once"
+    assert [fresh.get((NAMESPACE, set_name, f"b{i}"))[2] for i in range(60)] == [{"n": 1}] * 60
+
+
+# --- background jobs -----------------------------------------------------------------------------
+
+MARK_UDF = "function mark(rec, v) rec['bg'] = v aerospike:update(rec) return v end\n"
+
+
+def test_no_write_of_a_finished_background_job_is_lost_with_its_master(
+    server: aerospike.LocalServer, make_client: Any, set_name: str, tmp_path: Any
+) -> None:
+    # A background job's writes are internal transactions that take the write path, replica
+    # writes included (thr_tsvc.c origin FROM_IUDF/FROM_IOPS; udf.c, write.c): once the job is
+    # done, losing the node that ran them loses none.
+    client = connect(make_client, server)
+    keys = [(NAMESPACE, set_name, i) for i in range(300)]
+    client.batch_write([(k, {"v": k[2]}) for k in keys])
+    module = f"m_{uuid.uuid4().hex[:10]}"
+    path = tmp_path / f"{module}.lua"
+    path.write_text(MARK_UDF)
+    client.udf_put(str(path))
+    try:
+        job = client.scan_apply(NAMESPACE, set_name, module, "mark", [1])
+        deadline = time.monotonic() + 30
+        while client.job_info(job, aerospike.JOB_SCAN)["status"] != aerospike.JOB_STATUS_COMPLETED:
+            assert time.monotonic() < deadline, "the job never completed"
+            time.sleep(0.05)
+        master = node_index_of_master(client, server, keys[0])
+        server.kill_node(master)
+        wait_for(sees_nodes(client, 2), "the client drops the dead node")
+        assert [client.get(k)[2].get("bg") for k in keys] == [1] * len(keys)
+    finally:
+        client.udf_remove(module)
+
+
 # --- replica policy ----------------------------------------------------------------------------
 
 

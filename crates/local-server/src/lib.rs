@@ -25,10 +25,12 @@
 //!    trait), `query` (selection, jobs), `truncate`, `security`;
 //! 6. `udf` (implements `RecordUdf`, the aggregation sink and the background action), `batch`;
 //! 7. `cluster` (members, who is up, the partition table, replication and migration between
-//!    the nodes' stores) and `node`: one node = its store, its place in the cluster, the shared
-//!    UDF registry and users, its query jobs, its injected faults;
+//!    the nodes' stores, the admission of background jobs' writes) and `node`: one node = its
+//!    store, its place in the cluster, the shared UDF registry and users, its query jobs, its
+//!    injected faults, the peers it proxies commands to;
 //! 8. `info` (answers about a node), `net` (connections: dispatches each request to the layer
-//!    that runs it, and connects queries to UDFs), `server` (starts the nodes).
+//!    that runs it or proxies it to the node that does, and connects queries to UDFs), `server`
+//!    (starts the nodes).
 //!
 //! The one loop left is `codec::particle` calling `cdt::ingest` (owned by the wire crate work).
 

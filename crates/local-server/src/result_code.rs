@@ -10,7 +10,8 @@ pub const BIN_EXISTS: u8 = 6;
 pub const CLUSTER_KEY_MISMATCH: u8 = 7;
 pub const SERVER_MEM_ERROR: u8 = 8;
 pub const TIMEOUT: u8 = 9;
-/// The node does not own the record's partition (a cluster of several nodes).
+/// No node holds the record's partition (`as_partition_reserve_*` return -2); a node that
+/// merely does not own it proxies the command instead (`net::proxy`).
 pub const PARTITION_UNAVAILABLE: u8 = 11;
 pub const UNSUPPORTED_FEATURE: u8 = 16;
 pub const BIN_NOT_FOUND: u8 = 17;

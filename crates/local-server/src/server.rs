@@ -46,7 +46,7 @@ impl Server {
         let addrs = listeners.iter().map(|l| l.local_addr()).collect::<std::io::Result<Vec<_>>>()?;
         let ports: Vec<u16> = addrs.iter().map(|a| a.port()).collect();
         let store = Arc::new(Store::new(&config.namespaces));
-        let nodes: Vec<Arc<Node>> = Node::cluster(&config, &ports, store.clone()).into_iter().map(Arc::new).collect();
+        let nodes: Vec<Arc<Node>> = Node::link(Node::cluster(&config, &ports, store.clone()));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("aerospike-local")
@@ -151,8 +151,9 @@ impl Server {
         }
         let listener = std::net::TcpListener::bind(self.addrs[i])?;
         listener.set_nonblocking(true)?;
-        node.cluster.set_up(i, true);
+        // Alive before the table names it: a command proxied to it from then on finds it.
         node.up.send_replace(true);
+        node.cluster.set_up(i, true);
         let (acceptor, shutdown) = (self.acceptor.clone(), self.shutdown_rx.clone());
         let served = node.clone();
         let task = self.runtime.spawn(async move {

@@ -6,7 +6,10 @@
 //! Rows run in request order through the same record path as single-record commands
 //! (`transactions::run`), so sub-transactions on one key see each other's effects, and a
 //! one-key batch behaves like the single command the official client sends instead. Each row
-//! locks only its own record's partition; a node answers only rows of partitions it owns.
+//! locks only its own record's partition. A row of a partition this node does not serve runs
+//! on the node that does and its answer comes back in this stream, as the real server proxies
+//! batch sub-transactions (`thr_tsvc.c`: origin FROM_BATCH goes to `as_proxy_divert`;
+//! `proxy.c` `proxyer_handle_batch_response`); who runs which row is the caller's `Router`.
 //!
 //! With respond-all-keys off (the client's REPORT_ALL_ERRORS flag clear) a row error other
 //! than not-found or filtered-out ends what is sent: the block holding it still goes out when
@@ -56,14 +59,27 @@ pub enum Progress {
 /// Told of a row that may have changed its record: (namespace, digest).
 pub type Written<'a> = &'a (dyn Fn(&[u8], &Digest) + Sync);
 
+/// Where one row runs.
+pub enum Place<'s> {
+    /// On this node's store.
+    Here,
+    /// On the store of the node that serves the row's partition: the row is proxied there.
+    Proxied(&'s Store),
+    /// Nowhere: no node holds the partition; the row answers PARTITION_UNAVAILABLE.
+    Unavailable,
+}
+
+/// `route(namespace, partition_id, is_write)`: where a row on that partition runs.
+pub type Router<'a> = dyn Fn(&[u8], usize, bool) -> Place<'a> + Sync + 'a;
+
 /// A batch being answered. `fill` runs rows until a block is full and hands back the bytes to
 /// send, so a batch of any size needs one block of memory, not one buffer for all its rows.
 pub struct Batch<'a> {
     store: &'a Store,
     /// Runs the rows that call a record UDF.
     udf: &'a dyn transactions::RecordUdf,
-    /// `serves(partition, is_write)`: whether this node runs the row.
-    owns: &'a (dyn Fn(usize, bool) -> bool + Sync),
+    /// Where each row runs.
+    route: &'a Router<'a>,
     /// Told of each row that may have changed its record (namespace, digest), after it ran.
     written: Option<Written<'a>>,
     /// Asked of each row before it runs; a refusal (its result code) is the row's answer.
@@ -80,12 +96,12 @@ pub struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    /// `owns(partition_id, is_write)` says whether this node runs a row on that partition.
-    pub fn new(store: &'a Store, udf: &'a dyn transactions::RecordUdf, body: &'a [u8], owns: &'a (dyn Fn(usize, bool) -> bool + Sync)) -> Self {
+    /// `route(namespace, partition_id, is_write)` says where a row on that partition runs.
+    pub fn new(store: &'a Store, udf: &'a dyn transactions::RecordUdf, body: &'a [u8], route: &'a Router<'a>) -> Self {
         let failed = |code| Batch {
             store,
             udf,
-            owns,
+            route,
             written: None,
             guard: None,
             rows: RowReader::new(&[], &message::MsgHeader::default(), None),
@@ -116,7 +132,7 @@ impl<'a> Batch<'a> {
         Batch {
             store,
             udf,
-            owns,
+            route,
             written: None,
             guard: None,
             rows: RowReader::new(rows, &msg.header, msg.field(field::FILTER_EXP)),
@@ -198,7 +214,7 @@ impl<'a> Batch<'a> {
     /// or `None` when the row was malformed (which ends the batch with a parameter error).
     fn run_next(&mut self, out: Option<&mut Vec<u8>>) -> Option<u8> {
         self.left = self.left.saturating_sub(1);
-        let (store, udf, owns, guard, written) = (self.store, self.udf, self.owns, self.guard, self.written);
+        let (store, udf, route, guard, written) = (self.store, self.udf, self.route, self.guard, self.written);
         let answer = match self.rows.next_row() {
             Err(_) => None,
             Ok(row) => {
@@ -206,20 +222,26 @@ impl<'a> Batch<'a> {
                 if store.namespace(ns).is_none() {
                     // The server stops reading rows at an unknown namespace.
                     None
-                } else if owns(digest::partition_id(&row.digest), transactions::changes_record(row.msg)) {
-                    match guard.map_or(Ok(()), |admit| admit(row.msg)) {
-                        Ok(()) => {
-                            let frame = transactions::run(store, udf, row.msg);
-                            if let Some(tell) = written.filter(|_| transactions::changes_record(row.msg)) {
+                } else {
+                    let changes = transactions::changes_record(row.msg);
+                    let runs_on = match route(ns, digest::partition_id(&row.digest), changes) {
+                        Place::Here => Some(store),
+                        Place::Proxied(holder) => Some(holder),
+                        Place::Unavailable => None,
+                    };
+                    let admitted = |on| guard.map_or(Ok(()), |admit| admit(row.msg)).map(|()| on);
+                    let frame = match runs_on.map(admitted) {
+                        None => message::error_response(rc::PARTITION_UNAVAILABLE),
+                        Some(Err(code)) => message::error_response(code),
+                        Some(Ok(runs_on)) => {
+                            let frame = transactions::run(runs_on, udf, row.msg);
+                            if let Some(tell) = written.filter(|_| changes) {
                                 tell(ns, &row.digest);
                             }
-                            Some((row.index, frame))
+                            frame
                         }
-                        Err(code) => Some((row.index, message::error_response(code))),
-                    }
-                } else {
-                    // The real server would proxy to the owner; the client retries on its map.
-                    Some((row.index, message::error_response(rc::PARTITION_UNAVAILABLE)))
+                    };
+                    Some((row.index, frame))
                 }
             }
         };

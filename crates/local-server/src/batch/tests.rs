@@ -2,7 +2,7 @@
 //! hand-built batch messages shaped like the ones the C client 7.x and the Rust crate send.
 
 use super::row::{flags, RowReader};
-use super::{parent_flags, Batch, Progress, BLOCK_SIZE};
+use super::{parent_flags, Batch, Place, Progress, BLOCK_SIZE};
 use crate::codec::message::{self, field, info1, info2, info3, op, MsgHeader, MSG_HEADER_SIZE};
 use crate::codec::particle::Value;
 use crate::codec::{proto, Reader};
@@ -131,8 +131,12 @@ struct Answer {
 
 /// Runs a batch to the end, returning every chunk `fill` produced.
 fn run_chunks(s: &Store, body: &[u8], owns: &(dyn Fn(usize) -> bool + Sync)) -> Vec<Vec<u8>> {
-    let serves = |p: usize, _write: bool| owns(p);
-    let mut b = Batch::new(s, &crate::transactions::NoUdf, body, &serves);
+    let route = |_: &[u8], p: usize, _write: bool| if owns(p) { Place::Here } else { Place::Unavailable };
+    run_routed(s, body, &route)
+}
+
+fn run_routed<'a>(s: &'a Store, body: &'a [u8], route: &'a super::Router<'a>) -> Vec<Vec<u8>> {
+    let mut b = Batch::new(s, &crate::transactions::NoUdf, body, route);
     let mut chunks = Vec::new();
     let mut out = Vec::new();
     for _ in 0..100_000 {
@@ -387,19 +391,29 @@ fn unknown_namespace_ends_the_batch() {
     assert_eq!(a[0].bins, vec![(b"n".to_vec(), Value::Int(1))]);
 }
 
+// thr_tsvc.c: a batch sub-transaction whose reservation fails is diverted to the node that
+// holds the partition (`as_proxy_divert`, origin FROM_BATCH) and its answer joins the batch's
+// stream (proxy.c `proxyer_handle_batch_response`); with no holder at all the reservation
+// answers -2 and the row 11.
 #[test]
-fn rows_of_partitions_owned_elsewhere_get_partition_unavailable() {
-    let s = store();
+fn rows_run_where_their_partition_is_served() {
+    let (here, there) = (store(), store());
     let keys: Vec<Digest> = (0..40).map(key).collect();
     let rows: Vec<RowSpec> = keys.iter().map(|k| incr(*k, 1)).collect();
-    let even = |pid: usize| pid.is_multiple_of(2);
-    let (_, a) = answers(&run_chunks(&s, &batch_body(&rows, RESPOND_ALL, 0), &even));
+    let route = |_: &[u8], pid: usize, _write: bool| match pid % 3 {
+        0 => Place::Here,
+        1 => Place::Proxied(&there),
+        _ => Place::Unavailable,
+    };
+    let body = batch_body(&rows, RESPOND_ALL, 0);
+    let (_, a) = answers(&run_routed(&here, &body, &route));
     for x in a.iter().filter(|x| !x.last) {
         let pid = digest::partition_id(&keys[x.index as usize]);
-        assert_eq!(x.code, if pid.is_multiple_of(2) { rc::OK } else { 11 }, "row {}", x.index);
+        assert_eq!(x.code, if pid % 3 == 2 { rc::PARTITION_UNAVAILABLE } else { rc::OK }, "row {}", x.index);
     }
-    let stored = s.namespace(b"test").expect("ns").object_count(&crate::storage::PartitionSet::all());
-    assert_eq!(stored as usize, keys.iter().filter(|k| digest::partition_id(k).is_multiple_of(2)).count());
+    let count = |s: &Store| s.namespace(b"test").expect("ns").object_count(&crate::storage::PartitionSet::all()) as usize;
+    let on = |r: usize| keys.iter().filter(|k| digest::partition_id(k) % 3 == r).count();
+    assert_eq!((count(&here), count(&there)), (on(0), on(1)));
 }
 
 #[test]

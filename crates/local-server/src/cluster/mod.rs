@@ -12,6 +12,10 @@
 //! (so it never answers as master without the writes it missed). Migrations here are done
 //! whole while commands wait, where the real cluster streams them in the background.
 //!
+//! A command that reaches a node which does not serve its partition is proxied to the master
+//! (`node::Node::proxy_target`, `net::proxy`); a background job's writes run only while its
+//! node is master and are replicated as a client's are (`JobWrites`).
+//!
 //! Cluster-wide metadata (secondary-index definitions, UDF modules, users) is shared by the
 //! nodes, as the real cluster's metadata distribution shares it.
 
@@ -20,7 +24,8 @@ pub mod partition_table;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use crate::indexed_store::Store;
+use crate::indexed_store::{Namespace, Store};
+use crate::query::jobs::{Outcome, WriteGate};
 use crate::storage::{Digest, PartitionSet, Record, N_PARTITIONS};
 
 /// A node as its peers announce it.
@@ -246,6 +251,36 @@ impl Cluster {
                 }
             }
         }
+    }
+}
+
+/// The writes of node `me`'s background query jobs (ops or UDF), as the real server runs them:
+/// each record's write is an internal transaction that reserves the partition for writing
+/// (`thr_tsvc.c`: a failed reservation of origin FROM_IOPS/FROM_IUDF is answered
+/// AS_ERR_UNKNOWN, which the job counts as failed, `query.c` `*_bg_query_tr_complete`) and
+/// then goes through the write path, replica writes included (`write.c`, `udf.c`): no write
+/// a job made is lost with its master.
+pub struct JobWrites {
+    pub cluster: Arc<Cluster>,
+    pub me: usize,
+}
+
+impl WriteGate for JobWrites {
+    fn run(&self, ns: &Namespace, d: &Digest, write: &mut dyn FnMut() -> Outcome) -> Option<Outcome> {
+        let _no_table_change = self.cluster.hold();
+        let table = self.cluster.table();
+        if !table.up.get(self.me).copied().unwrap_or(false) {
+            return None;
+        }
+        if !table.serves(self.me, crate::storage::digest::partition_id(d), true) {
+            return Some(Outcome::Failed);
+        }
+        let outcome = write();
+        let k = self.cluster.stores.get(self.me)?.namespaces.iter().position(|n| n.name() == ns.name());
+        if let Some(k) = k {
+            self.cluster.replicate(&table, k, d);
+        }
+        Some(outcome)
     }
 }
 

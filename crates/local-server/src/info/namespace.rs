@@ -73,8 +73,16 @@ fn namespace_value(ns: &Namespace, key: &str, objects: u64) -> String {
 
 fn namespace_stats(node: &Node, ns: &Namespace) -> String {
     let objects = ns.object_count(&node.master_partitions());
+    let proxies = node.namespace_index(ns.name().as_bytes()).and_then(|k| node.proxies.get(k));
+    let proxied = |which: fn(&crate::node::ProxyStats) -> &std::sync::atomic::AtomicU64| {
+        proxies.map_or(0, |p| which(p).load(Ordering::Relaxed)).to_string()
+    };
     let value = |k: &str| match k {
         "ns_cluster_size" => node.cluster.size().to_string(),
+        // Counted by the node that proxied them (`proxy.c`).
+        "client_proxy_complete" => proxied(|p| &p.client_complete),
+        "client_proxy_timeout" => proxied(|p| &p.client_timeout),
+        "batch_sub_proxy_complete" => proxied(|p| &p.batch_sub_complete),
         // The configured factor, or fewer copies when fewer nodes are up.
         "effective_replication_factor" => (ns.config.replication_factor as usize).min(node.cluster.table().copies()).max(1).to_string(),
         _ => namespace_value(ns, k, objects),
@@ -152,6 +160,7 @@ pub fn statistics(node: &Node) -> String {
                 "client_connections_closed" => opened.saturating_sub(open).to_string(),
                 "failed_best_practices" => "false".to_string(),
                 "long_queries_active" => node.jobs.foreground_active.load(Ordering::Relaxed).to_string(),
+                "proxy_in_progress" => node.proxy_in_progress.load(Ordering::Relaxed).to_string(),
                 "host_free_mem_pct" | "system_free_mem_pct" | "heap_efficiency_pct" => "100".to_string(),
                 _ => "0".to_string(),
             };

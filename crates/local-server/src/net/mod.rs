@@ -11,6 +11,12 @@
 //! next await point, without a goodbye; faults injected into a node (`node::faults`) are
 //! applied here, to each data command as it arrives.
 //!
+//! A single-record command for a partition this node does not serve (the client's partition
+//! map is stale) is proxied to the partition's master and answered here (`proxy`); a batch
+//! row likewise runs on the node that serves it. Scans and queries are never proxied: the
+//! partitions this node is not master of are handed back unavailable, for the client to ask
+//! their master.
+//!
 //! In security mode each connection also carries its caller (`Conn`: the address it comes
 //! from, the user it logged in as), and every request is checked here, once per request kind,
 //! before it reaches the part that runs it: admin messages go to `security::admin`; info
@@ -30,12 +36,14 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::codec::message::{self, Message};
 use crate::codec::proto::{self, ProtoHeader};
+use crate::indexed_store::Store;
 use crate::node::faults::CommandFaults;
 use crate::node::Node;
 use crate::result_code as rc;
 use crate::security::{access, admin, perm, Security};
-use crate::{batch, info, info_text, query, tls, transactions};
+use crate::{batch, info, info_text, query, tls};
 
+pub mod proxy;
 pub mod query_stream;
 
 /// How long a client has to complete its TLS handshake.
@@ -215,6 +223,10 @@ async fn answer(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn:
         Some(Reply::Frame(response)) => stream.write_all(&response).await.is_ok(),
         Some(Reply::Batch(body)) => stream_batch(stream, node, conn, &body).await,
         Some(Reply::Query(body)) => query_stream::serve(stream, node, &body).await,
+        Some(Reply::Proxy(p)) => {
+            let response = proxy::forward(node, p).await;
+            stream.write_all(&response).await.is_ok()
+        }
         None => false,
     }
 }
@@ -223,11 +235,7 @@ async fn answer(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn:
 /// server's transaction-max-ms (1000) when it sent none.
 fn expired_while_queued(body: &[u8], waited: Duration) -> bool {
     let Ok(msg) = message::parse(body) else { return false };
-    let ttl = match msg.header.transaction_ttl {
-        0 => 1000,
-        ms => u64::from(ms),
-    };
-    waited > Duration::from_millis(ttl)
+    waited > proxy::time_allowed(msg.header.transaction_ttl)
 }
 
 /// The answer of a data command a fault makes fail with `code`: a batch, scan or query ends
@@ -243,10 +251,33 @@ fn injected_error(body: &[u8], code: u8) -> Vec<u8> {
 
 /// Answers a batch block by block as its rows run, so a big batch never sits in memory whole.
 async fn stream_batch(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, conn: &Conn, body: &[u8]) -> bool {
-    let owns = |partition: usize, write: bool| node.serves(&node.cluster.table(), partition, write);
-    let written = |ns: &[u8], d: &crate::storage::Digest| replicate(node, ns, d);
+    // A row runs where its partition is served: here, or proxied to the master (`thr_tsvc.c`
+    // diverts batch sub-transactions as it diverts a client's command).
+    let stores = node.cluster.stores();
+    let route = |ns: &[u8], partition: usize, write: bool| {
+        let table = node.cluster.table();
+        if node.serves(&table, partition, write) {
+            return batch::Place::Here;
+        }
+        match table.master(partition).and_then(|m| stores.get(m)) {
+            Some(master) => {
+                let master: &Store = master;
+                if let Some(stats) = node.namespace_index(ns).and_then(|k| node.proxies.get(k)) {
+                    stats.batch_sub_complete.fetch_add(1, Ordering::Relaxed);
+                }
+                batch::Place::Proxied(master)
+            }
+            None => batch::Place::Unavailable,
+        }
+    };
+    // Every row that wrote ran on its partition's master: copy it to the replicas.
+    let written = |ns: &[u8], d: &crate::storage::Digest| {
+        if let Some(k) = node.namespace_index(ns) {
+            node.cluster.replicate(&node.cluster.table(), k, d);
+        }
+    };
     let guard = |msg: &Message<'_>| node.security.as_deref().map_or(Ok(()), |sec| conn.admit_record(sec, msg));
-    let mut run = batch::Batch::new(&node.store, &*node.udf, body, &owns).with_written(&written);
+    let mut run = batch::Batch::new(&node.store, &*node.udf, body, &route).with_written(&written);
     if node.security.is_some() {
         run = run.with_guard(&guard);
     }
@@ -289,6 +320,8 @@ pub enum Reply {
     Batch(Vec<u8>),
     /// A scan or query's AS_MSG body, answered as a stream (or by starting a background job).
     Query(Vec<u8>),
+    /// A single-record command for another node, answered once that node ran it.
+    Proxy(proxy::Proxy),
 }
 
 /// The reply to one request frame, or `None` to close the connection.
@@ -360,39 +393,17 @@ fn msg_reply(node: &Node, conn: &Conn, body: Vec<u8>) -> Reply {
             return Reply::Frame(if is_batch || is_query { query::run::last_frame(code) } else { message::error_response(code) });
         }
     }
-    drop(parsed);
-    if is_batch {
-        Reply::Batch(body)
-    } else if is_query {
-        Reply::Query(body)
-    } else {
-        // The table stays as it is from admission to replication: a write is on every holder
-        // of its partition before it is answered.
-        let table = node.cluster.table();
-        let frame = transactions::handle(&node.store, &*node.udf, &body, &|pid, write| node.serves(&table, pid, write));
-        if let Ok(msg) = message::parse(&body) {
-            if transactions::changes_record(&msg) {
-                if let Some((ns, d)) = transactions::record_of(&msg) {
-                    if node.serves(&table, crate::storage::digest::partition_id(&d), true) {
-                        if let Some(k) = node.namespace_index(&ns) {
-                            node.cluster.replicate(&table, k, &d);
-                        }
-                    }
-                }
-            }
-        }
-        Reply::Frame(frame)
+    if is_batch || is_query {
+        drop(parsed);
+        return if is_batch { Reply::Batch(body) } else { Reply::Query(body) };
     }
-}
-
-/// Copies record `d` of namespace `ns` to the other holders of its partition, when this node
-/// is its master.
-fn replicate(node: &Node, ns: &[u8], d: &crate::storage::Digest) {
+    // The table stays as it is from admission to replication: a write is on every holder of
+    // its partition before it is answered.
     let table = node.cluster.table();
-    if node.serves(&table, crate::storage::digest::partition_id(d), true) {
-        if let Some(k) = node.namespace_index(ns) {
-            node.cluster.replicate(&table, k, d);
-        }
+    let target = parsed.ok().and_then(|m| Some((node.proxy_target(&table, &m)?, m.header.transaction_ttl)));
+    match target {
+        Some((to, ttl)) => Reply::Proxy(proxy::Proxy::new(to, body, ttl)),
+        None => Reply::Frame(node.run_record(&table, &body)),
     }
 }
 

@@ -36,17 +36,23 @@ pub async fn serve(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, bo
         },
         Kind::BackgroundOps => {
             let action = Box::new(OpsAction::new(&q));
-            jobs::start(&node.jobs, node.store.clone(), q, action);
+            jobs::start(&node.jobs, node.store.clone(), q, action, job_writes(node));
             stream.write_all(&last_frame(rc::OK)).await.is_ok()
         }
         Kind::BackgroundUdf => match udf::background::action(&node.udf, &q) {
             Ok(action) => {
-                jobs::start(&node.jobs, node.store.clone(), q, action);
+                jobs::start(&node.jobs, node.store.clone(), q, action, job_writes(node));
                 stream.write_all(&last_frame(rc::OK)).await.is_ok()
             }
             Err(code) => stream.write_all(&last_frame(code)).await.is_ok(),
         },
     }
+}
+
+/// A background job's writes run on the partition's master and reach its replicas, as the
+/// real server's internal transactions do (`thr_tsvc.c`, origins FROM_IOPS/FROM_IUDF).
+fn job_writes(node: &Node) -> Arc<dyn jobs::WriteGate> {
+    Arc::new(crate::cluster::JobWrites { cluster: node.cluster.clone(), me: node.member_index })
 }
 
 /// Streams a foreground query's frames block by block, after marking the partitions it was

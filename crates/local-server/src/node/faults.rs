@@ -5,6 +5,11 @@
 //! type 3: single-record commands, batches, scans and queries); info requests, which the client
 //! tends the cluster with, are left alone except by `Refuse`, which refuses the connection
 //! whatever it is for.
+//!
+//! A single-record command another node proxies to this one (`net::proxy`) is run by this
+//! node, so it is slowed by its `Delay` and answered with its `ResultCode`; `DropMidResponse`
+//! and `Refuse` are about the client's connections to this node and leave it alone. Batch
+//! rows run on the node that holds them are not affected.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -62,9 +67,15 @@ impl Faults {
 
     /// What the next data command suffers (one use of each counted fault that applies).
     pub fn for_command(&self) -> CommandFaults {
+        let drop = self.take(|k| matches!(k, FaultKind::DropMidResponse));
+        CommandFaults { drop_mid_response: drop.is_some(), ..self.for_proxied() }
+    }
+
+    /// What a command proxied to this node suffers: its delay and result code (one use of
+    /// each counted one), never a dropped connection.
+    pub fn for_proxied(&self) -> CommandFaults {
         let delay = self.take(|k| matches!(k, FaultKind::Delay(_)));
         let code = self.take(|k| matches!(k, FaultKind::ResultCode(_)));
-        let drop = self.take(|k| matches!(k, FaultKind::DropMidResponse));
         CommandFaults {
             delay: match delay {
                 Some(FaultKind::Delay(d)) => Some(d),
@@ -74,7 +85,7 @@ impl Faults {
                 Some(FaultKind::ResultCode(c)) => Some(c),
                 _ => None,
             },
-            drop_mid_response: drop.is_some(),
+            drop_mid_response: false,
         }
     }
 
@@ -115,6 +126,10 @@ mod tests {
         assert_eq!(c.result_code, None);
         assert_eq!(c.delay, Some(Duration::from_millis(5)));
         assert!(!f.refuse_connection());
+        // A proxied command takes the delay, never the drop (nor a use of it).
+        f.add(Fault { kind: FaultKind::DropMidResponse, remaining: Some(1) });
+        assert_eq!(f.for_proxied(), CommandFaults { delay: Some(Duration::from_millis(5)), ..CommandFaults::default() });
+        assert!(f.for_command().drop_mid_response);
         f.clear();
         assert_eq!(f.for_command(), CommandFaults::default());
     }

@@ -30,6 +30,16 @@ pub trait RecordAction: Send {
     fn apply(&mut self, store: &Store, ns: &Arc<Namespace>, digest: &Digest, set: &[u8]) -> Outcome;
 }
 
+/// Where a job's writes are admitted: each record's action is a write sub-transaction of the
+/// node running the job, which runs only while that node is its partition's master and is
+/// copied to the replicas as a client's write is (`cluster::JobWrites` is the cluster's).
+pub trait WriteGate: Send + Sync {
+    /// Runs `write` on `digest` of `ns` when this node may, then replicates the record:
+    /// `Some(outcome)`, or `Some(Failed)` when the node is no longer the partition's master;
+    /// `None` when the node is down (the job ends).
+    fn run(&self, ns: &Namespace, digest: &Digest, write: &mut dyn FnMut() -> Outcome) -> Option<Outcome>;
+}
+
 /// A background job's state and counts.
 #[derive(Debug)]
 pub struct Job {
@@ -125,8 +135,9 @@ impl Jobs {
     }
 }
 
-/// Starts `q` as a background job applying `action` to each selected record.
-pub fn start(jobs: &Arc<Jobs>, store: Arc<Store>, q: Query, mut action: Box<dyn RecordAction>) -> Arc<Job> {
+/// Starts `q` as a background job applying `action` to each selected record, each as a write
+/// `gate` admits.
+pub fn start(jobs: &Arc<Jobs>, store: Arc<Store>, q: Query, mut action: Box<dyn RecordAction>, gate: Arc<dyn WriteGate>) -> Arc<Job> {
     let id = if q.task_id != 0 { q.task_id } else { crate::expiry::now_unix_ms() };
     let job = Arc::new(Job {
         id,
@@ -149,12 +160,13 @@ pub fn start(jobs: &Arc<Jobs>, store: Arc<Store>, q: Query, mut action: Box<dyn 
     let run = move || {
         let started = Instant::now();
         let mut seen = 0u64;
-        for part in &q.parts {
+        'parts: for part in &q.parts {
             if j.abort.load(Ordering::Relaxed) {
                 break;
             }
             for (d, rec, _) in select_partition(&q, part, 0) {
-                let counter = match action.apply(&store, &q.ns, &d, &rec.set) {
+                let Some(outcome) = gate.run(&q.ns, &d, &mut || action.apply(&store, &q.ns, &d, &rec.set)) else { break 'parts };
+                let counter = match outcome {
                     Outcome::Succeeded => &j.succeeded,
                     Outcome::Failed => &j.failed,
                     Outcome::FilteredOut => &j.filtered,

@@ -49,8 +49,8 @@ impl RecordUdf for NoUdf {
 
 /// Runs one AS_MSG body on a node that answers for what `serves(partition, is_write)`
 /// accepts, and returns the full response frame: PARTITION_UNAVAILABLE for a record of a
-/// partition the node does not serve (the real node would proxy it; the client retries by
-/// its refreshed partition map).
+/// partition the node does not serve. A cluster sends each command to a node that serves it
+/// first (`node::Node::proxy_target`), so that answer is left for a partition no node holds.
 pub fn handle(store: &Store, udf: &dyn RecordUdf, body: &[u8], serves: &dyn Fn(usize, bool) -> bool) -> Vec<u8> {
     let msg = match message::parse(body) {
         Ok(m) => m,
