@@ -17,7 +17,7 @@ use pyo3::types::{PyCapsule, PyDict, PyList};
 
 use crate::arrow_export::{column_options, exporter, import_extra, schema_capsule, stream_capsule};
 use crate::convert::{cell_to_py, packed_bins_to_py, packed_row_to_py, value_from_py, GcPaused};
-use crate::numpy_export::{column_view, to_numpy};
+use crate::numpy_export::{column_view, to_numpy_with};
 
 /// A user key as a hashable map key.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -74,7 +74,8 @@ pub(crate) struct PyLazyBatchRecords {
     /// The bins the read selected, in the caller's order (column order of the Arrow view).
     bins: Option<Vec<String>>,
     columns: OnceLock<RecordBatch>,
-    /// The bin columns alone, for NumPy (which never exports the metadata columns).
+    /// The bin columns alone, for the zero-copy NumPy views of `column()` (which never exports
+    /// the metadata columns).
     bin_columns: OnceLock<RecordBatch>,
     index: OnceLock<MappingIndex>,
 }
@@ -404,9 +405,11 @@ impl PyLazyBatchRecords {
     /// truncated or zero-filled.
     #[pyo3(signature = (dtype, fill_value=None, bins=None))]
     fn to_numpy<'py>(&self, py: Python<'py>, dtype: &Bound<'py, PyAny>, fill_value: Option<&Bound<'py, PyAny>>, bins: Option<Vec<String>>) -> PyResult<Bound<'py, PyAny>> {
-        let columns = self.bin_columns(py)?;
         let bins = bins.or_else(|| self.bins.clone()).unwrap_or_default();
-        to_numpy(py, columns, &bins, dtype, fill_value)
+        // Straight from the packed rows: no Arrow columns (nor their metadata columns) are built
+        // for a NumPy copy.
+        let rows = &*self.rows;
+        to_numpy_with(py, &bins, dtype, fill_value, |layout| columnar::numpy::fill_packed(rows, layout))
     }
 
     /// The batch as a pyarrow Table: metadata columns (`_key`, `_result_code`, `_gen`, `_ttl`)

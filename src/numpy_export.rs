@@ -78,12 +78,24 @@ pub(crate) fn batches_to_numpy<'py>(py: Python<'py>, schema: arrow_schema::Schem
 /// `to_numpy(dtype)`: a structured dtype (fields named after bins, sub-array fields for
 /// fixed-length lists) or a plain dtype giving an (n, k) array of the bins in `bins` order.
 pub(crate) fn to_numpy<'py>(py: Python<'py>, batch: &RecordBatch, bins: &[String], dtype: &Bound<'py, PyAny>, fill_value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    to_numpy_with(py, bins, dtype, fill_value, |layout| fill(batch, layout))
+}
+
+/// `to_numpy` with the buffer filled by `fill_rows` (from Arrow columns, or straight from a
+/// batch's packed rows), run without the GIL.
+pub(crate) fn to_numpy_with<'py>(
+    py: Python<'py>,
+    bins: &[String],
+    dtype: &Bound<'py, PyAny>,
+    fill_value: Option<&Bound<'py, PyAny>>,
+    fill_rows: impl FnOnce(&Layout) -> Result<columnar::numpy::Filled, columnar::ColumnarError> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
     let np = numpy(py)?;
     let dtype = np.call_method1("dtype", (dtype,))?;
     let structured = !dtype.getattr("names")?.is_none();
     let (layout, columns) = if structured { structured_layout(&dtype)? } else { plain_layout(&dtype, bins)? };
-    let rows = batch.num_rows();
-    let filled = py.detach(|| fill(batch, &layout)).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let filled = py.detach(|| fill_rows(&layout)).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let rows = filled.data.len().checked_div(layout.itemsize).unwrap_or(0);
     let bytes = PyArray1::from_vec(py, filled.data);
     let records = bytes.call_method1("view", (dtype,))?;
     let data = if structured { records } else { records.call_method1("reshape", ((rows, columns),))? };

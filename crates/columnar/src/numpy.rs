@@ -8,7 +8,9 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 
+use crate::cell::{Cell, Scalar as CellScalar};
 use crate::error::ColumnarError;
+use crate::packed::{PackedCell, PackedRows};
 
 /// The element type of a field, as NumPy spells it (little-endian).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +103,114 @@ pub fn fill(batch: &RecordBatch, layout: &Layout) -> Result<Filled, ColumnarErro
     }
     let masked = mask.iter().filter(|m| **m).count();
     Ok(Filled { data, mask, masked })
+}
+
+/// `fill` straight from a batch's packed rows, without building Arrow columns first: each bin
+/// that a field names is decoded once, into its slot. What fills and what is refused is `fill`'s
+/// (an int fills a float field only when exact, a string is never truncated, a sub-array field
+/// takes lists of its length with no nil inside); a row without the bin, or with a nil, is masked.
+pub fn fill_packed(rows: &PackedRows, layout: &Layout) -> Result<Filled, ColumnarError> {
+    let fields = layout.fields.len();
+    for field in &layout.fields {
+        if field.offset + field.scalar.size() * field.count > layout.itemsize {
+            return Err(layout_error(field, "does not fit in the dtype's itemsize"));
+        }
+    }
+    let mut data = vec![0u8; rows.len().saturating_mul(layout.itemsize)];
+    let mut mask = vec![true; rows.len().saturating_mul(fields)];
+    for (row_index, row) in rows.rows().iter().enumerate() {
+        let record = &mut data[row_index * layout.itemsize..(row_index + 1) * layout.itemsize];
+        for (name, cell) in rows.bins(row) {
+            // Dtypes have a handful of fields: a scan beats hashing the name.
+            for (field_index, field) in layout.fields.iter().enumerate().filter(|(_, f)| f.column == name) {
+                let slot = &mut record[field.offset..field.offset + field.scalar.size() * field.count];
+                if write_packed(cell, row_index, field, slot)? {
+                    mask[row_index * fields + field_index] = false;
+                }
+            }
+        }
+    }
+    let masked = mask.iter().filter(|m| **m).count();
+    Ok(Filled { data, mask, masked })
+}
+
+/// One packed bin into its slot; false for a nil.
+fn write_packed(cell: PackedCell<'_>, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<bool, ColumnarError> {
+    match cell.scalar() {
+        CellScalar::Nil => Ok(false),
+        CellScalar::List => {
+            let Some(items) = cell.list() else { return Err(layout_error(field, format!("row {row} holds an unreadable list"))) };
+            let size = field.scalar.size();
+            let mut count = 0;
+            for item in items {
+                if count < field.count {
+                    if matches!(item.scalar(), CellScalar::Nil) {
+                        return Err(layout_error(field, format!("row {row} has a nil inside its list")));
+                    }
+                    write_packed_scalar(item.scalar(), row, field, &mut slot[count * size..(count + 1) * size])?;
+                }
+                count += 1;
+            }
+            if count != field.count {
+                return Err(layout_error(field, format!("wants {} elements per row, but row {row} has a list of {count}", field.count)));
+            }
+            Ok(true)
+        }
+        _ if field.count > 1 => Err(layout_error(field, format!("is a sub-array but row {row} holds {}", describe(cell.scalar())))),
+        scalar => write_packed_scalar(scalar, row, field, slot).map(|()| true),
+    }
+}
+
+fn write_packed_scalar(value: CellScalar<'_>, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<(), ColumnarError> {
+    match (field.scalar, value) {
+        (Scalar::Float { bytes }, CellScalar::Int(i)) => {
+            if i.unsigned_abs() > (1u64 << 53) {
+                return Err(layout_error(field, format!("int {i} has no exact float form")));
+            }
+            #[allow(clippy::cast_precision_loss)] // exact below 2^53, checked above
+            write_float(i as f64, bytes, slot);
+        }
+        (Scalar::Float { bytes }, CellScalar::Float(f)) => write_float(f, bytes, slot),
+        (Scalar::Int { bytes, signed }, CellScalar::Int(v)) => {
+            write_int(v, bytes, signed, slot).ok_or_else(|| {
+                let kind = if signed { "int" } else { "uint" };
+                layout_error(field, format!("value {v} does not fit {kind}{}", bytes * 8))
+            })?;
+        }
+        (Scalar::Int { .. } | Scalar::Bool, CellScalar::Bool(b)) => slot[0] = u8::from(b),
+        (Scalar::Unicode { chars }, CellScalar::Str(text) | CellScalar::GeoJson(text)) => {
+            let count = text.chars().count();
+            if count > chars {
+                return Err(layout_error(field, format!("row {row} holds {count} characters, more than U{chars}; widen the dtype")));
+            }
+            for (i, c) in text.chars().enumerate() {
+                slot[i * 4..i * 4 + 4].copy_from_slice(&u32::from(c).to_le_bytes());
+            }
+        }
+        (Scalar::Bytes { len }, CellScalar::Blob(bytes)) => write_bytes(bytes, len, row, field, slot)?,
+        (Scalar::Bytes { len }, CellScalar::Str(text) | CellScalar::GeoJson(text)) => write_bytes(text.as_bytes(), len, row, field, slot)?,
+        (scalar, value) => {
+            return Err(layout_error(field, format!("row {row} holds {}, which cannot fill a {scalar} field", describe(value))));
+        }
+    }
+    Ok(())
+}
+
+/// A value's kind, as an error names it.
+fn describe(value: CellScalar<'_>) -> &'static str {
+    match value {
+        CellScalar::Nil => "nil",
+        CellScalar::Bool(_) => "a bool",
+        CellScalar::Int(_) => "an int",
+        CellScalar::Float(_) => "a float",
+        CellScalar::Str(_) => "a string",
+        CellScalar::GeoJson(_) => "a GeoJSON value",
+        CellScalar::Blob(_) => "bytes",
+        CellScalar::Hll(_) => "an HLL",
+        CellScalar::List => "a list",
+        CellScalar::Map => "a map",
+        CellScalar::Unsupported => "a value of an unsupported type",
+    }
 }
 
 fn layout_error(field: &FieldLayout, message: impl Into<String>) -> ColumnarError {

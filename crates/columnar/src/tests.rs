@@ -312,3 +312,72 @@ fn packed_rows_build_the_same_columns_as_decoded_ones() -> Result<(), ColumnarEr
     }
     Ok(())
 }
+
+/// Packs `records` (None: a key not found) as `batch_read` does.
+fn packed_rows(records: &[Option<IndexMap<String, Value>>]) -> Result<PackedRows, ColumnarError> {
+    let mut packed = PackedRows::default();
+    for (i, bins) in records.iter().enumerate() {
+        let key = aerospike::Key::new("test", "s", Value::Int(i as i64)).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+        let record = bins.as_ref().map(|b| aerospike::Record::new(None, b.clone(), None, 1, 0));
+        packed.push(Some(&key), if record.is_some() { 0 } else { 2 }, record.as_ref(), false);
+    }
+    Ok(packed)
+}
+
+/// `to_numpy` of a batch fills from the packed rows directly: the same bytes and mask as filling
+/// from the Arrow columns built from them, and the same refusals, named by field.
+#[test]
+fn numpy_fill_from_packed_rows_matches_fill_from_columns() -> Result<(), ColumnarError> {
+    use crate::numpy::fill_packed;
+    let field = |name: &str, offset, scalar, count| FieldLayout { name: name.into(), column: name.into(), offset, scalar, count };
+    let layout = Layout {
+        itemsize: 8 + 4 + 20 + 3 + 1 + 16,
+        fields: vec![
+            field("i", 0, Scalar::Int { bytes: 8, signed: true }, 1),
+            field("f", 8, Scalar::Float { bytes: 4 }, 1),
+            field("s", 12, Scalar::Unicode { chars: 5 }, 1),
+            field("b", 32, Scalar::Bytes { len: 3 }, 1),
+            field("t", 35, Scalar::Bool, 1),
+            field("v", 36, Scalar::Float { bytes: 8 }, 2),
+        ],
+    };
+    let records = [
+        Some(bins(&[
+            ("i", Value::Int(-7)),
+            ("f", Value::Int(3)),
+            ("s", Value::String("héllo".into())),
+            ("b", Value::Blob(vec![1, 2])),
+            ("t", Value::Bool(true)),
+            ("v", Value::List(vec![Value::from(1.5), Value::Int(2)])),
+            ("other", Value::String("not selected".into())),
+        ])),
+        None,
+        Some(bins(&[("v", Value::Nil), ("f", Value::from(0.25)), ("s", Value::String("".into()))])),
+    ];
+    let packed = packed_rows(&records)?;
+    let direct = fill_packed(&packed, &layout)?;
+    let via_columns = fill(&build_packed(&packed, &Options::default())?, &layout)?;
+    assert_eq!(direct.data, via_columns.data);
+    assert_eq!(direct.mask, via_columns.mask);
+    assert_eq!(direct.masked, 6 + 4, "row 1 has no record; row 2 lacks i, b, t and has a nil v");
+
+    let refused = |records: &[Option<IndexMap<String, Value>>], layout: &Layout| -> Result<(String, String), ColumnarError> {
+        match fill_packed(&packed_rows(records)?, layout) {
+            Err(ColumnarError::Layout { field, message }) => Ok((field, message)),
+            Err(other) => Err(other),
+            Ok(_) => Ok(("".into(), "filled".into())),
+        }
+    };
+    let one = |name: &str, value: Value| [Some(bins(&[(name, value)]))];
+    assert_eq!(refused(&one("v", Value::List(vec![Value::from(1.0)])), &layout)?, ("v".into(), "wants 2 elements per row, but row 0 has a list of 1".into()));
+    assert_eq!(refused(&one("v", Value::List(vec![Value::Nil, Value::from(1.0)])), &layout)?, ("v".into(), "row 0 has a nil inside its list".into()));
+    assert_eq!(refused(&one("v", Value::from(1.0)), &layout)?, ("v".into(), "is a sub-array but row 0 holds a float".into()));
+    assert_eq!(refused(&one("i", Value::from(1.5)), &layout)?, ("i".into(), "row 0 holds a float, which cannot fill a int64 field".into()));
+    assert_eq!(refused(&one("f", Value::Int(1 << 60)), &layout)?, ("f".into(), format!("int {} has no exact float form", 1i64 << 60)));
+    assert_eq!(refused(&one("s", Value::String("sixsix".into())), &layout)?, ("s".into(), "row 0 holds 6 characters, more than U5; widen the dtype".into()));
+    assert_eq!(refused(&one("b", Value::Blob(vec![0; 4])), &layout)?, ("b".into(), "row 0 holds 4 bytes, more than S3; widen the dtype".into()));
+    let mut narrow = layout.clone();
+    narrow.fields[0].scalar = Scalar::Int { bytes: 1, signed: false };
+    assert_eq!(refused(&one("i", Value::Int(-1)), &narrow)?, ("i".into(), "value -1 does not fit uint8".into()));
+    Ok(())
+}
