@@ -147,7 +147,7 @@ fn write_packed(cell: PackedCell<'_>, row: usize, field: &FieldLayout, slot: &mu
                     if matches!(item.scalar(), CellScalar::Nil) {
                         return Err(layout_error(field, format!("row {row} has a nil inside its list")));
                     }
-                    write_packed_scalar(item.scalar(), row, field, &mut slot[count * size..(count + 1) * size])?;
+                    write_value(item.scalar(), row, field, &mut slot[count * size..(count + 1) * size])?;
                 }
                 count += 1;
             }
@@ -157,11 +157,12 @@ fn write_packed(cell: PackedCell<'_>, row: usize, field: &FieldLayout, slot: &mu
             Ok(true)
         }
         _ if field.count > 1 => Err(layout_error(field, format!("is a sub-array but row {row} holds {}", describe(cell.scalar())))),
-        scalar => write_packed_scalar(scalar, row, field, slot).map(|()| true),
+        scalar => write_value(scalar, row, field, slot).map(|()| true),
     }
 }
 
-fn write_packed_scalar(value: CellScalar<'_>, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<(), ColumnarError> {
+/// One value into its slot, by the field's type: the rules of both `fill` and `fill_packed`.
+fn write_value(value: CellScalar<'_>, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<(), ColumnarError> {
     match (field.scalar, value) {
         (Scalar::Float { bytes }, CellScalar::Int(i)) => {
             if i.unsigned_abs() > (1u64 << 53) {
@@ -241,14 +242,17 @@ impl<'a> Values<'a> {
         }
     }
 
-    fn data_type(&self) -> DataType {
+    /// Row `row`'s value, as a packed cell would give it: one set of filling rules serves both.
+    fn at(&self, row: usize) -> CellScalar<'a> {
         match self {
-            Values::Int(_) => DataType::Int64,
-            Values::Float(_) => DataType::Float64,
-            Values::Bool(_) => DataType::Boolean,
-            Values::Text(_) => DataType::Utf8,
-            Values::Binary(_) => DataType::Binary,
-            Values::Other(t) => (*t).clone(),
+            Values::Int(ints) => CellScalar::Int(ints[row]),
+            Values::Float(floats) => CellScalar::Float(floats[row]),
+            Values::Bool(bools) => CellScalar::Bool(bools.value(row)),
+            Values::Text(texts) => CellScalar::Str(texts.value(row)),
+            Values::Binary(blobs) => CellScalar::Blob(blobs.value(row)),
+            Values::Other(DataType::List(_) | DataType::LargeList(_)) => CellScalar::List,
+            Values::Other(DataType::Map(..) | DataType::Struct(_)) => CellScalar::Map,
+            Values::Other(_) => CellScalar::Unsupported,
         }
     }
 }
@@ -280,7 +284,7 @@ impl<'a> Cells<'a> {
                 if column.is_null(row) {
                     return Ok(false);
                 }
-                write_scalar(values, row, field, slot)?;
+                write_value(values.at(row), row, field, slot)?;
             }
             Cells::List { column, offsets, items, values } => {
                 if column.is_null(row) {
@@ -300,52 +304,12 @@ impl<'a> Cells<'a> {
                     return Err(layout_error(field, format!("row {row} has a nil inside its list")));
                 }
                 for (i, item) in (start..end).enumerate() {
-                    write_scalar(values, item, field, &mut slot[i * size..(i + 1) * size])?;
+                    write_value(values.at(item), row, field, &mut slot[i * size..(i + 1) * size])?;
                 }
             }
         }
         Ok(true)
     }
-}
-
-fn write_scalar(values: &Values<'_>, row: usize, field: &FieldLayout, slot: &mut [u8]) -> Result<(), ColumnarError> {
-    match (field.scalar, values) {
-        (Scalar::Float { bytes }, Values::Int(ints)) => {
-            let i = ints[row];
-            if i.unsigned_abs() > (1u64 << 53) {
-                return Err(layout_error(field, format!("int {i} has no exact float form")));
-            }
-            #[allow(clippy::cast_precision_loss)] // exact below 2^53, checked above
-            write_float(i as f64, bytes, slot);
-        }
-        (Scalar::Float { bytes }, Values::Float(floats)) => write_float(floats[row], bytes, slot),
-        (Scalar::Int { bytes, signed }, Values::Int(ints)) => {
-            let v = ints[row];
-            write_int(v, bytes, signed, slot).ok_or_else(|| {
-                let kind = if signed { "int" } else { "uint" };
-                layout_error(field, format!("value {v} does not fit {kind}{}", bytes * 8))
-            })?;
-        }
-        (Scalar::Int { .. } | Scalar::Bool, Values::Bool(bools)) => {
-            slot[0] = u8::from(bools.value(row));
-        }
-        (Scalar::Unicode { chars }, Values::Text(texts)) => {
-            let text = texts.value(row);
-            let count = text.chars().count();
-            if count > chars {
-                return Err(layout_error(field, format!("row {row} holds {count} characters, more than U{chars}; widen the dtype")));
-            }
-            for (i, c) in text.chars().enumerate() {
-                slot[i * 4..i * 4 + 4].copy_from_slice(&u32::from(c).to_le_bytes());
-            }
-        }
-        (Scalar::Bytes { len }, Values::Binary(blobs)) => write_bytes(blobs.value(row), len, row, field, slot)?,
-        (Scalar::Bytes { len }, Values::Text(texts)) => write_bytes(texts.value(row).as_bytes(), len, row, field, slot)?,
-        (scalar, values) => {
-            return Err(layout_error(field, format!("a {} column cannot fill a {scalar} field", values.data_type())));
-        }
-    }
-    Ok(())
 }
 
 fn write_float(v: f64, bytes: usize, slot: &mut [u8]) {
