@@ -601,7 +601,7 @@ def test_ctrl_c_interrupts_a_waiting_sync_call():
     otherwise wait ten minutes; the subprocess's bound guards against a hang, it measures
     nothing), and the next call works."""
     done = subprocess.run([sys.executable, "-c", CTRL_C_SCRIPT], capture_output=True, text=True, timeout=120, check=False)
-    assert done.stdout.split() == ["interrupted", "still works"], done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["interrupted", "still works"], done.stderr[-2000:]
     assert "panic" not in done.stderr.lower(), done.stderr[-2000:]
 
 
