@@ -1,5 +1,6 @@
 //! `Client`: the synchronous client. Each method parses its arguments with the GIL held, waits
-//! for the shared `ops` future with the GIL released, and converts the answer.
+//! for the shared `ops` future with the GIL released (`runtime::wait`, which drives the client's
+//! sockets on the calling thread), and converts the answer.
 
 use std::sync::Arc;
 

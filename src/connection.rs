@@ -95,8 +95,9 @@ impl Connection {
         self.config.hosts.clone()
     }
 
-    /// Connects unless already connected; runs on the shared runtime (the crate's tend task binds
-    /// to the runtime that creates the client).
+    /// Connects unless already connected. The crate's tend task and connections bind to the
+    /// runtime this runs on: `Client` connects through `runtime::wait` (the sync runtime, which
+    /// its callers drive), `AsyncClient` through `runtime::spawn` (the multi-thread runtime).
     pub(crate) async fn connect(self: Arc<Self>, policy: aerospike::ClientPolicy, hosts: Vec<aerospike::Host>) -> Result<(), AsError> {
         if self.is_connected() {
             return Ok(());

@@ -1,10 +1,19 @@
-//! The one tokio runtime shared by `Client` and `AsyncClient`, and the one
-//! helper that blocks on it (`wait`): the GIL is released while waiting and Ctrl-C is honoured.
-//! No other file in `src/` may block on a future.
+//! The tokio runtimes and the one helper that blocks on a future (`wait`): the GIL is released
+//! while waiting and Ctrl-C is honoured. No other file in `src/` may block on a future.
+//!
+//! Two runtimes, because the two clients wait differently:
+//! - `runtime()`, multi-thread: `AsyncClient`'s commands run on its workers (`spawn`), which
+//!   wake the event loop when they finish.
+//! - the sync runtime, current-thread: a sync `Client` connects through `wait`, so the crate
+//!   client it creates (its tend task, its connections) belongs here, and `wait` drives it on
+//!   the calling thread. The reply's readiness is then seen by the thread that waits for it:
+//!   one thread wake-up per command instead of two (a worker woken by epoll, then the caller
+//!   woken by the worker). When no `wait` is in progress a background thread drives it, so
+//!   tend (node add/remove, partition maps), timers and the crate's spawned tasks keep running.
 
-use std::future::Future;
-use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -16,9 +25,15 @@ use crate::errors::{self, AsError};
 /// How often a blocked call wakes to let Python deliver signals such as KeyboardInterrupt.
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-/// The aerospike crate's tend tasks live on whichever runtime created the client, so every client
-/// is created here. Workers are capped as aerospike-sync caps them: enough for the I/O, never one
-/// per core on a large machine.
+/// How often the background thread looks at what the callers of `wait` do (see `drive_in_background`).
+/// Commands issued one after the other by one thread (a few µs apart) never leave it a gap this
+/// long, so they never pay for taking the runtime back from it; tend's timers (1 s) and the
+/// crate's tasks run at most this late when nobody waits.
+const BACKGROUND_PERIOD: Duration = Duration::from_millis(1);
+
+/// The runtime of `AsyncClient`: the crate's tend tasks live on whichever runtime created the
+/// client, so every `AsyncClient` connects here (`spawn`). Workers are capped as aerospike-sync
+/// caps them: enough for the I/O, never one per core on a large machine.
 pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
@@ -31,20 +46,224 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Runs `fut` to completion on the calling thread, in the shared runtime's context, with the GIL
-/// released. A pending signal (Ctrl-C) raises in Python and drops the future, which cancels the
-/// command.
+/// The current-thread runtime of every sync `Client`, and who drives it.
 ///
-/// Not `Runtime::block_on` with a `sleep(SIGNAL_POLL)` beside the command: that armed a tokio
-/// timer per call, and a timer earlier than the one a parked worker sleeps towards wakes that
-/// worker to re-arm, one more thread hop per command. Here the calling thread parks with a
-/// timeout of its own and is unparked by the future's waker.
+/// tokio lets any number of threads `block_on` a current-thread runtime at once: one holds its
+/// core (runs its tasks and its I/O and timer driver), the others poll only their own future
+/// when its waker fires, and the core passes to one of them when its holder's future is done.
+/// Who holds it:
+/// - one thread calling commands one after the other: that thread, during each command (the
+///   point of this runtime: one wake-up per command);
+/// - nobody waiting (`Mode::Idle`): the background thread, once no `wait` has begun for a
+///   `BACKGROUND_PERIOD`; the next caller wakes it to give the core back;
+/// - several threads waiting at once (`Mode::Shared`): the background thread, until a
+///   `BACKGROUND_PERIOD` passes in which no caller found another already waiting and no guest
+///   waits. Callers arriving meanwhile are guests (`poll_as_guest`): they poll their own command
+///   when its waker unparks them, as they did on the multi-thread runtime, without tokio's
+///   `block_on` (whose non-holder path takes a lock on the core's Notify, the runtime's seed
+///   generator and its timer wheel per command: measured ~20% more CPU per command than this
+///   with 16 threads). Left to tokio, the core would also pass from caller to caller as each
+///   command ends, a hand-off before the next reply can be read.
+struct SyncRuntime {
+    rt: tokio::runtime::Runtime,
+    /// Threads inside `wait` now.
+    callers: AtomicUsize,
+    /// `wait`s begun so far: the background thread's evidence that callers are still coming.
+    arrivals: AtomicUsize,
+    /// A caller arrived while another was waiting, since the background thread last looked.
+    overlap: AtomicBool,
+    /// What the background thread is doing (`Mode` as u8).
+    mode: AtomicU8,
+    /// Callers polling their command as guests of the background thread (`Mode::Shared`).
+    guests: AtomicUsize,
+    /// The waker of the background thread's `block_on` in `Mode::Idle`: a caller fires it to
+    /// take the core.
+    background_waker: parking_lot::Mutex<Option<Waker>>,
+}
+
+/// What the background thread does with the sync runtime.
+#[repr(u8)]
+enum Mode {
+    /// Not driving it: the callers do.
+    Off,
+    /// Driving it because nobody waits, until a caller arrives.
+    Idle,
+    /// Driving it for several waiting callers, until they stop overlapping.
+    Shared,
+}
+
+fn sync_runtime() -> &'static SyncRuntime {
+    static SYNC: OnceLock<SyncRuntime> = OnceLock::new();
+    SYNC.get_or_init(|| {
+        let mut builder = tokio::runtime::Builder::new_current_thread();
+        builder.enable_all();
+        // As for `runtime()`: without a runtime nothing here can work.
+        #[allow(clippy::expect_used)]
+        let rt = builder.build().expect("aerospike_py: cannot start the tokio runtime");
+        // Without the background thread commands still work (tokio passes the core between
+        // callers); only tend stops between commands.
+        if let Err(err) = std::thread::Builder::new().name("aerospike-py-sync".into()).spawn(|| drive_in_background(sync_runtime())) {
+            log::warn!("cannot start the sync client's background thread ({err}): the cluster is tended only while a command runs");
+        }
+        SyncRuntime {
+            rt,
+            callers: AtomicUsize::new(0),
+            arrivals: AtomicUsize::new(0),
+            overlap: AtomicBool::new(false),
+            mode: AtomicU8::new(Mode::Off as u8),
+            guests: AtomicUsize::new(0),
+            background_waker: parking_lot::Mutex::new(None),
+        }
+    })
+}
+
+/// The background thread (see `SyncRuntime`): every `BACKGROUND_PERIOD` it looks whether callers
+/// overlapped (then it drives for them) or none came (then it drives for tend).
+fn drive_in_background(sync: &'static SyncRuntime) {
+    loop {
+        let seen = sync.arrivals.load(Ordering::Acquire);
+        std::thread::sleep(BACKGROUND_PERIOD);
+        if sync.overlap.swap(false, Ordering::AcqRel) {
+            sync.mode.store(Mode::Shared as u8, Ordering::SeqCst);
+            sync.rt.block_on(async {
+                loop {
+                    tokio::time::sleep(BACKGROUND_PERIOD).await;
+                    if sync.overlap.swap(false, Ordering::AcqRel) {
+                        continue;
+                    }
+                    // With `Guest::enter` (SeqCst both sides): a guest either sees the mode
+                    // change and does not stay, or is counted here and keeps this thread on.
+                    sync.mode.store(Mode::Off as u8, Ordering::SeqCst);
+                    if sync.guests.load(Ordering::SeqCst) == 0 {
+                        break;
+                    }
+                    sync.mode.store(Mode::Shared as u8, Ordering::SeqCst);
+                }
+            });
+        } else if sync.callers.load(Ordering::SeqCst) == 0 && sync.arrivals.load(Ordering::Acquire) == seen {
+            // With `callers` (SeqCst both sides): either the caller sees this mode and wakes
+            // the future below, or the future sees the caller.
+            sync.mode.store(Mode::Idle as u8, Ordering::SeqCst);
+            sync.rt.block_on(poll_fn(|cx| {
+                *sync.background_waker.lock() = Some(cx.waker().clone());
+                if sync.callers.load(Ordering::SeqCst) > 0 {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+        } else {
+            continue;
+        }
+        sync.mode.store(Mode::Off as u8, Ordering::SeqCst);
+        sync.background_waker.lock().take();
+    }
+}
+
+/// A thread inside `wait`: counted while it lives, so the background thread knows.
+struct Caller(&'static SyncRuntime);
+
+impl Caller {
+    fn arrive(sync: &'static SyncRuntime) -> Self {
+        if sync.callers.fetch_add(1, Ordering::SeqCst) > 0 {
+            sync.overlap.store(true, Ordering::Release);
+        }
+        sync.arrivals.fetch_add(1, Ordering::Release);
+        if sync.mode.load(Ordering::SeqCst) == Mode::Idle as u8 {
+            if let Some(waker) = sync.background_waker.lock().take() {
+                waker.wake();
+            }
+        }
+        Self(sync)
+    }
+}
+
+impl Drop for Caller {
+    fn drop(&mut self) {
+        self.0.callers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A caller served by the background thread in `Mode::Shared`: counted, so the background
+/// thread keeps the core (and drives this caller's sockets) until it leaves.
+struct Guest(&'static SyncRuntime);
+
+impl Guest {
+    fn enter(sync: &'static SyncRuntime) -> Option<Self> {
+        if sync.mode.load(Ordering::Relaxed) != Mode::Shared as u8 {
+            return None;
+        }
+        sync.guests.fetch_add(1, Ordering::SeqCst);
+        if sync.mode.load(Ordering::SeqCst) == Mode::Shared as u8 {
+            Some(Self(sync))
+        } else {
+            sync.guests.fetch_sub(1, Ordering::SeqCst);
+            None
+        }
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        self.0.guests.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A guest's wait: poll the command, park until its waker fires (the background thread's
+/// driver saw its socket ready), until it is done or `deadline` passes. Runs in the sync
+/// runtime's context (the caller's `enter`), so what the command registers goes there.
+fn poll_as_guest<F: Future>(mut fut: Pin<&mut F>, deadline: Instant) -> Option<F::Output> {
+    let unparker = Arc::new(Unparker { thread: std::thread::current(), woken: AtomicBool::new(false) });
+    let waker = Waker::from(unparker.clone());
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return Some(out);
+        }
+        while !unparker.woken.swap(false, Ordering::AcqRel) {
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            std::thread::park_timeout(deadline - now);
+        }
+    }
+}
+
+/// The waker of a guest's command: flags the wake-up and unparks the guest (a spurious unpark is
+/// told from a real one by the flag).
+struct Unparker {
+    thread: std::thread::Thread,
+    woken: AtomicBool,
+}
+
+impl Wake for Unparker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+/// Runs `fut` to completion on the calling thread with the GIL released, driving the sync
+/// runtime (see `SyncRuntime`). A pending signal (Ctrl-C) raises in Python and drops the future,
+/// which cancels the command.
 pub(crate) fn wait<T: Send>(
     py: Python<'_>,
     fut: impl Future<Output = Result<T, AsError>> + Send,
 ) -> PyResult<T> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // Python called from inside a runtime (a tracing callback run at a command's end): a
+        // nested block_on would panic, and this thread may hold the core the command needs.
+        return Err(errors::client_error(
+            "a sync Client command cannot run inside the client's own I/O (e.g. from a tracing callback); run it elsewhere",
+        ));
+    }
     let outcome = py.detach(|| {
-        let out = run_parked(fut);
+        let out = drive(fut);
         if interpreter_exiting() {
             // A daemon thread whose command outlived the program: taking the GIL back from a
             // finalizing interpreter panics in pyo3 or ends the thread under Rust frames. Park
@@ -58,28 +277,44 @@ pub(crate) fn wait<T: Send>(
     outcome?.map_err(errors::to_py)
 }
 
-/// `wait`'s loop, with the GIL released: poll, park until woken, and every SIGNAL_POLL let
-/// Python deliver signals (an error here is the signal handler's exception).
-fn run_parked<T>(fut: impl Future<Output = Result<T, AsError>>) -> PyResult<Result<T, AsError>> {
-    let _context = runtime().enter();
-    let unparker = Arc::new(Unparker { thread: std::thread::current(), woken: AtomicBool::new(false) });
-    let waker = Waker::from(unparker.clone());
-    let mut cx = Context::from_waker(&waker);
+/// `wait`'s loop, with the GIL released: wait for the command for at most SIGNAL_POLL at a
+/// time (as a guest of the background thread, or in `block_on`), and between two let Python
+/// deliver signals (an error here is the signal handler's exception). Signals are checked outside
+/// `block_on` and outside the runtime's context, so a signal handler may itself run sync
+/// commands.
+fn drive<T>(fut: impl Future<Output = Result<T, AsError>>) -> PyResult<Result<T, AsError>> {
+    let sync = sync_runtime();
+    // Declared before `fut`, so an abandoned command is dropped inside the runtime's context
+    // (the crate may spawn from a destructor).
+    let mut context = None;
     let mut fut = pin!(fut);
-    let mut signals_due = Instant::now() + SIGNAL_POLL;
     loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+        let caller = Caller::arrive(sync);
+        if context.is_none() {
+            context = Some(sync.rt.enter());
+        }
+        let polled = match Guest::enter(sync) {
+            Some(_guest) => poll_as_guest(fut.as_mut(), Instant::now() + SIGNAL_POLL),
+            None => {
+                let deadline = tokio::time::Instant::now() + SIGNAL_POLL;
+                sync.rt.block_on(async {
+                    let mut tick = pin!(tokio::time::sleep_until(deadline));
+                    poll_fn(|cx| match fut.as_mut().poll(cx) {
+                        Poll::Ready(out) => Poll::Ready(Some(out)),
+                        Poll::Pending => tick.as_mut().poll(cx).map(|()| None),
+                    })
+                    .await
+                })
+            }
+        };
+        if let Some(out) = polled {
             return Ok(out);
         }
-        while !unparker.woken.swap(false, Ordering::AcqRel) {
-            let now = Instant::now();
-            if now >= signals_due {
-                if !interpreter_exiting() {
-                    Python::attach(|py| py.check_signals())?;
-                }
-                signals_due = now + SIGNAL_POLL;
-            }
-            std::thread::park_timeout(signals_due.saturating_duration_since(now));
+        if !interpreter_exiting() {
+            // Waiting for the GIL may take long: meanwhile the background thread may drive.
+            drop(context.take());
+            drop(caller);
+            Python::attach(|py| py.check_signals())?;
         }
     }
 }
@@ -97,24 +332,6 @@ pub(crate) fn watch_interpreter_exit(py: Python<'_>) -> PyResult<()> {
     let mark = pyo3::types::PyCFunction::new_closure(py, None, None, |_args, _kwargs| EXITING.store(true, Ordering::Release))?;
     py.import("atexit")?.call_method1("register", (mark,))?;
     Ok(())
-}
-
-/// The waker of a future `wait` polls: flags the wake-up and unparks the waiting thread (a
-/// spurious unpark is told from a real one by the flag).
-struct Unparker {
-    thread: std::thread::Thread,
-    woken: AtomicBool,
-}
-
-impl Wake for Unparker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
-    }
 }
 
 /// Runs `fut` on the shared runtime when asyncio first awaits it: the coroutine every

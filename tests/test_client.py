@@ -9,6 +9,9 @@ import os
 import pickle
 import re
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -596,6 +599,44 @@ def test_gil_released_while_waiting_on_server(silent_port):
     assert errors, "connect to a silent peer should fail"
     # Holding the GIL for the whole wait would leave this thread a handful of iterations at most.
     assert progress > 10_000
+
+
+# A subprocess, so the SIGINT reaches no test runner. The signal is sent once the client's
+# connection has reached the silent peer, so the call is surely waiting when it lands.
+CTRL_C_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, socket, threading
+    import aerospike_py as aerospike
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    port = silent.getsockname()[1]
+    accepted = []
+
+    def interrupt_once_connected():
+        accepted.append(silent.accept())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_connected, daemon=True).start()
+    try:
+        aerospike.client({"hosts": [("127.0.0.1", port)], "timeout": 600_000}).connect()
+        print("connected")
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    try:
+        aerospike.client({"hosts": [("127.0.0.1", port)], "timeout": 200}).connect()
+    except aerospike.exception.AerospikeError:
+        print("still works", flush=True)
+    """
+)
+
+
+def test_ctrl_c_interrupts_a_waiting_sync_call():
+    """Ctrl-C raises KeyboardInterrupt in a sync call blocked on the network (one that would
+    otherwise wait ten minutes; the subprocess's bound guards against a hang, it measures
+    nothing), and the next call works."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_SCRIPT], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.splitlines() == ["interrupted", "still works"], done.stderr[-2000:]
+    assert "panic" not in done.stderr.lower(), done.stderr[-2000:]
 
 
 def test_sync_client_shared_between_threads(config, keys):
