@@ -14,7 +14,7 @@
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -35,8 +35,8 @@ const BACKGROUND_PERIOD: Duration = Duration::from_millis(1);
 /// client, so every `AsyncClient` connects here (`spawn`). Workers are capped as aerospike-sync
 /// caps them: enough for the I/O, never one per core on a large machine.
 pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
+    static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
+    RUNTIME.get(|| {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
         let mut builder = tokio::runtime::Builder::new_multi_thread();
         builder.worker_threads(workers).thread_name("aerospike-py").enable_all();
@@ -44,6 +44,37 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
         #[allow(clippy::expect_used)]
         builder.build().expect("aerospike_py: cannot start the tokio runtime")
     })
+}
+
+/// A value made once per process, for the runtimes. A child forked from a process that had
+/// made one (multiprocessing's default on Linux) gets its own: the parent's worker and
+/// background threads do not exist in the child, and its epoll instance is shared with the
+/// parent, so a client connected on it in the child hung. The parent's value is leaked in the
+/// child, never dropped: dropping a runtime waits for threads that are not there.
+struct PerProcess<T: 'static>(parking_lot::RwLock<Option<(u32, &'static T)>>);
+
+impl<T: Sync> PerProcess<T> {
+    const fn new() -> Self {
+        Self(parking_lot::const_rwlock(None))
+    }
+
+    fn get(&self, make: impl FnOnce() -> T) -> &'static T {
+        let pid = crate::connection::process_id();
+        if let Some((owner, value)) = *self.0.read() {
+            if owner == pid {
+                return value;
+            }
+        }
+        let mut slot = self.0.write();
+        match *slot {
+            Some((owner, value)) if owner == pid => value,
+            _ => {
+                let value: &'static T = Box::leak(Box::new(make()));
+                *slot = Some((pid, value));
+                value
+            }
+        }
+    }
 }
 
 /// The current-thread runtime of every sync `Client`, and who drives it.
@@ -93,8 +124,8 @@ enum Mode {
 }
 
 fn sync_runtime() -> &'static SyncRuntime {
-    static SYNC: OnceLock<SyncRuntime> = OnceLock::new();
-    SYNC.get_or_init(|| {
+    static SYNC: PerProcess<SyncRuntime> = PerProcess::new();
+    SYNC.get(|| {
         let mut builder = tokio::runtime::Builder::new_current_thread();
         builder.enable_all();
         // As for `runtime()`: without a runtime nothing here can work.

@@ -8,6 +8,7 @@ import inspect
 import os
 import pickle
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -239,7 +240,7 @@ def test_closed_client_raises_client_error(make_client, config, keys):
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_a_forked_child_is_refused_the_parents_connections(config, keys, kind):
+def test_a_forked_child_is_refused_the_parents_connections_and_can_make_its_own(config, keys, kind):
     # A child that wrote on its parent's pooled sockets would interleave its commands with the
     # parent's on the same connections: the child gets a ClientError, the parent keeps working.
     k = keys()
@@ -249,8 +250,11 @@ def test_a_forked_child_is_refused_the_parents_connections(config, keys, kind):
     else:
         parent = aerospike.AsyncClient(config)
         asyncio.run(parent.connect())
+        with aerospike.client(config).connect() as writer:
+            writer.put(k, {"a": 1})
     pid = os.fork()
     if pid == 0:  # the child: report through the exit code, never return into pytest
+        signal.alarm(60)  # a hang (the parent's runtime threads do not exist here) ends the child
         code = 3
         try:
             parent.get(k)  # sync: raises; async: raises when the coroutine is made
@@ -259,6 +263,24 @@ def test_a_forked_child_is_refused_the_parents_connections(config, keys, kind):
             code = 0 if "fork" in str(e) and not parent.is_connected() else 2
         except BaseException:
             code = 4
+        if code == 0:  # a client of its own works in the child (multiprocessing workers)
+            try:
+                if kind == "sync":
+                    with aerospike.client(config).connect() as own:
+                        code = 0 if own.get(k).bins == {"a": 1} else 5
+                else:
+
+                    async def read() -> bool:
+                        own = aerospike.AsyncClient(config)
+                        await own.connect()
+                        try:
+                            return (await own.get(k)).bins == {"a": 1}
+                        finally:
+                            await own.close()
+
+                    code = 0 if asyncio.run(read()) else 5
+            except BaseException:
+                code = 6
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0

@@ -1,5 +1,5 @@
 //! Batch commands: read, operate, remove and write of many records in one call. The request is
-//! parsed with the GIL held; the batch runs on the shared runtime, split into sub-batches run a
+//! parsed with the GIL held; the batch runs on its client's runtime (`runtime.rs`), split into sub-batches run a
 //! few at a time when it is big, and answers one `BatchRow` per key, in request order.
 
 use std::sync::Arc;

@@ -233,7 +233,7 @@ pub(crate) fn client_config(config: &Bound<'_, PyAny>) -> PyResult<ClientConfig>
             }
             "thread_pool_size" => {
                 // Accepted and ignored: the size of the C client's batch/scan thread pool; here
-                // commands run on the shared tokio runtime and nodes are read concurrently.
+                // commands run on the tokio runtimes of `runtime.rs` and nodes are read concurrently.
                 u32_value(&value, &key)?;
             }
             "send_bool_as" => {
