@@ -80,10 +80,8 @@ pub fn fill(batch: &RecordBatch, layout: &Layout) -> Result<Filled, ColumnarErro
     let fields = layout.fields.len();
     let mut data = vec![0u8; rows.saturating_mul(layout.itemsize)];
     let mut mask = vec![false; rows.saturating_mul(fields)];
+    check_fits(layout)?;
     for (field_index, field) in layout.fields.iter().enumerate() {
-        if field.offset + field.scalar.size() * field.count > layout.itemsize {
-            return Err(layout_error(field, "does not fit in the dtype's itemsize"));
-        }
         // A column of nulls (a selected bin no record has) fills nothing: every row is masked.
         let column = batch.column_by_name(&field.column).filter(|c| *c.data_type() != DataType::Null);
         let Some(column) = column else {
@@ -111,11 +109,7 @@ pub fn fill(batch: &RecordBatch, layout: &Layout) -> Result<Filled, ColumnarErro
 /// takes lists of its length with no nil inside); a row without the bin, or with a nil, is masked.
 pub fn fill_packed(rows: &PackedRows, layout: &Layout) -> Result<Filled, ColumnarError> {
     let fields = layout.fields.len();
-    for field in &layout.fields {
-        if field.offset + field.scalar.size() * field.count > layout.itemsize {
-            return Err(layout_error(field, "does not fit in the dtype's itemsize"));
-        }
-    }
+    check_fits(layout)?;
     let mut data = vec![0u8; rows.len().saturating_mul(layout.itemsize)];
     let mut mask = vec![true; rows.len().saturating_mul(fields)];
     for (row_index, row) in rows.rows().iter().enumerate() {
@@ -211,6 +205,14 @@ fn describe(value: CellScalar<'_>) -> &'static str {
         CellScalar::List => "a list",
         CellScalar::Map => "a map",
         CellScalar::Unsupported => "a value of an unsupported type",
+    }
+}
+
+/// Every field lies inside the itemsize (checked before anything is written).
+fn check_fits(layout: &Layout) -> Result<(), ColumnarError> {
+    match layout.fields.iter().find(|f| f.offset + f.scalar.size() * f.count > layout.itemsize) {
+        Some(field) => Err(layout_error(field, "does not fit in the dtype's itemsize")),
+        None => Ok(()),
     }
 }
 
