@@ -210,17 +210,25 @@ fn global_series(operation: &'static str, namespace: &str, set: &str) -> &'stati
         Ok(r) => r,
         Err(poisoned) => poisoned.into_inner(),
     };
-    if let Some(series) = registry.by_labels.get(&(operation, namespace.into(), set.into())) {
-        return series;
+    registry.series(operation, namespace, set, MAX_SERIES)
+}
+
+impl Registry {
+    /// The series of these labels, made on first use; past `cap` series, new (namespace, set)
+    /// pairs share the `_other` series of their operation.
+    fn series(&mut self, operation: &'static str, namespace: &str, set: &str, cap: usize) -> &'static Series {
+        if let Some(series) = self.by_labels.get(&(operation, namespace.into(), set.into())) {
+            return series;
+        }
+        let (namespace, set) = if self.all.len() >= cap { (OTHER, OTHER) } else { (namespace, set) };
+        if let Some(series) = self.by_labels.get(&(operation, namespace.into(), set.into())) {
+            return series;
+        }
+        let series: &'static Series = Box::leak(Box::new(Series::new(operation, namespace, set)));
+        self.by_labels.insert((operation, namespace.into(), set.into()), series);
+        self.all.push(series);
+        series
     }
-    let (namespace, set) = if registry.all.len() >= MAX_SERIES { (OTHER, OTHER) } else { (namespace, set) };
-    if let Some(series) = registry.by_labels.get(&(operation, namespace.into(), set.into())) {
-        return series;
-    }
-    let series: &'static Series = Box::leak(Box::new(Series::new(operation, namespace, set)));
-    registry.by_labels.insert((operation, namespace.into(), set.into()), series);
-    registry.all.push(series);
-    series
 }
 
 /// Every series so far, sorted by labels (for a stable exposition).
@@ -307,14 +315,18 @@ mod tests {
 
     #[test]
     fn series_past_the_bound_share_the_other_series() {
-        // Fill the registry (other tests add a few series of their own).
-        for i in 0..MAX_SERIES {
-            series("fill", &format!("ns{i}"), "");
+        // A registry of its own: filling the process's one would turn the series other tests
+        // make meanwhile (they run in parallel) into `_other`.
+        let mut registry = Registry::default();
+        let cap = 16;
+        for i in 0..cap {
+            registry.series("fill", &format!("ns{i}"), "", cap);
         }
-        let a = series("fill", "yet-another-namespace", "x");
-        let b = series("fill", "and-one-more", "y");
+        let a = registry.series("fill", "yet-another-namespace", "x", cap);
+        let b = registry.series("fill", "and-one-more", "y", cap);
         assert!(std::ptr::eq(a, b));
         assert_eq!(&*a.namespace, OTHER);
         assert_eq!(&*a.set, OTHER);
+        assert!(!std::ptr::eq(a, registry.series("fill", "ns3", "", cap)), "series made before the bound keep their labels");
     }
 }
