@@ -9,7 +9,9 @@ with aerospike.LocalServer(nodes=3, replication_factor=2) as server:
         client.batch_write([(k, {"n": i}) for i, k in enumerate(keys)])
         server.kill_node(0)  # a crash: port closed, connections dropped, replicas take over
         print(server.nodes_up)  # [False, True, True]
-        print(client.batch_read(keys).found_count())  # 100
+        # Until the client's tend drops node 0 (up to tend_interval, 1 s), its keys wait for it:
+        # give commands that must ride through a crash a total_timeout above tend_interval.
+        print(client.batch_read(keys, policy={"total_timeout": 5000}).found_count())  # 100
         server.restart_node(0)  # back empty; given what it holds before it serves again
         print(server.nodes_up, client.batch_read(keys).found_count())  # [True, True, True] 100
 # --8<-- [end:kill]
