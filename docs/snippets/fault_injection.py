@@ -38,20 +38,6 @@ with aerospike.LocalServer() as server, aerospike.client(server.config).connect(
     print(client.get(key).bins)  # {'n': 1}
     # --8<-- [end:drop]
 
-    # --8<-- [start:delay]
-    server.inject_fault(node=0, kind="delay", delay_ms=1000)  # until clear_faults()
-    fast = {"socket_timeout": 100, "total_timeout": 300, "max_retries": 1}
-    try:
-        client.get(key, policy=fast)
-    except exception.TimeoutError as e:
-        print("read", e.in_doubt)  # read False
-    try:
-        client.put(key, {"n": 5}, policy=fast)
-    except exception.TimeoutError as e:
-        print("write", e.in_doubt)  # write True
-    server.clear_faults(node=0)
-    # --8<-- [end:delay]
-
     # --8<-- [start:result_code]
     server.inject_fault(node=0, kind="result_code", result_code=8, times=2)  # 8: server full
     answers = []
@@ -84,3 +70,19 @@ with aerospike.LocalServer() as server, aerospike.client(server.config).connect(
     with aerospike.client(server.config).connect() as again:
         print(again.is_connected())  # True
     # --8<-- [end:refuse]
+
+    # Last: the commands it slowed down are still waiting on the node after the client gave up,
+    # and a fault injected after them would be taken by them when they get their turn.
+    # --8<-- [start:delay]
+    server.inject_fault(node=0, kind="delay", delay_ms=1000)  # until clear_faults()
+    fast = {"socket_timeout": 100, "total_timeout": 300, "max_retries": 1}
+    try:
+        client.get(key, policy=fast)
+    except exception.TimeoutError as e:
+        print("read", e.in_doubt)  # read False
+    try:
+        client.put(key, {"n": 5}, policy=fast)
+    except exception.TimeoutError as e:
+        print("write", e.in_doubt)  # write True
+    server.clear_faults(node=0)
+    # --8<-- [end:delay]
