@@ -338,6 +338,8 @@ pub(crate) struct Batcher {
     pending: Option<RecordBatch>,
     /// The most rows held natively at once.
     pub peak_rows: usize,
+    /// The packed rows of the batch being filled, kept from batch to batch for their memory.
+    packed: PackedRows,
 }
 
 /// `batch` laid out in `schema`: columns by name, absent ones all-null. A column the schema
@@ -379,7 +381,7 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String
 
 impl Batcher {
     pub(crate) fn new(feed: Feed, batch_size: usize, options: Options) -> Self {
-        Self { feed, batch_size, options, schema: None, pending: None, peak_rows: 0 }
+        Self { feed, batch_size, options, schema: None, pending: None, peak_rows: 0, packed: PackedRows::with_capacity(batch_size.min(PACK_CHUNK)) }
     }
 
     fn build(&mut self, rows: &PackedRows) -> Result<RecordBatch, String> {
@@ -404,7 +406,8 @@ impl Batcher {
         if let Some(batch) = self.pending.take() {
             return Ok(Columns::Batch(batch));
         }
-        let mut rows = PackedRows::with_capacity(self.batch_size.min(PACK_CHUNK));
+        let mut rows = std::mem::take(&mut self.packed);
+        rows.clear();
         while rows.len() < self.batch_size {
             let records = self.feed.fill((self.batch_size - rows.len()).min(PACK_CHUNK)).await?;
             if records.is_empty() {
@@ -414,11 +417,11 @@ impl Batcher {
                 rows.push(record.key.as_ref(), 0, Some(record), false);
             }
         }
-        if rows.is_empty() {
-            return Ok(Columns::End);
-        }
+        let built = (!rows.is_empty()).then(|| self.build(&rows));
         self.peak_rows = self.peak_rows.max(rows.len());
-        Ok(match self.build(&rows) {
+        self.packed = rows;
+        let Some(built) = built else { return Ok(Columns::End) };
+        Ok(match built {
             Ok(batch) => Columns::Batch(batch),
             Err(message) => {
                 self.feed.close();

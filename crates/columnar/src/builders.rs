@@ -32,26 +32,33 @@ const EXACT_FLOAT_LIMIT: i64 = 1 << 53;
 
 impl ColumnBuild<'_> {
     pub(crate) fn array<'a, C: Cell<'a>>(&self, values: &[Option<C>], kind: &Kind) -> Result<ArrayRef, ColumnarError> {
+        match kind {
+            Kind::List(element) => self.list(values, kind, element),
+            Kind::Map(key, value) => self.map(values, kind, key, value),
+            _ => self.scalars(values.iter().copied(), values.len(), kind),
+        }
+    }
+
+    /// A column of a scalar kind from `len` cells, read once as they come: a list's items go
+    /// straight into their child array, with no vector of cells in between.
+    fn scalars<'a, C: Cell<'a>>(&self, values: impl Iterator<Item = Option<C>>, len: usize, kind: &Kind) -> Result<ArrayRef, ColumnarError> {
         Ok(match kind {
-            Kind::Null => Arc::new(NullArray::new(values.len())),
+            Kind::Null => Arc::new(NullArray::new(len)),
             Kind::Bool => Arc::new(
                 values
-                    .iter()
-                    .map(|v| self.fit(*v, kind, |s| if let Scalar::Bool(b) = s { Some(b) } else { None }))
+                    .map(|v| self.fit(v, kind, |s| if let Scalar::Bool(b) = s { Some(b) } else { None }))
                     .collect::<Result<BooleanArray, _>>()?,
             ),
             Kind::Int => Arc::new(
                 values
-                    .iter()
-                    .map(|v| self.fit(*v, kind, |s| if let Scalar::Int(i) = s { Some(i) } else { None }))
+                    .map(|v| self.fit(v, kind, |s| if let Scalar::Int(i) = s { Some(i) } else { None }))
                     .collect::<Result<Int64Array, _>>()?,
             ),
-            Kind::Float => Arc::new(values.iter().map(|v| self.float(*v)).collect::<Result<Float64Array, _>>()?),
+            Kind::Float => Arc::new(values.map(|v| self.float(v)).collect::<Result<Float64Array, _>>()?),
             Kind::Str => Arc::new(
                 values
-                    .iter()
                     .map(|v| {
-                        self.fit(*v, kind, |s| match s {
+                        self.fit(v, kind, |s| match s {
                             Scalar::Str(s) | Scalar::GeoJson(s) => Some(s),
                             _ => None,
                         })
@@ -60,17 +67,18 @@ impl ColumnBuild<'_> {
             ),
             Kind::Blob => Arc::new(
                 values
-                    .iter()
                     .map(|v| {
-                        self.fit(*v, kind, |s| match s {
+                        self.fit(v, kind, |s| match s {
                             Scalar::Blob(b) | Scalar::Hll(b) => Some(b),
                             _ => None,
                         })
                     })
                     .collect::<Result<BinaryArray, _>>()?,
             ),
-            Kind::List(element) => self.list(values, kind, element)?,
-            Kind::Map(key, value) => self.map(values, kind, key, value)?,
+            Kind::List(_) | Kind::Map(..) => {
+                let cells: Vec<Option<C>> = values.collect();
+                self.array(&cells, kind)?
+            }
         })
     }
 
@@ -116,14 +124,10 @@ impl ColumnBuild<'_> {
     fn list<'a, C: Cell<'a>>(&self, values: &[Option<C>], kind: &Kind, element: &Kind) -> Result<ArrayRef, ColumnarError> {
         let mut lengths = Vec::with_capacity(values.len());
         let mut valid = Vec::with_capacity(values.len());
-        let mut children: Vec<Option<C>> = Vec::new();
         for value in values {
-            let items = value.and_then(|cell| cell.list());
-            match (value, items) {
+            match (value, value.and_then(|cell| cell.list())) {
                 (_, Some(items)) => {
-                    let before = children.len();
-                    children.extend(items.map(Some));
-                    lengths.push(children.len() - before);
+                    lengths.push(items.count());
                     valid.push(true);
                 }
                 (Some(cell), None) if cell.scalar() != Scalar::Nil => {
@@ -137,7 +141,14 @@ impl ColumnBuild<'_> {
                 }
             }
         }
-        let child = self.array(&children, element)?;
+        let total = lengths.iter().sum();
+        let items = values.iter().filter_map(|v| v.and_then(|cell| cell.list())).flatten().map(Some);
+        let child = if matches!(element, Kind::List(_) | Kind::Map(..)) {
+            let children: Vec<Option<C>> = items.collect();
+            self.array(&children, element)?
+        } else {
+            self.scalars(items, total, element)?
+        };
         let field = Arc::new(Field::new("item", element.data_type(), true));
         Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::from_lengths(lengths), child, nulls(valid))?))
     }

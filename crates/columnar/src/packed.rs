@@ -49,6 +49,14 @@ impl PackedRows {
         self.rows.len()
     }
 
+    /// Forgets every row but keeps the memory, so a stream packing batch after batch touches
+    /// its pages once rather than faulting a fresh arena in for each batch.
+    pub fn clear(&mut self) {
+        self.arena.clear();
+        self.rows.clear();
+        self.sets.clear();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

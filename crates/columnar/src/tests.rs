@@ -313,6 +313,41 @@ fn packed_rows_build_the_same_columns_as_decoded_ones() -> Result<(), ColumnarEr
     Ok(())
 }
 
+/// List columns stream their items into the child array: offsets and validity stay right
+/// across empty, absent and nil lists, nested lists and nil items; and rows packed into a
+/// cleared `PackedRows` (a stream reuses one for every batch) build what fresh ones do.
+#[test]
+fn list_columns_keep_their_offsets_and_a_cleared_pack_builds_like_a_fresh_one() -> Result<(), ColumnarError> {
+    let floats = |xs: &[f64]| Value::List(xs.iter().map(|x| Value::from(*x)).collect());
+    let records = [
+        Some(bins(&[("v", floats(&[1.0, 2.0])), ("w", Value::List(vec![floats(&[1.0]), Value::List(vec![])])), ("s", Value::List(vec![Value::String("a".into()), Value::Nil]))])),
+        Some(bins(&[("v", Value::List(vec![])), ("s", Value::Nil)])),
+        None,
+        Some(bins(&[("v", floats(&[3.0, 4.0, 5.0])), ("w", Value::List(vec![floats(&[2.0, 3.0])]))])),
+    ];
+    let packed = packed_rows(&records)?;
+    let batch = build_packed(&packed, &Options { meta_columns: false, ..Options::default() })?;
+    let v = batch.column_by_name("v").ok_or(ColumnarError::Arrow("no v".into()))?.as_list::<i32>();
+    assert_eq!(v.value_offsets(), &[0, 2, 2, 2, 5]);
+    assert_eq!((0..4).map(|i| v.is_valid(i)).collect::<Vec<_>>(), [true, true, false, true]);
+    assert_eq!(v.values().as_primitive::<Float64Type>().values(), &[1.0, 2.0, 3.0, 4.0, 5.0]);
+    let w = batch.column_by_name("w").ok_or(ColumnarError::Arrow("no w".into()))?.as_list::<i32>();
+    assert_eq!(w.value_offsets(), &[0, 2, 2, 2, 3]);
+    assert_eq!(w.values().as_list::<i32>().value_offsets(), &[0, 1, 1, 3]);
+    let s = batch.column_by_name("s").ok_or(ColumnarError::Arrow("no s".into()))?.as_list::<i32>();
+    assert_eq!((s.value_offsets(), s.values().null_count()), (&[0, 2, 2, 2, 2][..], 1));
+
+    let mut reused = packed_rows(&[Some(bins(&[("x", Value::String("left over".into()))]))])?;
+    reused.clear();
+    for (i, record) in records.iter().enumerate() {
+        let key = aerospike::Key::new("test", "s", Value::Int(i as i64)).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+        let record = record.as_ref().map(|b| aerospike::Record::new(None, b.clone(), None, 1, 0));
+        reused.push(Some(&key), if record.is_some() { 0 } else { 2 }, record.as_ref(), false);
+    }
+    assert_eq!(build_packed(&reused, &Options::default())?, build_packed(&packed, &Options::default())?);
+    Ok(())
+}
+
 /// Packs `records` (None: a key not found) as `batch_read` does.
 fn packed_rows(records: &[Option<IndexMap<String, Value>>]) -> Result<PackedRows, ColumnarError> {
     let mut packed = PackedRows::default();
