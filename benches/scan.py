@@ -16,7 +16,10 @@ scan of the whole set into a frame, for:
   - floor: the `aerospike` Rust crate alone, a query with PartitionFilter::all() gathered into
     columns (benches/rust-floor, scan mode); compared with ours' arrow row. Row `raw`: the
     raw-socket floor, the same scan request sent on a plain socket and its answer read without
-    decoding (rust-floor raw-scan, one node): what the server and the socket allow.
+    decoding (rust-floor raw-scan, one node): what the server and the socket allow. Row `wire`:
+    that answer decoded by the project's `wire` crate straight into packed rows and Arrow batches
+    (rust-floor wire-scan, one node, a reading thread beside the decoding one): what a client
+    that owned the scan's I/O would cost, with no `aerospike::Value` in between.
 Each measurement runs in a fresh process, so its peak RSS is its own. Without --hosts the server
 is this repo's local server (release build) on a free port: say so beside the figures. Prints
 medians, each one's time as a multiple of ours, peak RSS, and saves JSON + PNG in benches/results/.
@@ -57,8 +60,10 @@ def main() -> int:
             results["runs"]["floor/columns"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "scan")
             # The raw-socket floor: the same request, the answer read and not decoded.
             results["runs"]["floor/raw"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "raw-scan")
+            # The same answer decoded by `wire` into packed rows and Arrow: owning the I/O.
+            results["runs"]["floor/wire"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "wire-scan")
     # The floor's columns are what to_arrow produces: it is compared with ours/arrow.
-    harness.report("scan", "scan", results, {"columns": "arrow", "raw": "arrow"}, pythons["ours"])
+    harness.report("scan", "scan", results, {"columns": "arrow", "raw": "arrow", "wire": "arrow"}, pythons["ours"])
     return 0
 
 

@@ -1,7 +1,7 @@
 //! The floor: the `aerospike` crate alone, timing each repetition of what a benchmark's Python
 //! workers do. Prints the same JSON line as they do.
 //!
-//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan]
+//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan|wire-scan]
 //!
 //! batch (the default): a batch read of keys 0..N, its four bins gathered into columns (what
 //! `to_numpy` / `to_arrow` produce). scan: a query of the whole set with `PartitionFilter::all()`,
@@ -159,6 +159,9 @@ async fn main() -> Result<(), Error> {
     if let Some(kind) = mode.strip_prefix("raw-") {
         return raw_floor(&hosts, &set, n, repeat, kind);
     }
+    if mode == "wire-scan" {
+        return wire_scan_floor(&hosts, &set, n, repeat);
+    }
     let client = Arc::new(Client::new(&ClientPolicy::default(), &hosts).await?);
     let (mut times, mut cpu) = (Vec::new(), Vec::new());
     for round in 0..=repeat {
@@ -181,6 +184,29 @@ async fn main() -> Result<(), Error> {
         }
         if round > 0 {
             times.push(figure.unwrap_or_else(|| start.elapsed().as_secs_f64()));
+            cpu.push(process_cpu() - start_cpu);
+        }
+    }
+    println!("{{\"times\": {times:?}, \"cpu_times\": {cpu:?}, \"peak_rss_mib\": {}}}", peak_rss_mib());
+    Ok(())
+}
+
+/// What owning the scan's I/O would cost: the raw floor's connection and request, its answer
+/// decoded by `wire` into packed rows and built into Arrow batches (`raw::decode_scan`).
+fn wire_scan_floor(hosts: &str, set: &str, n: i64, repeat: usize) -> Result<(), Error> {
+    let host = hosts.split(',').next().ok_or("no host")?;
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_nodelay(true)?;
+    let (mut times, mut cpu) = (Vec::new(), Vec::new());
+    for round in 0..=repeat {
+        let req = raw::scan_request(set, 1 + round as u64);
+        let (start, start_cpu) = (Instant::now(), process_cpu());
+        let (records, rows) = raw::decode_scan(&mut stream, &req)?;
+        if records != n || rows != records as usize {
+            return Err(format!("wire-scan: {records} records, {rows} rows, of {n}").into());
+        }
+        if round > 0 {
+            times.push(start.elapsed().as_secs_f64());
             cpu.push(process_cpu() - start_cpu);
         }
     }

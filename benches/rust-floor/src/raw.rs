@@ -4,6 +4,10 @@
 //! (to see the bare LAST message that ends the answer). Nothing else is
 //! decoded: this is what the server and the socket allow, the bound under any client.
 //!
+//! `decode_scan` is the floor of a client that owned the scan's I/O: the same answer, decoded by
+//! `wire` straight into `columnar`'s packed rows and built into Arrow batches as `to_arrow`
+//! builds them, with no `aerospike::Value` in between.
+//!
 //! One node: every partition (scan) and every key (batch) goes to the first host given. Against
 //! a cluster of several nodes the figure is not a floor; the local server is one node.
 
@@ -106,4 +110,61 @@ pub fn count_records(stream: &mut TcpStream, request: &[u8]) -> Result<i64, Erro
             }
         }
     }
+}
+
+/// Rows per Arrow batch, as `to_arrow` builds them (`query.rs` DEFAULT_BATCH_SIZE).
+const BATCH_ROWS: usize = 65_536;
+
+/// Sends a scan `request` and decodes its answer: every record's message parsed by `wire`,
+/// packed (`PackedRows::push_message`) and built into Arrow batches (`build_packed`, meta
+/// columns included). A second thread reads the socket, so the server never waits on the
+/// decoding (as a client's I/O task and its consumer would run). Returns the records and the
+/// batches' rows.
+pub fn decode_scan(stream: &mut TcpStream, request: &[u8]) -> Result<(i64, usize), Error> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    stream.write_all(request)?;
+    let mut reader = stream.try_clone()?;
+    let (bodies, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
+    let reading = std::thread::spawn(move || -> Result<(), Error> {
+        loop {
+            let mut h = [0u8; proto::HEADER_SIZE];
+            reader.read_exact(&mut h)?;
+            let mut body = vec![0u8; usize::try_from(proto::ProtoHeader::parse(&h).size)?];
+            reader.read_exact(&mut body)?;
+            let size = body.len();
+            let last = size.checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
+            let done = last.is_some_and(|m| m[0] == MSG_HEADER_SIZE && m[3] & info3::LAST != 0 && m[18..22] == [0; 4]);
+            if bodies.send(body).is_err() || done {
+                return Ok(());
+            }
+        }
+    });
+    let (mut records, mut built) = (0i64, 0usize);
+    let mut rows = columnar::packed::PackedRows::with_capacity(BATCH_ROWS);
+    let options = columnar::Options::default();
+    for body in received {
+        let mut r = wire::Reader::new(&body);
+        while r.remaining() > 0 {
+            let header = message::parse_header(&mut r)?;
+            let (fields, ops) = message::parse_fields_and_ops(&mut r, header.n_fields, header.n_ops)?;
+            if header.info3 & info3::LAST != 0 {
+                if !rows.is_empty() {
+                    built += std::hint::black_box(columnar::build_packed(&rows, &options)?).num_rows();
+                }
+                reading.join().map_err(|_| "the reading thread panicked")??;
+                return Ok((records, built));
+            }
+            if header.result_code != 0 || ops.is_empty() {
+                continue; // a partition's end, not a record
+            }
+            rows.push_message(&message::Message { header, fields, ops }, now)?;
+            records += 1;
+            if rows.len() == BATCH_ROWS {
+                built += std::hint::black_box(columnar::build_packed(&rows, &options)?).num_rows();
+                rows.clear();
+            }
+        }
+    }
+    reading.join().map_err(|_| "the reading thread panicked")??;
+    Err("the answer ended without its LAST message".into())
 }

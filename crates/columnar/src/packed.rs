@@ -6,8 +6,9 @@
 //! crate's records live only while their sub-batch is in flight.
 
 use aerospike::{Key, Record, Value};
+use wire::message::{field, Message};
 use wire::msgpack::{self, head, skip, Head};
-use wire::particle;
+use wire::{particle, DecodeError};
 
 use crate::cell::{Cell, Scalar};
 
@@ -108,6 +109,57 @@ impl PackedRows {
         });
     }
 
+    /// Packs one record of a scan, query or batch answer straight from its AS_MSG, without the
+    /// crate's `Value`s: the key from the NAMESPACE, SET, DIGEST and KEY fields, each op a bin.
+    /// Lists and maps are msgpack on the wire already and are copied once checked whole;
+    /// scalars are written as `encode` writes the crate's values, so both paths build the same
+    /// columns. The TTL is counted from `now_unix_secs` as the crate counts it.
+    pub fn push_message(&mut self, message: &Message<'_>, now_unix_secs: u64) -> Result<(), DecodeError> {
+        let text = |kind| message.field(kind).map(std::str::from_utf8).transpose().map_err(|_| DecodeError("namespace or set is not UTF-8"));
+        let namespace_set = self.set_index(text(field::NAMESPACE)?.unwrap_or(""), text(field::SET)?.unwrap_or(""));
+        let digest = match message.field(field::DIGEST) {
+            Some(d) => d.try_into().map_err(|_| DecodeError("a digest field is not 20 bytes"))?,
+            None => [0; 20],
+        };
+        let arena_before = self.arena.len();
+        let user_key = match message.field(field::KEY) {
+            Some(key) => {
+                let (particle_type, bytes) = key.split_first().ok_or(DecodeError("an empty key field"))?;
+                let start = self.arena.len();
+                if let Err(e) = encode_particle(&mut self.arena, *particle_type, bytes) {
+                    self.arena.truncate(arena_before);
+                    return Err(e);
+                }
+                (start, self.arena.len())
+            }
+            None => (0, 0),
+        };
+        let start = self.arena.len();
+        for op in &message.ops {
+            let name = &op.name[..op.name.len().min(usize::from(u8::MAX))];
+            self.arena.push(name.len() as u8);
+            self.arena.extend_from_slice(name);
+            if let Err(e) = encode_particle(&mut self.arena, op.particle, op.value) {
+                self.arena.truncate(arena_before);
+                return Err(e);
+            }
+        }
+        let header = &message.header;
+        self.rows.push(PackedRow {
+            result_code: i32::from(header.result_code),
+            in_doubt: false,
+            has_record: header.result_code == 0,
+            generation: header.generation,
+            ttl: ttl_from_void_time(header.record_ttl, now_unix_secs),
+            digest,
+            namespace_set,
+            user_key,
+            bins: (start, self.arena.len()),
+            bin_count: u16::try_from(message.ops.len()).unwrap_or(u16::MAX),
+        });
+        Ok(())
+    }
+
     /// Moves `other`'s rows after these.
     pub fn append(&mut self, other: PackedRows) {
         let shift = self.arena.len();
@@ -188,6 +240,52 @@ pub const TTL_NEVER_EXPIRES: i64 = u32::MAX as i64;
 /// and `meta.ttl`).
 pub fn ttl_seconds(record: &Record) -> i64 {
     record.time_to_live().map_or(TTL_NEVER_EXPIRES, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Seconds to live from a void time (seconds since the Citrusleaf epoch, 0 for never), as the
+/// crate's `Record::time_to_live` counts them: a record past its void time but not yet gone
+/// from the server has 1 second left, not 0.
+pub fn ttl_from_void_time(void_time: u32, now_unix_secs: u64) -> i64 {
+    if void_time == 0 {
+        return TTL_NEVER_EXPIRES;
+    }
+    let expires = aerospike::CITRUSLEAF_EPOCH_UNIX_SECS + u64::from(void_time);
+    i64::try_from(expires.saturating_sub(now_unix_secs).max(1)).unwrap_or(i64::MAX)
+}
+
+/// Appends a bin's or key's wire particle as msgpack, as `encode` writes the value the crate
+/// decodes from it. A particle type this build does not know is kept as a blob, as the crate
+/// keeps it (`Value::Unknown`).
+pub fn encode_particle(out: &mut Vec<u8>, particle_type: u8, bytes: &[u8]) -> Result<(), DecodeError> {
+    match particle_type {
+        particle::NULL => msgpack::encode_nil(out),
+        particle::INTEGER => msgpack::encode_int(out, particle::int_from_wire(bytes).ok_or(DecodeError("an integer particle is not 1 to 8 bytes"))?),
+        particle::FLOAT => {
+            let be: [u8; 8] = bytes.try_into().map_err(|_| DecodeError("a float particle is not 8 bytes"))?;
+            msgpack::encode_float(out, f64::from_be_bytes(be));
+        }
+        particle::STRING => {
+            std::str::from_utf8(bytes).map_err(|_| DecodeError("a string particle is not UTF-8"))?;
+            msgpack::encode_particle_raw(out, true, particle::STRING, bytes);
+        }
+        particle::GEOJSON => {
+            // A flags byte, the cell count, the cells (8 bytes each), then the JSON text.
+            let cells = bytes.get(1..3).map(|n| usize::from(u16::from_be_bytes([n[0], n[1]]))).ok_or(DecodeError("a GeoJSON particle is cut short"))?;
+            let json = bytes.get(3 + cells * 8..).ok_or(DecodeError("a GeoJSON particle is shorter than its cells"))?;
+            std::str::from_utf8(json).map_err(|_| DecodeError("a GeoJSON particle is not UTF-8"))?;
+            msgpack::encode_particle_raw(out, true, particle::GEOJSON, json);
+        }
+        particle::BOOL => msgpack::encode_bool(out, bytes.first().is_some_and(|b| *b != 0)),
+        particle::HLL => msgpack::encode_particle_raw(out, false, particle::HLL, bytes),
+        particle::LIST | particle::MAP => {
+            if skip(bytes)? != bytes.len() {
+                return Err(DecodeError("a list or map particle has bytes after its value"));
+            }
+            out.extend_from_slice(bytes);
+        }
+        _ => msgpack::encode_particle_raw(out, false, particle::BLOB, bytes),
+    }
+    Ok(())
 }
 
 /// Appends `value` as msgpack (Aerospike's dialect, written by `wire::msgpack`).
@@ -285,7 +383,14 @@ impl<'a> Cell<'a> for PackedCell<'a> {
 
     fn list(self) -> Option<Items<'a>> {
         match head(self.buf).ok()? {
-            (Head::Array(n), at) => Some(Items { rest: self.buf.get(at..)?, left: n }),
+            (Head::Array(n), at) => {
+                let mut items = Items { rest: self.buf.get(at..)?, left: n };
+                // An ordered list leads with an ext item that says so (as on the wire); not data.
+                if items.rest.first().is_some_and(|_| PackedCell { buf: items.rest }.is_ext()) {
+                    items.next();
+                }
+                Some(items)
+            }
             _ => None,
         }
     }

@@ -416,3 +416,126 @@ fn numpy_fill_from_packed_rows_matches_fill_from_columns() -> Result<(), Columna
     assert_eq!(refused(&one("i", Value::Int(-1)), &narrow)?, ("i".into(), "value -1 does not fit uint8".into()));
     Ok(())
 }
+
+/// A record's AS_MSG, as a scan or batch answer carries it: namespace, set, digest and key
+/// fields, then one op per bin (`ops`: name, particle type, wire bytes).
+fn wire_record(key: i64, generation: u32, void_time: u32, ops: &[(&str, u8, Vec<u8>)]) -> Vec<u8> {
+    use wire::message::{field, op, ResponseBuilder};
+    let mut response = ResponseBuilder::new(0, generation, void_time);
+    response.field(field::NAMESPACE, b"test");
+    response.field(field::SET, b"s");
+    response.field(field::DIGEST, &[key as u8; 20]);
+    let mut user_key = vec![wire::particle::INTEGER];
+    user_key.extend_from_slice(&key.to_be_bytes());
+    response.field(field::KEY, &user_key);
+    for (name, particle_type, bytes) in ops {
+        response.op_with(op::READ, *particle_type, name.as_bytes(), |out| out.extend_from_slice(bytes));
+    }
+    let frame = response.finish();
+    frame[wire::proto::HEADER_SIZE..].to_vec()
+}
+
+/// Records packed straight from their wire messages build the columns the crate's decoded
+/// values build, for every particle type: an ordered list's and map's leading ext marker is
+/// not data, GeoJSON loses its cells, a language blob is a blob, a null particle is a nil.
+#[test]
+fn records_packed_from_the_wire_build_what_decoded_records_build() -> Result<(), ColumnarError> {
+    use wire::msgpack as mp;
+    use wire::particle as p;
+    let mut list = Vec::new();
+    mp::encode_array_header(&mut list, 3);
+    mp::encode_ext(&mut list, 0, &[1]);
+    mp::encode_int(&mut list, 1);
+    mp::encode_int(&mut list, 2);
+    let mut map = Vec::new();
+    mp::encode_map_header(&mut map, 2);
+    mp::encode_ext(&mut map, 0, &[1]);
+    mp::encode_nil(&mut map);
+    mp::encode_particle_raw(&mut map, true, p::STRING, b"k");
+    mp::encode_float(&mut map, 7.5);
+    let mut geo = vec![0, 0, 1];
+    geo.extend_from_slice(&[9; 8]);
+    geo.extend_from_slice(br#"{"type":"Point","coordinates":[1,2]}"#);
+    let first = wire_record(1, 3, 0, &[
+        ("i", p::INTEGER, (-5i64).to_be_bytes().to_vec()),
+        ("f", p::FLOAT, 0.25f64.to_be_bytes().to_vec()),
+        ("s", p::STRING, "héllo".as_bytes().to_vec()),
+        ("b", p::BLOB, vec![1, 2]),
+        ("py", p::PYTHON_BLOB, vec![3]),
+        ("t", p::BOOL, vec![1]),
+        ("h", p::HLL, vec![4, 5]),
+        ("l", p::LIST, list),
+        ("m", p::MAP, map),
+        ("g", p::GEOJSON, geo),
+        ("n", p::NULL, vec![]),
+    ]);
+    let second = wire_record(2, 1, 0, &[("i", p::INTEGER, 7i64.to_be_bytes().to_vec())]);
+    let mut from_wire = PackedRows::default();
+    for body in [&first, &second] {
+        let message = wire::message::parse(body).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+        from_wire.push_message(&message, 0).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+    }
+
+    let mut ordered = IndexMap::new();
+    ordered.insert(Value::String("k".into()), Value::from(7.5));
+    let decoded = [
+        (1, 3, bins(&[
+            ("i", Value::Int(-5)),
+            ("f", Value::from(0.25)),
+            ("s", Value::String("héllo".into())),
+            ("b", Value::Blob(vec![1, 2])),
+            ("py", Value::Unknown(p::PYTHON_BLOB, vec![3])),
+            ("t", Value::Bool(true)),
+            ("h", Value::Hll(vec![4, 5])),
+            ("l", Value::List(vec![Value::Int(1), Value::Int(2)])),
+            ("m", Value::OrderedMap(ordered)),
+            ("g", Value::GeoJson(r#"{"type":"Point","coordinates":[1,2]}"#.into())),
+            ("n", Value::Nil),
+        ])),
+        (2, 1, bins(&[("i", Value::Int(7))])),
+    ];
+    let mut from_values = PackedRows::default();
+    for (key, generation, bins) in decoded {
+        let key = aerospike::Key::new("test", "s", Value::Int(key)).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+        from_values.push(Some(&key), 0, Some(&aerospike::Record::new(None, bins, None, generation, 0)), false);
+    }
+    let options = Options::default();
+    assert_eq!(build_packed(&from_wire, &options)?, build_packed(&from_values, &options)?);
+    let (row, decoded_row) = (from_wire.row(0).ok_or(ColumnarError::Arrow("no row".into()))?, from_values.row(0).ok_or(ColumnarError::Arrow("no row".into()))?);
+    assert_eq!(from_wire.namespace_set(row), ("test", "s"));
+    assert_eq!((row.digest, row.generation, row.ttl), ([1; 20], 3, decoded_row.ttl));
+    Ok(())
+}
+
+/// A malformed particle is refused by name and leaves the rows as they were: no half row.
+#[test]
+fn a_malformed_wire_record_is_refused_whole() -> Result<(), ColumnarError> {
+    let mut rows = PackedRows::default();
+    let good = wire_record(1, 1, 0, &[("i", wire::particle::INTEGER, 1i64.to_be_bytes().to_vec())]);
+    rows.push_message(&wire::message::parse(&good).map_err(|e| ColumnarError::Arrow(e.to_string()))?, 0).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+    let before = build_packed(&rows, &Options::default())?;
+    for (particle_type, bytes, says) in [
+        (wire::particle::INTEGER, vec![0; 9], "integer"),
+        (wire::particle::FLOAT, vec![0; 4], "float"),
+        (wire::particle::STRING, vec![0xff, 0xfe], "UTF-8"),
+        (wire::particle::GEOJSON, vec![0, 0, 2, 1], "cells"),
+        (wire::particle::LIST, vec![0x91, 1, 2], "after its value"),
+        (wire::particle::MAP, vec![0x81, 1], "truncated"),
+    ] {
+        let bad = wire_record(2, 1, 0, &[("ok", wire::particle::INTEGER, 5i64.to_be_bytes().to_vec()), ("x", particle_type, bytes)]);
+        let message = wire::message::parse(&bad).map_err(|e| ColumnarError::Arrow(e.to_string()))?;
+        let refused = rows.push_message(&message, 0).err().map(|e| e.0);
+        assert!(refused.is_some_and(|m| m.contains(says)), "{says}: {refused:?}");
+        assert_eq!(build_packed(&rows, &Options::default())?, before, "{says}: nothing of it was kept");
+    }
+    Ok(())
+}
+
+#[test]
+fn void_times_count_down_from_now_like_the_crate() {
+    use crate::packed::{ttl_from_void_time, TTL_NEVER_EXPIRES};
+    let now = aerospike::CITRUSLEAF_EPOCH_UNIX_SECS + 1_000;
+    assert_eq!(ttl_from_void_time(0, now), TTL_NEVER_EXPIRES);
+    assert_eq!(ttl_from_void_time(1_060, now), 60);
+    assert_eq!(ttl_from_void_time(900, now), 1, "expired but not yet removed: 1, never 0");
+}
