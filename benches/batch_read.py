@@ -11,7 +11,10 @@ Polars path) and (c) plain dicts, for:
   - official: aerospike 19.3.0 from PyPI (the C client), in its own virtualenv,
   - floor: the `aerospike` Rust crate alone, reading into columns (benches/rust-floor); row
     `raw`: the same batch request on a plain socket, its answer read and not decoded (rust-floor
-    raw-batch, one node): what the server and the socket allow.
+    raw-batch, one node): what the server and the socket allow; row `wire`: that answer decoded
+    by the project's `wire` crate into packed rows and filled into the NumPy dtype as `to_numpy`
+    fills it (rust-floor wire-batch, one node): what a client that owned the batch's I/O would
+    cost, with no `aerospike::Value` in between.
 Each measurement runs in a fresh process, so its peak RSS is its own. Without --hosts the
 server is this repo's local server (release build) on a free port: say so beside the figures.
 Prints medians, each one's time as a multiple of ours, peak RSS, and saves JSON + PNG in
@@ -51,8 +54,10 @@ def main() -> int:
             results["runs"]["floor/columns"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "batch")
             # The raw-socket floor: the same request, the answer read and not decoded.
             results["runs"]["floor/raw"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "raw-batch")
+            # The same answer decoded by `wire` into packed rows and NumPy: owning the I/O.
+            results["runs"]["floor/wire"] = harness.run_floor(hosts, set_name, a.n, a.repeat, "wire-batch")
     # The floor's columns are what to_numpy produces: it is compared with ours/numpy.
-    harness.report("batch_read", "batch read", results, {"columns": "numpy", "raw": "numpy"}, pythons["ours"])
+    harness.report("batch_read", "batch read", results, {"columns": "numpy", "raw": "numpy", "wire": "numpy"}, pythons["ours"])
     return 0
 
 

@@ -1,7 +1,7 @@
 //! The floor: the `aerospike` crate alone, timing each repetition of what a benchmark's Python
 //! workers do. Prints the same JSON line as they do.
 //!
-//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan|wire-scan]
+//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan|wire-batch|wire-scan]
 //!
 //! batch (the default): a batch read of keys 0..N, its four bins gathered into columns (what
 //! `to_numpy` / `to_arrow` produce). scan: a query of the whole set with `PartitionFilter::all()`,
@@ -159,8 +159,8 @@ async fn main() -> Result<(), Error> {
     if let Some(kind) = mode.strip_prefix("raw-") {
         return raw_floor(&hosts, &set, n, repeat, kind);
     }
-    if mode == "wire-scan" {
-        return wire_scan_floor(&hosts, &set, n, repeat);
+    if let Some(kind) = mode.strip_prefix("wire-") {
+        return wire_floor(&hosts, &set, n, repeat, kind);
     }
     let client = Arc::new(Client::new(&ClientPolicy::default(), &hosts).await?);
     let (mut times, mut cpu) = (Vec::new(), Vec::new());
@@ -191,19 +191,23 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
-/// What owning the scan's I/O would cost: the raw floor's connection and request, its answer
-/// decoded by `wire` into packed rows and built into Arrow batches (`raw::decode_scan`).
-fn wire_scan_floor(hosts: &str, set: &str, n: i64, repeat: usize) -> Result<(), Error> {
+/// What owning the I/O would cost: the raw floor's connection and request, its answer decoded
+/// by `wire` into packed rows, then built into Arrow batches (scan, as `to_arrow`) or filled
+/// into the benchmark's NumPy layout (batch, as `to_numpy`).
+fn wire_floor(hosts: &str, set: &str, n: i64, repeat: usize, kind: &str) -> Result<(), Error> {
     let host = hosts.split(',').next().ok_or("no host")?;
     let mut stream = std::net::TcpStream::connect(host)?;
     stream.set_nodelay(true)?;
     let (mut times, mut cpu) = (Vec::new(), Vec::new());
     for round in 0..=repeat {
-        let req = raw::scan_request(set, 1 + round as u64);
         let (start, start_cpu) = (Instant::now(), process_cpu());
-        let (records, rows) = raw::decode_scan(&mut stream, &req)?;
-        if records != n || rows != records as usize {
-            return Err(format!("wire-scan: {records} records, {rows} rows, of {n}").into());
+        let (records, _) = match kind {
+            "scan" => raw::decode_scan(&mut stream, &raw::scan_request(set, 1 + round as u64))?,
+            "batch" => raw::decode_batch(&mut stream, &raw::batch_request(set, n))?,
+            other => return Err(format!("wire mode is wire-batch or wire-scan, not wire-{other}").into()),
+        };
+        if records != n {
+            return Err(format!("wire-{kind}: {records} of {n} records").into());
         }
         if round > 0 {
             times.push(start.elapsed().as_secs_f64());

@@ -115,14 +115,12 @@ pub fn count_records(stream: &mut TcpStream, request: &[u8]) -> Result<i64, Erro
 /// Rows per Arrow batch, as `to_arrow` builds them (`query.rs` DEFAULT_BATCH_SIZE).
 const BATCH_ROWS: usize = 65_536;
 
-/// Sends a scan `request` and decodes its answer: every record's message parsed by `wire`,
-/// packed (`PackedRows::push_message`) and built into Arrow batches (`build_packed`, meta
-/// columns included). A second thread reads the socket, so the server never waits on the
-/// decoding (as a client's I/O task and its consumer would run). Returns the records and the
-/// batches' rows.
-pub fn decode_scan(stream: &mut TcpStream, request: &[u8]) -> Result<(i64, usize), Error> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-    stream.write_all(request)?;
+/// The thread that reads an answer's bodies.
+type Reading = std::thread::JoinHandle<Result<(), Error>>;
+
+/// Reads an answer's proto bodies on a thread of their own, up to the one that ends it, so the
+/// server never waits on the decoding (as a client's I/O task and its consumer would run).
+fn read_bodies(stream: &TcpStream) -> Result<(std::sync::mpsc::Receiver<Vec<u8>>, Reading), Error> {
     let mut reader = stream.try_clone()?;
     let (bodies, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
     let reading = std::thread::spawn(move || -> Result<(), Error> {
@@ -131,40 +129,99 @@ pub fn decode_scan(stream: &mut TcpStream, request: &[u8]) -> Result<(i64, usize
             reader.read_exact(&mut h)?;
             let mut body = vec![0u8; usize::try_from(proto::ProtoHeader::parse(&h).size)?];
             reader.read_exact(&mut body)?;
-            let size = body.len();
-            let last = size.checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
+            let last = body.len().checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
             let done = last.is_some_and(|m| m[0] == MSG_HEADER_SIZE && m[3] & info3::LAST != 0 && m[18..22] == [0; 4]);
             if bodies.send(body).is_err() || done {
                 return Ok(());
             }
         }
     });
-    let (mut records, mut built) = (0i64, 0usize);
-    let mut rows = columnar::packed::PackedRows::with_capacity(BATCH_ROWS);
-    let options = columnar::Options::default();
+    Ok((received, reading))
+}
+
+/// Every record message of an answer, parsed by `wire`, to `each` (records and not-found rows;
+/// a scan's partition-done messages are skipped), until its LAST message.
+fn each_message(stream: &mut TcpStream, request: &[u8], mut each: impl FnMut(message::Message<'_>) -> Result<(), Error>) -> Result<(), Error> {
+    stream.write_all(request)?;
+    let (received, reading) = read_bodies(stream)?;
     for body in received {
         let mut r = wire::Reader::new(&body);
         while r.remaining() > 0 {
             let header = message::parse_header(&mut r)?;
             let (fields, ops) = message::parse_fields_and_ops(&mut r, header.n_fields, header.n_ops)?;
             if header.info3 & info3::LAST != 0 {
-                if !rows.is_empty() {
-                    built += std::hint::black_box(columnar::build_packed(&rows, &options)?).num_rows();
-                }
                 reading.join().map_err(|_| "the reading thread panicked")??;
-                return Ok((records, built));
+                return Ok(());
             }
-            if header.result_code != 0 || ops.is_empty() {
-                continue; // a partition's end, not a record
-            }
-            rows.push_message(&message::Message { header, fields, ops }, now)?;
-            records += 1;
-            if rows.len() == BATCH_ROWS {
-                built += std::hint::black_box(columnar::build_packed(&rows, &options)?).num_rows();
-                rows.clear();
+            if header.info3 & info3::PARTITION_DONE == 0 {
+                each(message::Message { header, fields, ops })?;
             }
         }
     }
     reading.join().map_err(|_| "the reading thread panicked")??;
     Err("the answer ended without its LAST message".into())
+}
+
+fn now_unix_secs() -> Result<u64, Error> {
+    Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs())
+}
+
+/// Sends a scan `request` and decodes its answer: every record's message packed
+/// (`PackedRows::push_message`) and built into Arrow batches of 65536 rows (`build_packed`,
+/// meta columns included), as `to_arrow` builds them. Returns the records and the batches' rows.
+pub fn decode_scan(stream: &mut TcpStream, request: &[u8]) -> Result<(i64, usize), Error> {
+    let now = now_unix_secs()?;
+    let (mut records, mut built) = (0i64, 0usize);
+    let mut rows = columnar::packed::PackedRows::with_capacity(BATCH_ROWS);
+    let options = columnar::Options::default();
+    each_message(stream, request, |message| {
+        if message.header.result_code != 0 {
+            return Ok(());
+        }
+        rows.push_message(&message, now)?;
+        records += 1;
+        if rows.len() == BATCH_ROWS {
+            built += std::hint::black_box(columnar::build_packed(&rows, &options)?).num_rows();
+            rows.clear();
+        }
+        Ok(())
+    })?;
+    if !rows.is_empty() {
+        built += std::hint::black_box(columnar::build_packed(&rows, &options)?).num_rows();
+    }
+    Ok((records, built))
+}
+
+/// The NumPy dtype of benches/workers/batch_read.py: i int64, f float64, s S8, v 16 x float64.
+fn batch_layout() -> columnar::numpy::Layout {
+    use columnar::numpy::{FieldLayout, Layout, Scalar};
+    let field = |name: &str, offset, scalar, count| FieldLayout { name: name.into(), column: name.into(), offset, scalar, count };
+    Layout {
+        itemsize: 152,
+        fields: vec![
+            field("i", 0, Scalar::Int { bytes: 8, signed: true }, 1),
+            field("f", 8, Scalar::Float { bytes: 8 }, 1),
+            field("s", 16, Scalar::Bytes { len: 8 }, 1),
+            field("v", 24, Scalar::Float { bytes: 8 }, 16),
+        ],
+    }
+}
+
+/// Sends a batch `request` and decodes its answer: every row's message packed in key order (the
+/// batch index each answer carries in its transaction-ttl slot; one node answers in order) and
+/// filled into the benchmark's NumPy layout (`numpy::fill_packed`), as `to_numpy` fills it.
+/// Returns the rows found and the filled buffer's length.
+pub fn decode_batch(stream: &mut TcpStream, request: &[u8]) -> Result<(i64, usize), Error> {
+    let now = now_unix_secs()?;
+    let mut rows = columnar::packed::PackedRows::default();
+    let mut found = 0i64;
+    each_message(stream, request, |message| {
+        if message.header.transaction_ttl as usize != rows.len() {
+            return Err(format!("batch row {} answered out of order", message.header.transaction_ttl).into());
+        }
+        found += i64::from(message.header.result_code == 0);
+        Ok(rows.push_message(&message, now)?)
+    })?;
+    let filled = columnar::numpy::fill_packed(&rows, &batch_layout())?;
+    Ok((found, std::hint::black_box(filled).data.len()))
 }
