@@ -373,9 +373,9 @@ fn a_selection_of_only_missing_bins_sends_no_record() {
     let d = digest::of_int(SET, 1000);
     let rec = ns.partition(&d).live(&d, 0).expect("record").clone();
     let names = [b"nowhere".to_vec(), b"other".to_vec()];
-    let frame = super::record_frame(&ns, &d, &rec, Some(&names), true, false).expect("a frame");
+    let frame = super::record_frame(ns, &d, &rec, Some(&names), true, false).expect("a frame");
     let m = message::parse(&frame[8..]).expect("message");
     let got: Vec<(&[u8], u8)> = m.ops.iter().map(|o| (o.name, o.particle)).collect();
     assert_eq!(got, vec![(&b"nowhere"[..], particle::NULL), (&b"other"[..], particle::INTEGER)]);
-    assert!(super::record_frame(&ns, &d, &rec, Some(&names[..1]), false, false).is_none());
+    assert!(super::record_frame(ns, &d, &rec, Some(&names[..1]), false, false).is_none());
 }
