@@ -185,7 +185,22 @@ def test_inferred_schema_says_how_it_was_made(data: Any) -> None:
     lf = scan_aerospike(client, NAMESPACE, set_name, sample=500)
     assert "sampled" in pushdown_report(lf).schema_source
     assert {"id", "n", "x", "s", "b"} <= set(lf.collect_schema().names())
+    assert lf.collect().height == eager.height
+
+
+# A known bug of the scan, seen against a real CE 8.1.2.0: a query that selects bins gets no
+# message for a record holding none of them (aerospike-server as/src/base/proto.c
+# `as_msg_make_response_bufbuilder`, "Don't return an empty record"; as/src/query/query.c
+# `apply_ops_make_response` for the read ops the client sends), so a projection onto sparse
+# bins loses rows that Polars must see as nulls. Here `select(pl.len())` makes Polars ask for
+# one bin ("b"), which records 100 and 104 lack: 65 rows instead of 67. The local server now
+# does the same. Fixing it needs the scan to fetch those records some other way.
+@pytest.mark.xfail(strict=True, reason="projection onto bins a record lacks drops the record (server sends no empty record)")
+def test_a_projection_onto_sparse_bins_keeps_every_row(data: Any) -> None:
+    client, set_name, eager = data
+    lf = scan_aerospike(client, NAMESPACE, set_name, sample=500)
     assert lf.select(pl.len()).collect().item() == eager.height
+    assert lf.select("b").collect().height == eager.height
 
 
 def test_type_conflict_can_raise(data: Any) -> None:

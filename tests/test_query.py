@@ -410,15 +410,16 @@ def test_on_type_conflict_null_exports_every_method(q: Any, mixed: Any) -> None:
     pa = pytest.importorskip("pyarrow")
     pl = pytest.importorskip("polars")
     pytest.importorskip("pandas")
-    # Without a schema the first type met wins, and records come in partition order: either
-    # the ints or the str survive, never a mix, and the other values are nulls.
-    got = by_y(q().to_arrow(on_type_conflict="null"))
-    assert got["y"] == [1.5, 2.0, 3.5]
-    assert got["x"] in ([1, None, 3], [None, "one", None])
-    expected = got
+    # Without a schema the first type met wins: either the ints or the str survive, never a mix,
+    # and the other values are nulls. Which one is met first differs from query to query on a
+    # real server: its query threads take partitions from a shared counter and send each slice
+    # as it fills (aerospike-server as/src/query/query_job.c, the `_job->pid` loop of the job's
+    # run function), so each export is checked on its own.
+    variants = ({"x": [1, None, 3], "y": [1.5, 2.0, 3.5]}, {"x": [None, "one", None], "y": [1.5, 2.0, 3.5]})
+    assert by_y(q().to_arrow(on_type_conflict="null")) in variants
     frame = q().to_pandas(on_type_conflict="null").sort_values("y")
-    assert frame["x"].isna().tolist() == [v is None for v in got["x"]] and frame["y"].tolist() == [1.5, 2.0, 3.5]
-    assert by_y(q().to_polars(on_type_conflict="null").to_arrow()) == expected
+    assert frame["x"].isna().tolist() in ([False, True, False], [True, False, True]) and frame["y"].tolist() == [1.5, 2.0, 3.5]
+    assert by_y(q().to_polars(on_type_conflict="null").to_arrow()) in variants
     batches = list(q().arrow_batches(on_type_conflict="null"))
     assert sum(b.num_rows for b in batches) == 3
     arr = q().to_numpy([("y", "f8")], on_type_conflict="null")

@@ -27,7 +27,7 @@ pub async fn serve(stream: &mut (dyn AsyncWrite + Unpin + Send), node: &Node, bo
     let unowned = q.keep_owned(|pid| node.owns(pid));
     match q.kind {
         Kind::Foreground => {
-            let mut sink = ClientSink { bins: q.bins.clone(), no_bin_data: q.no_bin_data };
+            let mut sink = ClientSink::for_query(&q);
             foreground(stream, node, &q, &unowned, &mut sink).await
         }
         Kind::Aggregate => match udf::stream::sink(&node.udf, &q) {

@@ -55,18 +55,35 @@ pub trait RecordSink: Send {
 /// then the selected bins in the order asked, or every bin in the record's order).
 pub struct ClientSink {
     pub bins: Option<Vec<Vec<u8>>>,
+    pub respond_all_ops: bool,
     pub no_bin_data: bool,
+}
+
+impl ClientSink {
+    pub fn for_query(q: &Query) -> ClientSink {
+        ClientSink { bins: q.bins.clone(), respond_all_ops: q.respond_all_ops, no_bin_data: q.no_bin_data }
+    }
 }
 
 impl RecordSink for ClientSink {
     fn record(&mut self, ns: &Namespace, digest: &Digest, rec: &Record, out: &mut Vec<u8>) -> Result<(), u8> {
-        out.extend_from_slice(&record_frame(ns, digest, rec, self.bins.as_deref(), self.no_bin_data));
+        if let Some(frame) = record_frame(ns, digest, rec, self.bins.as_deref(), self.respond_all_ops, self.no_bin_data) {
+            out.extend_from_slice(&frame);
+        }
         Ok(())
     }
 }
 
-/// One record as a query/scan response frame.
-pub fn record_frame(ns: &Namespace, digest: &Digest, rec: &Record, bins: Option<&[Vec<u8>]>, no_bin_data: bool) -> Vec<u8> {
+/// One record as a query/scan response frame, or None when a bin selection finds none of its
+/// bins in the record: the real server sends no empty record then (aerospike-server
+/// as/src/base/proto.c `as_msg_make_response_bufbuilder` "Don't return an empty record" for a
+/// bin list; as/src/query/query.c `apply_ops_make_response` sends nothing without response
+/// bins for read ops), unless read ops asked RESPOND_ALL_OPS, which answers each missing bin
+/// nil. The record still counts toward max-records (query.c counts it before the response).
+pub fn record_frame(ns: &Namespace, digest: &Digest, rec: &Record, bins: Option<&[Vec<u8>]>, respond_all_ops: bool, no_bin_data: bool) -> Option<Vec<u8>> {
+    if !no_bin_data && !respond_all_ops && bins.is_some_and(|names| names.iter().all(|n| rec.bin(n).is_none())) {
+        return None;
+    }
     let mut r = ResponseBuilder::new(0, u32::from(rec.generation), rec.void_time);
     r.field(field::NAMESPACE, ns.name().as_bytes());
     if !rec.set.is_empty() {
@@ -80,25 +97,27 @@ pub fn record_frame(ns: &Namespace, digest: &Digest, rec: &Record, bins: Option<
     }
     r.field(field::DIGEST, digest);
     if !no_bin_data {
-        let mut put = |name: &[u8], v: &crate::codec::particle::Value| {
+        let put = |r: &mut ResponseBuilder, name: &[u8], v: &crate::codec::particle::Value| {
             r.op_with(op::READ, v.particle_type(), name, |b| v.write_wire(b));
         };
         match bins {
             Some(names) => {
                 for n in names {
-                    if let Some(v) = rec.bin(n) {
-                        put(n, v);
+                    match rec.bin(n) {
+                        Some(v) => put(&mut r, n, v),
+                        None if respond_all_ops => crate::transactions::ops::put_nil(&mut r, op::READ, n),
+                        None => {}
                     }
                 }
             }
             None => {
                 for b in &rec.bins {
-                    put(&b.name, &b.value);
+                    put(&mut r, &b.name, &b.value);
                 }
             }
         }
     }
-    r.finish()
+    Some(r.finish())
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ pub struct Query {
     /// 0: no limit.
     pub rps: u32,
     pub bins: Option<Vec<Vec<u8>>>,
+    /// The bins were asked for as read ops with RESPOND_ALL_OPS: a missing one is answered nil,
+    /// and a record holding none of them is still sent.
+    pub respond_all_ops: bool,
     pub no_bin_data: bool,
     pub index: Option<(Arc<IndexDef>, Predicate)>,
     pub filter: Option<Vec<u8>>,
@@ -174,6 +177,7 @@ pub fn decode_message(store: &Store, msg: &Message<'_>) -> Result<Query, u8> {
             Some(b) => u32::from_be_bytes(b.try_into().map_err(|_| rc::PARAMETER_ERROR)?),
             None => 0,
         },
+        respond_all_ops: bins.is_some() && msg.field(field::QUERY_BINLIST).is_none() && h.info2 & info2::RESPOND_ALL_OPS != 0,
         bins,
         no_bin_data: h.info1 & info1::GET_NOBINDATA != 0,
         index,

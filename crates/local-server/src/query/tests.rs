@@ -105,7 +105,7 @@ fn run(store: &Store, b: &[u8]) -> Answer {
         }
     };
     let mut exec = Execution::new(&q);
-    let mut sink = ClientSink { bins: q.bins.clone(), no_bin_data: q.no_bin_data };
+    let mut sink = ClientSink::for_query(&q);
     loop {
         let mut out = Vec::new();
         let step = exec.fill(&mut sink, &mut out, 0);
@@ -331,4 +331,51 @@ fn a_node_of_a_cluster_scans_only_its_own_partitions() {
     let mut every: Vec<Digest> = (0..600).map(|i| digest::of_int(SET, i)).collect();
     every.sort();
     assert_eq!(seen, every, "the nodes together return each record once");
+}
+
+/// A bin selection that finds none of its bins in a record sends no record, whether asked as a
+/// bin list or as read ops; read ops with RESPOND_ALL_OPS send it with the missing bins nil.
+/// Real server: as/src/base/proto.c `as_msg_make_response_bufbuilder` ("Don't return an empty
+/// record"), as/src/query/query.c `apply_ops_make_response` (no response bins, no message).
+#[test]
+fn a_selection_of_only_missing_bins_sends_no_record() {
+    let s = store_with(40);
+    let ns = s.namespace(b"test").expect("ns");
+    for i in 0..10 {
+        let d = digest::of_int(SET, 1000 + i);
+        let mut r = Record::new(SET.to_vec());
+        r.set_bin(b"other", Value::Int(i));
+        r.generation = 1;
+        ns.partition(&d).put(d, r);
+    }
+    let as_ops = |names: &[&'static [u8]], info2_bits: u8| {
+        let ops: Vec<(u8, &[u8])> = names.iter().map(|n| (op::READ, *n)).collect();
+        run(&s, &body(info1::READ, info2_bits, &scan_fields(vec![]), &ops)).records.len()
+    };
+    assert_eq!(as_ops(&[b"v"], 0), 40);
+    assert_eq!(as_ops(&[b"other"], 0), 10);
+    assert_eq!(as_ops(&[b"v", b"other"], 0), 50);
+    assert_eq!(as_ops(&[b"nowhere"], 0), 0);
+    assert_eq!(as_ops(&[b"nowhere"], info2::RESPOND_ALL_OPS), 50);
+    let binlist = |names: &[&[u8]], info2_bits: u8| {
+        let mut f = vec![names.len() as u8];
+        for n in names {
+            f.push(n.len() as u8);
+            f.extend_from_slice(n);
+        }
+        run(&s, &body(info1::READ, info2_bits, &scan_fields(vec![(field::QUERY_BINLIST, f)]), &[])).records.len()
+    };
+    assert_eq!(binlist(&[b"other"], 0), 10);
+    assert_eq!(binlist(&[b"nowhere"], info2::RESPOND_ALL_OPS), 0);
+    // No bin data: every record, bins or not.
+    assert_eq!(run(&s, &body(info1::READ | info1::GET_NOBINDATA, 0, &scan_fields(vec![]), &[])).records.len(), 50);
+    // The nil answers of RESPOND_ALL_OPS, in the order asked.
+    let d = digest::of_int(SET, 1000);
+    let rec = ns.partition(&d).live(&d, 0).expect("record").clone();
+    let names = [b"nowhere".to_vec(), b"other".to_vec()];
+    let frame = super::record_frame(ns, &d, &rec, Some(&names), true, false).expect("a frame");
+    let m = message::parse(&frame[8..]).expect("message");
+    let got: Vec<(&[u8], u8)> = m.ops.iter().map(|o| (o.name, o.particle)).collect();
+    assert_eq!(got, vec![(&b"nowhere"[..], particle::NULL), (&b"other"[..], particle::INTEGER)]);
+    assert!(super::record_frame(ns, &d, &rec, Some(&names[..1]), false, false).is_none());
 }
