@@ -423,8 +423,11 @@ macro_rules! builder_methods {
             }
 
             /// The records as a stream of Arrow record batches of `batch_size` rows.
-            /// `schema` and `on_type_conflict` as in `to_arrow`.
-            #[pyo3(signature = (batch_size=65_536, policy=None, schema=None, meta_columns=true, progress=false, on_type_conflict=None))]
+            /// `schema` and `on_type_conflict` as in `to_arrow`. `bins` names the bin columns to
+            /// build (a bin a record lacks is null) without narrowing what the server sends:
+            /// unlike `select()`, which the server answers with nothing for a record holding
+            /// none of the selected bins, every record comes, one row each.
+            #[pyo3(signature = (batch_size=65_536, policy=None, schema=None, meta_columns=true, progress=false, on_type_conflict=None, bins=None))]
             #[allow(clippy::too_many_arguments)]
             fn arrow_batches(
                 &self,
@@ -435,8 +438,9 @@ macro_rules! builder_methods {
                 meta_columns: bool,
                 progress: bool,
                 on_type_conflict: Option<&str>,
+                bins: Option<Vec<String>>,
             ) -> PyResult<PyArrowBatchStream> {
-                self.core.arrow_batches(py, batch_size, policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins: None }, progress)
+                self.core.arrow_batches(py, batch_size, policy, ColumnArgs { schema, on_type_conflict, meta_columns, bins }, progress)
             }
 
             fn __repr__(&self) -> String {

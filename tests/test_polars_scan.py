@@ -152,11 +152,12 @@ def test_the_server_filter_sends_fewer_records(data: Any) -> None:
     assert plain.collect().height == rows and pushdown_report(plain).records_received == eager.height
 
 
-def test_projection_requests_only_the_used_bins(data: Any) -> None:
+def test_projection_builds_only_the_used_bins(data: Any) -> None:
     client, set_name, eager = data
     lf = scan_aerospike(client, NAMESPACE, set_name, schema=SCHEMA).filter(c("x") > 0).select("s")
     report = pushdown_report(lf)
-    assert report.bins == ("x", "s") and not report.meta_columns
+    # Built client-side: the server sends every bin (a selection would drop records lacking them).
+    assert report.columns == ("x", "s") and report.bins is None and not report.meta_columns
     assert sorted(lf.collect()["s"].to_list()) == sorted(eager.filter(c("x") > 0)["s"].to_list())
 
 
@@ -188,14 +189,11 @@ def test_inferred_schema_says_how_it_was_made(data: Any) -> None:
     assert lf.collect().height == eager.height
 
 
-# A known bug of the scan, seen against a real CE 8.1.2.0: a query that selects bins gets no
-# message for a record holding none of them (aerospike-server as/src/base/proto.c
-# `as_msg_make_response_bufbuilder`, "Don't return an empty record"; as/src/query/query.c
-# `apply_ops_make_response` for the read ops the client sends), so a projection onto sparse
-# bins loses rows that Polars must see as nulls. Here `select(pl.len())` makes Polars ask for
-# one bin ("b"), which records 100 and 104 lack: 65 rows instead of 67. The local server now
-# does the same. Fixing it needs the scan to fetch those records some other way.
-@pytest.mark.xfail(strict=True, reason="projection onto bins a record lacks drops the record (server sends no empty record)")
+# Seen against a real CE 8.1.2.0: a query that selects bins gets no message for a record
+# holding none of them (aerospike-server as/src/base/proto.c `as_msg_make_response_bufbuilder`,
+# "Don't return an empty record"; as/src/query/query.c `apply_ops_make_response` for read ops),
+# and the local server does the same. `select(pl.len())` makes Polars ask for one bin ("b"),
+# which records 100 and 104 lack: the scan must still give Polars their rows, as nulls.
 def test_a_projection_onto_sparse_bins_keeps_every_row(data: Any) -> None:
     client, set_name, eager = data
     lf = scan_aerospike(client, NAMESPACE, set_name, sample=500)

@@ -332,6 +332,23 @@ def test_arrow_batches_stream(q: Any, people: list[Any]) -> None:
     assert sorted(sum((b.column("age").to_pylist() for b in batches), [])) == list(range(20))
 
 
+def test_arrow_batches_bins_builds_those_columns_for_every_record(client: Any, q: Any, keys: Any) -> None:
+    """`bins=` names the columns without narrowing what the server sends: a record holding none
+    of them is a row of nulls, where `select()` (a server-side selection) gets no record at all
+    for it (server: proto.c `as_msg_make_response_bufbuilder`, "Don't return an empty record")."""
+    pa = pytest.importorskip("pyarrow")
+    client.put(keys("both"), {"a": 1, "b": "x", "c": 1.5})
+    client.put(keys("only_c"), {"c": 2.5})
+    client.put(keys("late"), {"a": 3, "zz": "not asked for"})
+    table = pa.Table.from_batches([pa.record_batch(b) for b in q().arrow_batches(bins=["a", "b"], meta_columns=False)])
+    assert table.schema.names == ["a", "b"]
+    assert sorted(table.to_pylist(), key=repr) == sorted([{"a": 1, "b": "x"}, {"a": None, "b": None}, {"a": 3, "b": None}], key=repr)
+    selected = pa.Table.from_batches([pa.record_batch(b) for b in q().select("a", "b").arrow_batches(meta_columns=False)])
+    assert selected.num_rows == 2, "the server sends nothing for the record holding neither bin"
+    with pytest.raises(TypeError):
+        q().arrow_batches(bins="ab")
+
+
 def test_arrow_stream_capsule_is_taken_once(q: Any, people: list[Any]) -> None:
     pa = pytest.importorskip("pyarrow")
     stream = q().arrow_batches(batch_size=7)

@@ -12,7 +12,7 @@ with aerospike.LocalServer(nodes=3) as server, aerospike.client(server.config).c
     lf = scan_aerospike(client, "test", "users").filter(pl.col("age") >= 80).select("name")
     print(lf.collect().height)  # 110
     report = pushdown_report(lf)
-    print(report.bins, report.server_filter)  # ('age', 'name') age >= 80
+    print(report.columns, report.server_filter)  # ('age', 'name') age >= 80
     print(report.records_received)  # 110
     # --8<-- [end:polars]
 

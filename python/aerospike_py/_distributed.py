@@ -95,6 +95,9 @@ class ReadSpec:
     policy: dict[str, Any] = field(default_factory=dict)
     # The columns every task returns, in order (bins and metadata); None: as read.
     output: Any = None
+    # The bins to build columns of when every bin is read (`bins` None): a projection that must
+    # keep every record, which a server-side selection would not (see `arrow_batches(bins=)`).
+    columns: tuple[str, ...] | None = None
 
     @classmethod
     def plan(
@@ -161,6 +164,7 @@ def iter_batches(spec: ReadSpec, begin: int, count: int, client: Any = None) -> 
         schema=spec.schema,
         meta_columns=spec.meta_columns,
         on_type_conflict=spec.on_type_conflict,
+        bins=spec.columns,
     )
     with stream:
         for batch in stream:

@@ -690,6 +690,7 @@ class Query:
         meta_columns: bool = True,
         progress: bool = False,
         on_type_conflict: Literal["error", "null"] | None = None,
+        bins: Sequence[str] | None = None,
     ) -> ArrowBatchStream: ...
     def results(self, policy: QueryPolicy | None = None, progress: bool = False) -> list[Record]: ...
     def foreach(
@@ -751,6 +752,7 @@ class AsyncQuery:
         meta_columns: bool = True,
         progress: bool = False,
         on_type_conflict: Literal["error", "null"] | None = None,
+        bins: Sequence[str] | None = None,
     ) -> ArrowBatchStream: ...
     def results(self, policy: QueryPolicy | None = None, progress: bool = False) -> Awaitable[list[Record]]: ...
     def foreach(

@@ -2,8 +2,11 @@
 
 ``scan_aerospike(client_or_config, namespace, set)`` returns a ``polars.LazyFrame`` built on
 Polars' IO-plugin API (``polars.io.plugins.register_io_source``). When the plan runs, the scan
-asks the server only for the bins the plan uses (the metadata columns ``_key``, ``_gen`` and
-``_ttl`` only when it uses one of them), turns the part of the plan's filter that Aerospike
+builds columns only of the bins the plan uses (the metadata columns ``_key``, ``_gen`` and
+``_ttl`` only when it uses one of them). It does not send that projection as a bin selection:
+Aerospike answers a query that selects bins with nothing at all for a record holding none of
+them, and those rows must reach Polars as nulls; a plan that uses no bin (only metadata, or only
+the row count) sends a metadata-only scan, which every record answers. The scan turns the part of the plan's filter that Aerospike
 expressions can evaluate into the query's ``filter_expression`` (see ``aerospike_py._pushdown``
 for what translates), and streams our Arrow batches into Polars. Polars applies the whole filter
 again, so the result is always Polars' own answer; ``pushdown_report(lf)`` shows what the server
@@ -16,8 +19,8 @@ was asked to do. Needs ``polars`` (the ``[polars]`` extra) and pyarrow.
 >>> sorted(lf.collect()["name"])
 ['Bob', 'Cy']
 >>> report = pushdown_report(lf)
->>> report.bins, report.server_filter
-(('age', 'name'), 'age > 30')
+>>> report.columns, report.bins, report.server_filter   # bins: None, the server sends every bin
+(('age', 'name'), None, 'age > 30')
 >>> report.records_received   # the last run: the server sent only the matching records
 2
 """
@@ -48,7 +51,9 @@ _LABEL = "aerospike"
 class PushdownReport:
     """What one scan asked the server for, and what its last run received.
 
-    ``bins``: the bins requested (None: all of them); ``meta_columns``: whether ``_key``,
+    ``bins``: the bins requested from the server (None: all of them; ``()``: none, metadata
+    only); ``columns``: the bins the plan uses, the only ones built into columns (None: all);
+    ``meta_columns``: whether ``_key``,
     ``_gen``, ``_ttl`` were read; ``server_filter``: the pushed-down filter in words (None: no
     filter ran on the server); ``filter_expression``: the same as an ``aerospike_py.exp.Expr``;
     ``polars_filter``: the predicate Polars applies to what arrives (always the whole one);
@@ -67,6 +72,7 @@ class PushdownReport:
     schema_source: str = ""
     records_received: int | None = None
     batches_received: int | None = None
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -216,13 +222,19 @@ def _plan(scan: _Scan, with_columns: list[str] | None, predicate: pl.Expr | None
         filter_expression = user_expr if server_expr is None else exp.and_(user_expr, server_expr)
     max_records = n_rows if n_rows and predicate is None else 0
     fields = [f for f in scan.arrow_schema if f.name in bins or (meta and f.name in META_COLUMNS)]
+    # A query that selects bins gets no record at all for a record holding none of them
+    # (server: proto.c as_msg_make_response_bufbuilder, "don't return an empty record"; query.c
+    # apply_ops_make_response), so the projection is applied by the client (`columns`), over
+    # every bin the server sends; a plan that uses no bin sends a metadata-only scan.
+    read_bins: tuple[str, ...] | None = None if bins else ()
     import pyarrow as pa
 
     spec = _distributed.ReadSpec(
         config=scan.config or {},
         namespace=scan.namespace,
         set=scan.set,
-        bins=bins,
+        bins=read_bins,
+        columns=bins if bins else None,
         filter_expression=filter_expression,
         schema=pa.schema([f for f in fields if f.name not in META_COLUMNS]),
         on_type_conflict=scan.on_type_conflict,
@@ -233,7 +245,8 @@ def _plan(scan: _Scan, with_columns: list[str] | None, predicate: pl.Expr | None
     )
     report = replace(
         scan.report,
-        bins=bins,
+        bins=read_bins,
+        columns=bins if bins else None,
         meta_columns=meta,
         server_filter=pushed.text if server_expr is not None and pushed is not None else None,
         filter_expression=filter_expression,
@@ -297,8 +310,8 @@ def pushdown_report(lf: pl.LazyFrame) -> PushdownReport:
     >>> from aerospike_py.polars import scan_aerospike, pushdown_report
     >>> lf = scan_aerospike(client, "test", "pl_doc3", schema={"n": pl.Int64, "s": pl.String})
     >>> r = pushdown_report(lf.filter((pl.col("n") >= 10) & pl.col("s").str.starts_with("ab")).select("s"))
-    >>> r.bins, r.meta_columns, r.server_filter
-    (('n', 's'), False, "(n >= 10) and (s starts with 'ab')")
+    >>> r.columns, r.bins, r.meta_columns, r.server_filter
+    (('n', 's'), None, False, "(n >= 10) and (s starts with 'ab')")
     """
     import polars as pl
 
