@@ -73,7 +73,9 @@ def test_orders_survive_a_node_crash(cluster, cluster_client):
     for i in range(100):
         save_order(cluster_client, i, {"total": i})
     cluster.kill_node(2)
-    assert cluster_client.batch_read([("test", "orders", i) for i in range(100)]).found_count() == 100
+    # Keys of the dead node wait for the client's tend to drop it (up to tend_interval, 1 s).
+    keys = [("test", "orders", i) for i in range(100)]
+    assert cluster_client.batch_read(keys, policy={"total_timeout": 5000}).found_count() == 100
 # --8<-- [end:tests]
 
 
