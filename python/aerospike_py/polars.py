@@ -6,8 +6,8 @@ builds columns only of the bins the plan uses (the metadata columns ``_key``, ``
 ``_ttl`` only when it uses one of them). It does not send that projection as a bin selection:
 Aerospike answers a query that selects bins with nothing at all for a record holding none of
 them, and those rows must reach Polars as nulls; a plan that uses no bin (only metadata, or only
-the row count) sends a metadata-only scan, which every record answers. The scan turns the part of the plan's filter that Aerospike
-expressions can evaluate into the query's ``filter_expression`` (see ``aerospike_py._pushdown``
+the row count) sends a metadata-only scan, which every record answers. The scan turns the part
+of the plan's filter that Aerospike expressions can evaluate into the query's ``filter_expression`` (see ``aerospike_py._pushdown``
 for what translates), and streams our Arrow batches into Polars. Polars applies the whole filter
 again, so the result is always Polars' own answer; ``pushdown_report(lf)`` shows what the server
 was asked to do. Needs ``polars`` (the ``[polars]`` extra) and pyarrow.
@@ -52,10 +52,10 @@ class PushdownReport:
     """What one scan asked the server for, and what its last run received.
 
     ``bins``: the bins requested from the server (None: all of them; ``()``: none, metadata
-    only); ``columns``: the bins the plan uses, the only ones built into columns (None: all);
-    ``meta_columns``: whether ``_key``,
-    ``_gen``, ``_ttl`` were read; ``server_filter``: the pushed-down filter in words (None: no
-    filter ran on the server); ``filter_expression``: the same as an ``aerospike_py.exp.Expr``;
+    only); ``columns``: the bins the plan uses, the only ones built into columns;
+    ``meta_columns``: whether ``_key``, ``_gen``, ``_ttl`` were read; ``server_filter``: the
+    pushed-down filter in words (None: no filter ran on the server); ``filter_expression``: the
+    same as an ``aerospike_py.exp.Expr``;
     ``polars_filter``: the predicate Polars applies to what arrives (always the whole one);
     ``max_records``: the limit sent for ``head()``/``n_rows`` (0: none); ``records_received`` and
     ``batches_received``: counted by the client in the scan's last real run (None before one).
@@ -246,7 +246,7 @@ def _plan(scan: _Scan, with_columns: list[str] | None, predicate: pl.Expr | None
     report = replace(
         scan.report,
         bins=read_bins,
-        columns=bins if bins else None,
+        columns=bins,
         meta_columns=meta,
         server_filter=pushed.text if server_expr is not None and pushed is not None else None,
         filter_expression=filter_expression,
