@@ -35,13 +35,14 @@ impl ColumnBuild<'_> {
         match kind {
             Kind::List(element) => self.list(values, kind, element),
             Kind::Map(key, value) => self.map(values, kind, key, value),
-            _ => self.scalars(values.iter().copied(), values.len(), kind),
+            _ => self.column_of(values.iter().copied(), values.len(), kind),
         }
     }
 
-    /// A column of a scalar kind from `len` cells, read once as they come: a list's items go
-    /// straight into their child array, with no vector of cells in between.
-    fn scalars<'a, C: Cell<'a>>(&self, values: impl Iterator<Item = Option<C>>, len: usize, kind: &Kind) -> Result<ArrayRef, ColumnarError> {
+    /// A column from `len` cells read as they come: a scalar kind's cells go straight into its
+    /// array (a list's items into their child array, with no vector of cells in between); lists
+    /// and maps, whose cells are walked twice, are gathered first.
+    fn column_of<'a, C: Cell<'a>>(&self, values: impl Iterator<Item = Option<C>>, len: usize, kind: &Kind) -> Result<ArrayRef, ColumnarError> {
         Ok(match kind {
             Kind::Null => Arc::new(NullArray::new(len)),
             Kind::Bool => Arc::new(
@@ -143,12 +144,7 @@ impl ColumnBuild<'_> {
         }
         let total = lengths.iter().sum();
         let items = values.iter().filter_map(|v| v.and_then(|cell| cell.list())).flatten().map(Some);
-        let child = if matches!(element, Kind::List(_) | Kind::Map(..)) {
-            let children: Vec<Option<C>> = items.collect();
-            self.array(&children, element)?
-        } else {
-            self.scalars(items, total, element)?
-        };
+        let child = self.column_of(items, total, element)?;
         let field = Arc::new(Field::new("item", element.data_type(), true));
         Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::from_lengths(lengths), child, nulls(valid))?))
     }

@@ -86,10 +86,7 @@ impl PackedRows {
         let mut bin_count = 0u16;
         if let Some(record) = record {
             for (name, value) in &record.bins {
-                // Bin names are at most 15 bytes on the server; a longer one cannot come back.
-                let name = &name.as_bytes()[..name.len().min(usize::from(u8::MAX))];
-                self.arena.push(name.len() as u8);
-                self.arena.extend_from_slice(name);
+                push_bin_name(&mut self.arena, name.as_bytes());
                 encode(&mut self.arena, value);
                 bin_count = bin_count.saturating_add(1);
             }
@@ -122,28 +119,13 @@ impl PackedRows {
             None => [0; 20],
         };
         let arena_before = self.arena.len();
-        let user_key = match message.field(field::KEY) {
-            Some(key) => {
-                let (particle_type, bytes) = key.split_first().ok_or(DecodeError("an empty key field"))?;
-                let start = self.arena.len();
-                if let Err(e) = encode_particle(&mut self.arena, *particle_type, bytes) {
-                    self.arena.truncate(arena_before);
-                    return Err(e);
-                }
-                (start, self.arena.len())
-            }
-            None => (0, 0),
-        };
-        let start = self.arena.len();
-        for op in &message.ops {
-            let name = &op.name[..op.name.len().min(usize::from(u8::MAX))];
-            self.arena.push(name.len() as u8);
-            self.arena.extend_from_slice(name);
-            if let Err(e) = encode_particle(&mut self.arena, op.particle, op.value) {
+        let (user_key, bins) = match write_message_values(&mut self.arena, message) {
+            Ok(spans) => spans,
+            Err(e) => {
                 self.arena.truncate(arena_before);
                 return Err(e);
             }
-        }
+        };
         let header = &message.header;
         self.rows.push(PackedRow {
             result_code: i32::from(header.result_code),
@@ -154,7 +136,7 @@ impl PackedRows {
             digest,
             namespace_set,
             user_key,
-            bins: (start, self.arena.len()),
+            bins,
             bin_count: u16::try_from(message.ops.len()).unwrap_or(u16::MAX),
         });
         Ok(())
@@ -240,6 +222,37 @@ pub const TTL_NEVER_EXPIRES: i64 = u32::MAX as i64;
 /// and `meta.ttl`).
 pub fn ttl_seconds(record: &Record) -> i64 {
     record.time_to_live().map_or(TTL_NEVER_EXPIRES, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A bin's name in the arena: its length byte, then the name. Bin names are at most 15 bytes on
+/// the server; a longer one cannot come back.
+fn push_bin_name(arena: &mut Vec<u8>, name: &[u8]) {
+    let name = &name[..name.len().min(usize::from(u8::MAX))];
+    arena.push(name.len() as u8);
+    arena.extend_from_slice(name);
+}
+
+/// Where a value lies in the arena: start and end.
+type Span = (usize, usize);
+
+/// Appends a message's user key and bins to `arena`; their spans. On an error part of them may
+/// be written: the caller cuts the arena back.
+fn write_message_values(arena: &mut Vec<u8>, message: &Message<'_>) -> Result<(Span, Span), DecodeError> {
+    let user_key = match message.field(field::KEY) {
+        Some(key) => {
+            let (particle_type, bytes) = key.split_first().ok_or(DecodeError("an empty key field"))?;
+            let start = arena.len();
+            encode_particle(arena, *particle_type, bytes)?;
+            (start, arena.len())
+        }
+        None => (0, 0),
+    };
+    let start = arena.len();
+    for op in &message.ops {
+        push_bin_name(arena, op.name);
+        encode_particle(arena, op.particle, op.value)?;
+    }
+    Ok((user_key, (start, arena.len())))
 }
 
 /// Seconds to live from a void time (seconds since the Citrusleaf epoch, 0 for never), as the
