@@ -78,38 +78,29 @@ pub fn run(stream: &mut TcpStream, request: &[u8], body: &mut Vec<u8>) -> Result
         body.resize(size, 0);
         stream.read_exact(body)?;
         total += proto::HEADER_SIZE + size;
-        // The answer ends with a bare message header (no fields, no ops) that carries LAST, at
-        // the end of a proto body: look only there. (`count_records` checks, untimed, that the
-        // answer was whole.)
-        let last = size.checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
-        if last.is_some_and(|m| m[0] == MSG_HEADER_SIZE && m[3] & info3::LAST != 0 && m[18..22] == [0; 4]) {
+        // (`count_records` checks, untimed, that the answer was whole.)
+        if ends_answer(body) {
             return Ok(total);
         }
     }
 }
 
+/// Whether a proto body ends the answer: its last bytes are a bare message header (no fields,
+/// no ops) that carries LAST. Only those bytes are looked at.
+fn ends_answer(body: &[u8]) -> bool {
+    let last = body.len().checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
+    last.is_some_and(|m| m[0] == MSG_HEADER_SIZE && m[3] & info3::LAST != 0 && m[18..22] == [0; 4])
+}
+
 /// Counts the records of an answer, outside the timed part: the check that the floor read
 /// what the benchmark wrote.
 pub fn count_records(stream: &mut TcpStream, request: &[u8]) -> Result<i64, Error> {
-    stream.write_all(request)?;
     let mut records = 0;
-    loop {
-        let mut h = [0u8; proto::HEADER_SIZE];
-        stream.read_exact(&mut h)?;
-        let mut body = vec![0u8; usize::try_from(proto::ProtoHeader::parse(&h).size)?];
-        stream.read_exact(&mut body)?;
-        let mut r = wire::Reader::new(&body);
-        while r.remaining() > 0 {
-            let mh = message::parse_header(&mut r)?;
-            message::parse_fields_and_ops(&mut r, mh.n_fields, mh.n_ops)?;
-            if mh.info3 & info3::LAST != 0 {
-                return Ok(records);
-            }
-            if mh.result_code == 0 && mh.n_ops > 0 {
-                records += 1;
-            }
-        }
-    }
+    each_message(stream, request, |m| {
+        records += i64::from(m.header.result_code == 0 && !m.ops.is_empty());
+        Ok(())
+    })?;
+    Ok(records)
 }
 
 /// Rows per Arrow batch, as `to_arrow` builds them (`query.rs` DEFAULT_BATCH_SIZE).
@@ -129,8 +120,7 @@ fn read_bodies(stream: &TcpStream) -> Result<(std::sync::mpsc::Receiver<Vec<u8>>
             reader.read_exact(&mut h)?;
             let mut body = vec![0u8; usize::try_from(proto::ProtoHeader::parse(&h).size)?];
             reader.read_exact(&mut body)?;
-            let last = body.len().checked_sub(usize::from(MSG_HEADER_SIZE)).and_then(|at| body.get(at..));
-            let done = last.is_some_and(|m| m[0] == MSG_HEADER_SIZE && m[3] & info3::LAST != 0 && m[18..22] == [0; 4]);
+            let done = ends_answer(&body);
             if bodies.send(body).is_err() || done {
                 return Ok(());
             }
