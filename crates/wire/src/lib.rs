@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::expect_used, clippy::unwrap_used, clippy::panic))]
 
+pub mod admin;
 pub mod message;
 pub mod msgpack;
 pub mod particle;

@@ -16,47 +16,8 @@ use super::{predefined, AddrBlock, Privilege, Role, Security, User, PREDEFINED_R
 use crate::codec::{proto, Reader};
 use crate::result_code as rc;
 
-pub mod command {
-    pub const AUTHENTICATE: u8 = 0;
-    pub const CREATE_USER: u8 = 1;
-    pub const DROP_USER: u8 = 2;
-    pub const SET_PASSWORD: u8 = 3;
-    pub const CHANGE_PASSWORD: u8 = 4;
-    pub const GRANT_ROLES: u8 = 5;
-    pub const REVOKE_ROLES: u8 = 6;
-    pub const QUERY_USERS: u8 = 9;
-    pub const CREATE_ROLE: u8 = 10;
-    pub const DROP_ROLE: u8 = 11;
-    pub const GRANT_PRIVILEGES: u8 = 12;
-    pub const REVOKE_PRIVILEGES: u8 = 13;
-    pub const SET_WHITELIST: u8 = 14;
-    pub const SET_QUOTAS: u8 = 15;
-    pub const QUERY_ROLES: u8 = 16;
-    pub const LOGIN: u8 = 20;
-}
+pub use wire::admin::{command, encode_request, field, HEADER_SIZE, SCHEME};
 
-pub mod field {
-    pub const USER: u8 = 0;
-    pub const PASSWORD: u8 = 1;
-    pub const OLD_PASSWORD: u8 = 2;
-    pub const CREDENTIAL: u8 = 3;
-    pub const CLEAR_PASSWORD: u8 = 4;
-    pub const SESSION_TOKEN: u8 = 5;
-    pub const SESSION_TTL: u8 = 6;
-    pub const ROLES: u8 = 10;
-    pub const ROLE: u8 = 11;
-    pub const PRIVILEGES: u8 = 12;
-    pub const WHITELIST: u8 = 13;
-    pub const READ_QUOTA: u8 = 14;
-    pub const WRITE_QUOTA: u8 = 15;
-    pub const READ_INFO: u8 = 16;
-    pub const WRITE_INFO: u8 = 17;
-    pub const CONNECTIONS: u8 = 18;
-}
-
-pub const HEADER_SIZE: usize = 16;
-/// The only scheme there is (`AS_SEC_MSG_SCHEME`).
-pub const SCHEME: u8 = 0;
 /// User and role names are at most 63 bytes (the server's `MAX_USER_SIZE` with its NUL).
 const MAX_NAME: usize = 63;
 
@@ -88,38 +49,15 @@ pub fn encode_roles(names: &[&str]) -> Vec<u8> {
     out
 }
 
-/// A request body as the official clients write one (`as_admin.c`): the header, then each field
-/// as a 4-byte length (the id byte included), the id and the data. The inverse of [`parse`]; the
-/// local server never sends requests, its tests and tools do.
-pub fn encode_request(command: u8, fields: &[(u8, &[u8])]) -> Vec<u8> {
-    let mut out = vec![0u8; HEADER_SIZE];
-    out[2] = command;
-    out[3] = u8::try_from(fields.len()).unwrap_or(u8::MAX);
-    for (id, data) in fields {
-        out.extend_from_slice(&u32::try_from(data.len() + 1).unwrap_or(u32::MAX).to_be_bytes());
-        out.push(*id);
-        out.extend_from_slice(data);
-    }
-    out
-}
-
 pub fn parse(body: &[u8]) -> Result<Request<'_>, u8> {
-    let mut r = Reader::new(body);
-    let header = r.take(HEADER_SIZE).map_err(|_| rc::INVALID_COMMAND)?;
-    if header[0] != SCHEME {
+    let message = wire::admin::parse(body).map_err(|e| match e {
+        wire::admin::AdminDecodeError::Header => rc::INVALID_COMMAND,
+        wire::admin::AdminDecodeError::Field => rc::INVALID_FIELD,
+    })?;
+    if message.scheme != SCHEME {
         return Err(rc::SECURITY_SCHEME);
     }
-    let (command, n_fields) = (header[2], header[3]);
-    let mut fields = Vec::with_capacity(usize::from(n_fields));
-    for _ in 0..n_fields {
-        let size = r.u32().map_err(|_| rc::INVALID_FIELD)? as usize;
-        if size == 0 {
-            return Err(rc::INVALID_FIELD);
-        }
-        let id = r.u8().map_err(|_| rc::INVALID_FIELD)?;
-        fields.push((id, r.take(size - 1).map_err(|_| rc::INVALID_FIELD)?));
-    }
-    Ok(Request { command, fields })
+    Ok(Request { command: message.command, fields: message.fields })
 }
 
 /// Builds one record of an answer: a header and fields.

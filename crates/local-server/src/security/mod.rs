@@ -353,43 +353,8 @@ impl Security {
     }
 }
 
-/// The clients' constant salt: they send bcrypt(password, this) and never the password.
-pub const CLIENT_SALT: &str = "$2a$10$7EqJtq98hPqEX7fNZaFWoO";
-
-/// What a client sends for `password` (its CREDENTIAL / PASSWORD field).
-pub fn hash_password(password: &str) -> String {
-    let mut salt = [0u8; 16];
-    // The salt is the 22 characters after the cost: bcrypt's base64 of 16 bytes.
-    let encoded = &CLIENT_SALT[7..];
-    if bcrypt_base64_decode(encoded, &mut salt).is_none() {
-        return String::new();
-    }
-    match bcrypt::hash_with_salt(password, 10, salt) {
-        Ok(parts) => parts.format_for_version(bcrypt::Version::TwoA),
-        Err(_) => String::new(),
-    }
-}
-
-/// bcrypt's own base64 alphabet (`./A-Za-z0-9`), no padding: 22 characters carry 16 bytes.
-fn bcrypt_base64_decode(text: &str, out: &mut [u8; 16]) -> Option<()> {
-    const ALPHABET: &[u8; 64] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut acc = 0u32;
-    let mut bits = 0;
-    let mut n = 0;
-    for c in text.bytes() {
-        let v = ALPHABET.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            if n < out.len() {
-                out[n] = (acc >> bits) as u8;
-                n += 1;
-            }
-        }
-    }
-    (n == out.len()).then_some(())
-}
+/// What clients send for a password, and the salt they hash it with (one definition, in `wire`).
+pub use wire::admin::{hash_password, CLIENT_SALT};
 
 /// The password the clients' `create_pki_user` sends (hashed): a user created with it has no
 /// password and logs in only with a TLS client certificate (PKI).
