@@ -142,6 +142,53 @@ impl PackedRows {
         Ok(())
     }
 
+    /// Packs a batch row's answer straight from its AS_MSG, under the key the request named (a
+    /// batch answer carries no key fields): a found record's bins come from the message's ops;
+    /// any other result (not found, filtered out, a row's error) packs as `push` packs a row
+    /// without a record, so both paths give the same rows.
+    pub fn push_answer(&mut self, key: &Key, message: &Message<'_>, now_unix_secs: u64) -> Result<(), DecodeError> {
+        let header = &message.header;
+        if header.result_code != 0 {
+            self.push(Some(key), i32::from(header.result_code), None, false);
+            return Ok(());
+        }
+        let arena_before = self.arena.len();
+        let namespace_set = self.set_index(key.namespace(), key.set_name());
+        let user_key = match key.user_key() {
+            Some(v) => {
+                encode(&mut self.arena, v);
+                (arena_before, self.arena.len())
+            }
+            None => (0, 0),
+        };
+        let start = self.arena.len();
+        if let Err(e) = write_bins(&mut self.arena, message) {
+            self.arena.truncate(arena_before);
+            return Err(e);
+        }
+        self.rows.push(PackedRow {
+            result_code: 0,
+            in_doubt: false,
+            has_record: true,
+            generation: header.generation,
+            ttl: ttl_from_void_time(header.record_ttl, now_unix_secs),
+            digest: key.digest(),
+            namespace_set,
+            user_key,
+            bins: (start, self.arena.len()),
+            bin_count: u16::try_from(message.ops.len()).unwrap_or(u16::MAX),
+        });
+        Ok(())
+    }
+
+    /// Puts the rows in the order of `order` (one entry per row, e.g. each row's index in the
+    /// request), smallest first. Only the small row entries move; the arena stays.
+    pub fn sort_rows_by(&mut self, order: &[u32]) {
+        let mut keyed: Vec<(u32, PackedRow)> = order.iter().copied().zip(self.rows.drain(..)).collect();
+        keyed.sort_unstable_by_key(|(at, _)| *at);
+        self.rows.extend(keyed.into_iter().map(|(_, row)| row));
+    }
+
     /// Moves `other`'s rows after these.
     pub fn append(&mut self, other: PackedRows) {
         let shift = self.arena.len();
@@ -248,11 +295,17 @@ fn write_message_values(arena: &mut Vec<u8>, message: &Message<'_>) -> Result<(S
         None => (0, 0),
     };
     let start = arena.len();
+    write_bins(arena, message)?;
+    Ok((user_key, (start, arena.len())))
+}
+
+/// Appends a message's ops as bins (name, then value), in the server's order.
+fn write_bins(arena: &mut Vec<u8>, message: &Message<'_>) -> Result<(), DecodeError> {
     for op in &message.ops {
         push_bin_name(arena, op.name);
         encode_particle(arena, op.particle, op.value)?;
     }
-    Ok((user_key, (start, arena.len())))
+    Ok(())
 }
 
 /// Seconds to live from a void time (seconds since the Citrusleaf epoch, 0 for never), as the

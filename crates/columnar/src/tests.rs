@@ -539,3 +539,45 @@ fn void_times_count_down_from_now_like_the_crate() {
     assert_eq!(ttl_from_void_time(1_060, now), 60);
     assert_eq!(ttl_from_void_time(900, now), 1, "expired but not yet removed: 1, never 0");
 }
+
+/// A batch row packed from its answer under the request's key packs as the crate's record under
+/// that key does: found rows with their bins, TTL and generation; a not-found or failed row as
+/// a row without a record (ttl -1, not "never expires"). Rows answered out of order are put
+/// back in request order.
+#[test]
+fn batch_answers_pack_under_the_requests_key_and_sort_into_request_order() -> Result<(), ColumnarError> {
+    use wire::message::{op, ResponseBuilder};
+    let err = |e: wire::DecodeError| ColumnarError::Arrow(e.to_string());
+    let key = |i: i64| aerospike::Key::new("test", "s", Value::Int(i)).map_err(|e| ColumnarError::Arrow(e.to_string()));
+    let answer = |rc: u8, generation: u32, ops: &[(&str, i64)]| {
+        let mut response = ResponseBuilder::new(rc, generation, 0);
+        for (name, v) in ops {
+            response.op_with(op::READ, wire::particle::INTEGER, name.as_bytes(), |out| out.extend_from_slice(&v.to_be_bytes()));
+        }
+        response.finish()[wire::proto::HEADER_SIZE..].to_vec()
+    };
+    let (found, missing, refused) = (answer(0, 4, &[("a", 1), ("b", 2)]), answer(2, 0, &[]), answer(27, 0, &[]));
+    let mut from_wire = PackedRows::default();
+    // Arrival order 2, 0, 1; request order 0, 1, 2.
+    for (i, body) in [(2, &refused), (0, &found), (1, &missing)] {
+        from_wire.push_answer(&key(i)?, &wire::message::parse(body).map_err(err)?, 0).map_err(err)?;
+    }
+    from_wire.sort_rows_by(&[2, 0, 1]);
+
+    let mut from_values = PackedRows::default();
+    let record = aerospike::Record::new(None, bins(&[("a", Value::Int(1)), ("b", Value::Int(2))]), None, 4, 0);
+    from_values.push(Some(&key(0)?), 0, Some(&record), false);
+    from_values.push(Some(&key(1)?), 2, None, false);
+    from_values.push(Some(&key(2)?), 27, None, false);
+
+    for (w, v) in from_wire.rows().iter().zip(from_values.rows()) {
+        assert_eq!((w.result_code, w.has_record, w.generation, w.ttl, w.digest), (v.result_code, v.has_record, v.generation, v.ttl, v.digest));
+        assert_eq!(from_wire.namespace_set(w), from_values.namespace_set(v));
+        assert_eq!(from_wire.user_key(w).map(|c| format!("{c:?}")), from_values.user_key(v).map(|c| format!("{c:?}")));
+        let names = |rows: &PackedRows, r| rows.bins(r).map(|(n, c)| (n.to_owned(), format!("{c:?}"))).collect::<Vec<_>>();
+        assert_eq!(names(&from_wire, w), names(&from_values, v));
+    }
+    let options = Options::default();
+    assert_eq!(build_packed(&from_wire, &options)?, build_packed(&from_values, &options)?);
+    Ok(())
+}
