@@ -21,9 +21,9 @@ export AEROSPIKE_PY_WHEEL="$WHEEL"
 echo "== clippy on every crate and target, warnings denied"
 cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== cargo test (the pure crates' unit tests)"
-cargo test -q -p wire -p local-server -p columnar -p observability
+cargo test -q -p wire -p local-server -p columnar -p observability -p direct
 echo "== the pure crates never depend on pyo3 (their logic is testable without Python)"
-for crate in wire local-server columnar observability; do
+for crate in wire local-server columnar observability direct; do
     if cargo tree -p "$crate" -e normal | grep -q pyo3; then echo "$crate depends on pyo3" >&2; exit 1; fi
 done
 echo "== the stubs match the compiled module"

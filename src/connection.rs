@@ -19,6 +19,8 @@ pub(crate) struct Connection {
 #[derive(Clone)]
 struct Connected {
     client: Arc<aerospike::Client>,
+    /// Batch reads on the client's own connections; None when the client logs in.
+    batch_reader: Option<Arc<direct::BatchReader>>,
     /// The process that connected: a forked child must not reuse the parent's sockets.
     pid: u32,
 }
@@ -111,8 +113,12 @@ impl Connection {
             }
         };
         crate::observe::track(&client);
+        let batch_reader = direct::BatchReader::new(client.clone(), &policy).map(Arc::new);
+        if let Some(reader) = &batch_reader {
+            crate::observe::track_reader(reader);
+        }
         let mut state = self.state.write().map_err(|_| AsError::Client("client state is poisoned".into()))?;
-        *state = Some(Connected { client, pid: process_id() });
+        *state = Some(Connected { client, batch_reader, pid: process_id() });
         Ok(())
     }
 
@@ -126,6 +132,14 @@ impl Connection {
             }
             Some(c) => Ok(c.client.clone()),
         }
+    }
+
+    /// The connected client and its direct batch reader (if it has one), or a `ClientError`
+    /// saying why there is none.
+    pub(crate) fn batch_reader(&self) -> pyo3::PyResult<(Arc<aerospike::Client>, Option<Arc<direct::BatchReader>>)> {
+        let client = self.client()?;
+        let state = self.state.read().map_err(|_| client_error("client state is poisoned"))?;
+        Ok((client, state.as_ref().and_then(|c| c.batch_reader.clone())))
     }
 
     pub(crate) fn is_connected(&self) -> bool {

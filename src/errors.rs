@@ -46,6 +46,8 @@ pub(crate) enum AsError {
     /// `max_concurrent_operations` commands were in flight and none finished within
     /// `operation_queue_timeout_ms`.
     Backpressure(String),
+    /// A batch read on the client's own connections (`crates/direct`) failed.
+    Direct(direct::Error),
 }
 
 impl From<aerospike::Error> for AsError {
@@ -95,6 +97,23 @@ pub(crate) fn raised(err: &AsError) -> Raised {
         AsError::Client(message) => raise!(ClientError, (message.clone(), CLIENT_ERROR, false, None)),
         AsError::Backpressure(message) => raise!(BackpressureError, (message.clone(), CLIENT_ERROR, false, None)),
         AsError::Aerospike(err) => from_aerospike(err),
+        AsError::Direct(err) => from_direct(err),
+    }
+}
+
+/// A direct batch read's failure, as the crate's failure of the same kind raises: the total
+/// timeout a timeout, retries run out MaxRetriesExceeded, a connection's failure a
+/// ConnectionError, bytes that are not an answer a ClientError, a refused login its security
+/// class.
+fn from_direct(err: &direct::Error) -> Raised {
+    let facts = |code: i32| -> Facts { (err.to_string(), code, false, err.node().map(str::to_owned)) };
+    match err {
+        direct::Error::Timeout { .. } => raise!(AerospikeTimeoutError, facts(TIMEOUT)),
+        direct::Error::MaxRetries { .. } => raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED)),
+        direct::Error::Network { .. } => raise!(ConnectionError, facts(CONNECTION)),
+        direct::Error::BadAnswer { .. } => raise!(ClientError, facts(CLIENT_ERROR)),
+        // A login refused with a security code: its own class, as a refused seed login raises.
+        direct::Error::Refused { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
     }
 }
 
@@ -151,6 +170,8 @@ fn refused_by_server(err: &aerospike::Error) -> Option<&aerospike::Error> {
 /// The official client's codes for client-side failures (the crate numbers them as the Java
 /// client does): what `result_code` carries, so it compares with the AEROSPIKE_ERR_* constants.
 const CLIENT_ABORT: i32 = -5;
+/// A command's total timeout ran out (the official client's AEROSPIKE_ERR_TIMEOUT).
+const TIMEOUT: i32 = 9;
 const NO_MORE_CONNECTIONS: i32 = -7;
 const INVALID_NODE: i32 = -8;
 const CONNECTION: i32 = -10;

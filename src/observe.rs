@@ -146,6 +146,7 @@ impl Drop for Cmd {
 pub(crate) fn retries(err: &AsError) -> u64 {
     match err {
         AsError::Aerospike(e) => u64::from(e.iteration().unwrap_or(0).saturating_sub(1)),
+        AsError::Direct(direct::Error::MaxRetries { attempts, .. } | direct::Error::Timeout { attempts, .. }) => (*attempts as u64).saturating_sub(1),
         _ => 0,
     }
 }
@@ -287,6 +288,21 @@ pub(crate) fn track(client: &Arc<aerospike::Client>) {
     tokio::spawn(watch_nodes(Arc::downgrade(client)));
 }
 
+/// The direct batch readers (`crates/direct`) of live clients: their connections count in the
+/// connection metrics beside the crate's pools.
+fn live_readers() -> &'static Mutex<Vec<Weak<direct::BatchReader>>> {
+    static READERS: Mutex<Vec<Weak<direct::BatchReader>>> = Mutex::new(Vec::new());
+    &READERS
+}
+
+/// A newly connected client's direct reader: its connections are reported while it lives.
+pub(crate) fn track_reader(reader: &Arc<direct::BatchReader>) {
+    if let Ok(mut readers) = live_readers().lock() {
+        readers.retain(|r| r.strong_count() > 0);
+        readers.push(Arc::downgrade(reader));
+    }
+}
+
 /// The clients being closed: their nodes going away is not news.
 fn closing_clients() -> &'static Mutex<Vec<Weak<aerospike::Client>>> {
     static CLOSING: Mutex<Vec<Weak<aerospike::Client>>> = Mutex::new(Vec::new());
@@ -361,6 +377,18 @@ fn node_stats() -> Vec<NodeStats> {
                 created: c.connections_successful,
                 closed: c.connections_closed,
             });
+        }
+    }
+    let readers: Vec<_> = live_readers().lock().map(|r| r.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
+    for stats in readers.iter().flat_map(|r| r.connection_stats()) {
+        match out.iter_mut().find(|n| n.node == stats.node && n.address == stats.address) {
+            Some(n) => {
+                n.open += stats.open;
+                n.in_use += stats.in_use;
+                n.created += stats.created;
+                n.closed += stats.closed;
+            }
+            None => out.push(stats),
         }
     }
     out

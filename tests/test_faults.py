@@ -390,6 +390,26 @@ def test_batch_rows_of_a_lost_node_come_back_by_retry_or_with_their_error(
     assert [r.record[2] for r in again] == [{"v": k[2]} for k in keys]
 
 
+def test_batch_read_counts_a_refused_connection_as_an_attempt_and_reads_the_replica(
+    server: aerospike.LocalServer, make_client: Any, set_name: str
+) -> None:
+    # batch_read runs on the client's own connections (crates/direct): a node whose port is
+    # closed fails the attempt at once, and the retry walks to the replica (the official
+    # client's behaviour, as_command.c), without waiting for the tend to drop the node. The
+    # client tends every 1 s, longer than the whole read may take here.
+    config = {"hosts": server.hosts, "timeout": 5000, "tend_interval": 1000}
+    client = make_client(config).connect()
+    keys = [(NAMESPACE, set_name, i) for i in range(300)]
+    client.batch_write([(k, {"v": k[2]}) for k in keys])
+    master = node_index_of_master(client, server, keys[0])
+    client.batch_read(keys)  # connections to every node exist before the crash
+    server.kill_node(master)
+    with pytest.raises(exception.MaxRetriesExceeded):
+        client.batch_read(keys, policy={"max_retries": 0, "total_timeout": 900})
+    rows = client.batch_read(keys, policy={"max_retries": 2, "total_timeout": 900}).batch_records
+    assert [r.record[2] for r in rows] == [{"v": k[2]} for k in keys]
+
+
 def test_a_partition_filtered_scan_resumes_after_a_node_loss(
     server: aerospike.LocalServer, make_client: Any, set_name: str
 ) -> None:

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use aerospike::{
-    BatchOperation, BatchPolicy, BatchWritePolicy, Bins, Key, Record,
+    BatchOperation, BatchPolicy, BatchReadPolicy, BatchWritePolicy, Bins, Key, Record,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -21,16 +21,8 @@ use crate::operations::ops_from_py;
 use crate::ops::kv::bin_names;
 use crate::policy::{batch_policy, optional_dict, BatchPolicies};
 
-/// The result code of a row the server never answered (the crate leaves it unset).
-const NO_RESPONSE: i32 = -15;
-/// Big batches go as sub-batches of this many keys: a server works one batch request on one
-/// thread, so several smaller requests in flight keep more of it busy (and the client parses
-/// one answer while the server works on the next). Measured against the local server, 100k
-/// keys: one request 0.60 s; sub-batches of 2.5k-5k keys, 2-4 in flight, 0.42-0.46 s; 8 in
-/// flight of 12.5k, 0.68 s.
-const SUB_BATCH_KEYS: usize = 4096;
-/// Sub-batches in flight at once.
-const SUB_BATCHES_IN_FLIGHT: usize = 4;
+use direct::batch_read::{SUB_BATCHES_IN_FLIGHT, SUB_BATCH_KEYS};
+use direct::NO_RESPONSE;
 
 /// One key's outcome.
 pub(crate) struct BatchRow {
@@ -43,11 +35,27 @@ pub(crate) struct BatchRow {
 pub(crate) struct BatchRequest {
     policy: BatchPolicy,
     ops: Vec<BatchOperation>,
+    /// A `batch_read`'s keys, bins and read policy, kept whole (its `ops` are empty) so the
+    /// direct path (`crates/direct`) can send them; made into `ops` only if the crate reads.
+    reads: Option<ReadRows>,
     /// The bins a read selected, in the caller's order.
     selected: Option<Vec<String>>,
     /// The batch's metrics and trace labels: the namespace and set its keys share, else
     /// `_mixed` (`observability::metrics::CommonLabels`).
     labels: (String, String),
+}
+
+struct ReadRows {
+    keys: Arc<Vec<Key>>,
+    bins: Bins,
+    read: BatchReadPolicy,
+}
+
+impl ReadRows {
+    fn into_ops(self) -> Vec<BatchOperation> {
+        let Self { keys, bins, read } = self;
+        Arc::unwrap_or_clone(keys).into_iter().map(|key| BatchOperation::read(&read, key, bins.clone())).collect()
+    }
 }
 
 fn labels_of(keys: &[Key]) -> (String, String) {
@@ -66,7 +74,7 @@ impl crate::observe::Labels for BatchRequest {
         &self.labels.1
     }
     fn records(&self) -> u64 {
-        self.ops.len() as u64
+        self.reads.as_ref().map_or(self.ops.len(), |r| r.keys.len()) as u64
     }
 }
 
@@ -91,8 +99,8 @@ impl BatchRequest {
         };
         let BatchPolicies { batch, read, .. } = batch_policy(conn.defaults(), optional_dict(policy, "policy")?.as_ref())?;
         let labels = labels_of(&keys);
-        let ops = keys.into_iter().map(|key| BatchOperation::read(&read, key, bins.clone())).collect();
-        Ok(Self { policy: batch, ops, selected, labels })
+        let reads = ReadRows { keys: Arc::new(keys), bins, read };
+        Ok(Self { policy: batch, ops: Vec::new(), reads: Some(reads), selected, labels })
     }
 
     /// The same operations on every key: read rows when no operation writes, write rows otherwise.
@@ -122,7 +130,7 @@ impl BatchRequest {
         let ops = keys.into_iter().map(row).collect();
         // A batch that writes starts from policies["batch_parent_write"] (no retries by default:
         // a retried write may be applied twice), one that only reads from policies["batch"].
-        Ok(Self { policy: if parsed.reads_only { batch } else { write_batch }, ops, selected: None, labels })
+        Ok(Self { policy: if parsed.reads_only { batch } else { write_batch }, ops, reads: None, selected: None, labels })
     }
 
     pub(crate) fn remove(conn: &Connection, keys: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>, record_policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
@@ -131,7 +139,7 @@ impl BatchRequest {
         let delete = crate::policy::batch_remove_policy(&delete, optional_dict(record_policy, "policy_batch_remove")?.as_ref())?;
         let labels = labels_of(&keys);
         let ops = keys.into_iter().map(|key| BatchOperation::delete(&delete, key)).collect();
-        Ok(Self { policy: write_batch, ops, selected: None, labels })
+        Ok(Self { policy: write_batch, ops, reads: None, selected: None, labels })
     }
 
     /// `records`: `[(key, bins), (key, bins, meta), ...]`, each written as one put.
@@ -143,7 +151,7 @@ impl BatchRequest {
             let op = write_row(item, &write, &mut common).map_err(|e| with_context(records.py(), e, &format!("records[{i}]")))?;
             ops.push(op);
         }
-        Ok(Self { policy: write_batch, ops, selected: None, labels: common.labels() })
+        Ok(Self { policy: write_batch, ops, reads: None, selected: None, labels: common.labels() })
     }
 
     /// Records decoded from a frame or an array (`batch_write_arrow`, `batch_write_numpy`), all
@@ -159,13 +167,13 @@ impl BatchRequest {
             let puts: Vec<_> = record.bins.iter().map(aerospike::operations::put).collect();
             ops.push(BatchOperation::write(&write, key, puts));
         }
-        Ok(Self { policy: write_batch, ops, selected: None, labels: (namespace.to_owned(), set.to_owned()) })
+        Ok(Self { policy: write_batch, ops, reads: None, selected: None, labels: (namespace.to_owned(), set.to_owned()) })
     }
 
     /// Rows built elsewhere (the UDF rows of `batch_apply`, see `ops::udf`), with the labels
     /// of their keys.
     pub(crate) fn from_ops(policy: BatchPolicy, ops: Vec<BatchOperation>, labels: CommonLabels) -> Self {
-        Self { policy, ops, selected: None, labels: labels.labels() }
+        Self { policy, ops, reads: None, selected: None, labels: labels.labels() }
     }
 
     pub(crate) fn selected(&self) -> Option<Vec<String>> {
@@ -206,7 +214,10 @@ pub(crate) async fn run(client: Arc<aerospike::Client>, req: BatchRequest) -> Re
 /// converted and dropped while later parts are still in flight. The parts come back in request
 /// order.
 async fn run_parts<T: Send + 'static>(client: Arc<aerospike::Client>, req: BatchRequest, finish: fn(Vec<BatchOperation>) -> T) -> Result<Vec<T>, AsError> {
-    let BatchRequest { policy, mut ops, .. } = req;
+    let BatchRequest { policy, mut ops, reads, .. } = req;
+    if let Some(reads) = reads {
+        ops = reads.into_ops();
+    }
     if ops.len() <= SUB_BATCH_KEYS {
         if !ops.is_empty() {
             client.batch(&policy, &mut ops).await?;
@@ -275,9 +286,18 @@ fn pack(ops: Vec<BatchOperation>) -> PackedRows {
     rows
 }
 
-/// `batch_read`: the rows, packed for `LazyBatchRecords`.
-pub(crate) async fn read(client: Arc<aerospike::Client>, req: BatchRequest) -> Result<crate::batch::PyLazyBatchRecords, AsError> {
+/// `batch_read`: the rows, packed for `LazyBatchRecords`. Read on the client's own connections
+/// when it has a direct reader and the policy is one it implements; else by the crate.
+pub(crate) async fn read((client, reader): (Arc<aerospike::Client>, Option<Arc<direct::BatchReader>>), req: BatchRequest) -> Result<crate::batch::PyLazyBatchRecords, AsError> {
     let selected = req.selected();
+    if let (Some(reader), Some(reads)) = (reader, &req.reads) {
+        if let Ok(request) = direct::ReadRequest::new(&req.policy, &reads.read, &reads.bins) {
+            match reader.read(reads.keys.clone(), Arc::new(request), &req.policy).await.map_err(AsError::Direct)? {
+                direct::Read::Rows(rows) => return Ok(crate::batch::PyLazyBatchRecords::new(rows, selected)),
+                direct::Read::ByTheCrate => {}
+            }
+        }
+    }
     let mut parts = run_parts(client, req, pack).await?.into_iter();
     let mut rows = parts.next().unwrap_or_default();
     for part in parts {
