@@ -107,6 +107,33 @@ mod tests {
         assert_eq!((answer.order.as_slice(), answer.rows.rows()[0].result_code), (&[1][..], 4));
     }
 
+    /// Whatever a node sends, decoding answers or refuses; it never panics or loses count.
+    #[test]
+    fn hostile_bodies_are_refused_or_decoded_never_a_panic() {
+        let keys = keys();
+        let good = message(0, 1, false, Some(3));
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..20_000 {
+            let mut body = if round % 2 == 0 { good.clone() } else { (0..(next() % 80)).map(|_| next() as u8).collect() };
+            if round % 2 == 0 && !body.is_empty() {
+                let at = (next() as usize) % body.len();
+                body[at] = next() as u8;
+                body.truncate(body.len() - (next() as usize % 3).min(body.len()));
+            }
+            let mut answer = GroupAnswer::new(&keys, &[0, 1, 2], 0);
+            if answer.take_body(&body).is_ok() {
+                assert_eq!(answer.rows.len(), answer.order.len());
+                assert!(answer.order.iter().all(|&at| at < 3));
+            }
+        }
+    }
+
     #[test]
     fn rows_out_of_range_twice_or_malformed_are_refused() {
         let keys = keys();
