@@ -1,6 +1,8 @@
 //! Batch commands: read, operate, remove and write of many records in one call. The request is
-//! parsed with the GIL held; the batch runs on its client's runtime (`runtime.rs`), split into sub-batches run a
-//! few at a time when it is big, and answers one `BatchRow` per key, in request order.
+//! parsed with the GIL held; the batch runs on its client's runtime (`runtime.rs`), split into
+//! sub-batches run a few at a time when it is big, and answers one `BatchRow` per key, in request
+//! order. `batch_read` reads on the client's own connections (`crates/direct`) when it can, and
+//! through the crate otherwise.
 
 use std::sync::Arc;
 

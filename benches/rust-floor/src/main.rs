@@ -1,7 +1,7 @@
 //! The floor: the `aerospike` crate alone, timing each repetition of what a benchmark's Python
 //! workers do. Prints the same JSON line as they do.
 //!
-//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan|wire-batch|wire-scan]
+//!     rust-floor HOST:PORT SET N REPEAT [batch|scan|get|put|inflight W|raw-batch|raw-scan|wire-batch|wire-scan|wire-inflight W]
 //!
 //! batch (the default): a batch read of keys 0..N, its four bins gathered into columns (what
 //! `to_numpy` / `to_arrow` produce). scan: a query of the whole set with `PartitionFilter::all()`,
@@ -9,6 +9,9 @@
 //! the other, each timed; a repetition's figure is the median seconds per command (put writes
 //! back each record's own bins). inflight W: N gets by W tasks on the runtime's threads, each
 //! taking the next key, so W are in flight (benches/ops.py: 256 for asyncio, 16 for threads).
+//! wire-inflight W: the same gets by W tasks, each on a connection of its own, sent and decoded
+//! with `wire` (each record packed as `PackedRows::push_message` packs it): what owning the
+//! single-record path could cost, without the crate's command machinery.
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -159,6 +162,9 @@ async fn main() -> Result<(), Error> {
     if let Some(kind) = mode.strip_prefix("raw-") {
         return raw_floor(&hosts, &set, n, repeat, kind);
     }
+    if mode == "wire-inflight" {
+        return wire_inflight(&hosts, &set, n, repeat, args.get(6).ok_or("wire-inflight needs its width")?.parse()?).await;
+    }
     if let Some(kind) = mode.strip_prefix("wire-") {
         return wire_floor(&hosts, &set, n, repeat, kind);
     }
@@ -237,6 +243,68 @@ fn raw_floor(hosts: &str, set: &str, n: i64, repeat: usize, kind: &str) -> Resul
         let req = request(round)?;
         let (start, start_cpu) = (Instant::now(), process_cpu());
         std::hint::black_box(raw::run(&mut stream, &req, &mut body)?);
+        if round > 0 {
+            times.push(start.elapsed().as_secs_f64());
+            cpu.push(process_cpu() - start_cpu);
+        }
+    }
+    println!("{{\"times\": {times:?}, \"cpu_times\": {cpu:?}, \"peak_rss_mib\": {}}}", peak_rss_mib());
+    Ok(())
+}
+
+/// N gets by `width` tasks on connections of their own, built and decoded with `wire`: the
+/// records found, per repetition, as the JSON line of the other modes.
+async fn wire_inflight(hosts: &str, set: &str, n: i64, repeat: usize, width: usize) -> Result<(), Error> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = hosts.split(',').next().ok_or("no host")?.to_string();
+    let mut streams = Vec::with_capacity(width);
+    for _ in 0..width {
+        let stream = tokio::net::TcpStream::connect(&host).await?;
+        stream.set_nodelay(true)?;
+        // Buffered: a reply's header and body come in one read, a request goes in one write.
+        streams.push(tokio::io::BufStream::new(stream));
+    }
+    let (mut times, mut cpu) = (Vec::new(), Vec::new());
+    for round in 0..=repeat {
+        let (start, start_cpu) = (Instant::now(), process_cpu());
+        let next = Arc::new(AtomicI64::new(0));
+        let tasks: Vec<_> = streams
+            .drain(..)
+            .map(|mut stream| {
+                let (next, set) = (next.clone(), set.to_string());
+                tokio::spawn(async move {
+                    let (mut found, mut body) = (0i64, Vec::new());
+                    let mut rows = columnar::packed::PackedRows::default();
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            return Ok::<_, Error>((stream, found));
+                        }
+                        stream.write_all(&raw::get_request(&set, i)).await?;
+                        stream.flush().await?;
+                        let mut h = [0u8; wire::proto::HEADER_SIZE];
+                        stream.read_exact(&mut h).await?;
+                        body.resize(usize::try_from(wire::proto::ProtoHeader::parse(&h).size)?, 0);
+                        stream.read_exact(&mut body).await?;
+                        let message = wire::message::parse(&body)?;
+                        found += i64::from(message.header.result_code == 0);
+                        rows.clear();
+                        rows.push_message(&message, now)?;
+                        std::hint::black_box(&rows);
+                    }
+                })
+            })
+            .collect();
+        let mut found = 0;
+        for task in tasks {
+            let (stream, f) = task.await??;
+            streams.push(stream);
+            found += f;
+        }
+        if found != n {
+            return Err(format!("wire-inflight: {found} of {n} records").into());
+        }
         if round > 0 {
             times.push(start.elapsed().as_secs_f64());
             cpu.push(process_cpu() - start_cpu);

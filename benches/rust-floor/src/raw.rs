@@ -67,6 +67,13 @@ pub fn batch_request(set: &str, n: i64) -> Vec<u8> {
     proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::BATCH, 60_000), &[(field::BATCH_INDEX, &rows)], &[]))
 }
 
+/// A single-record read of key `i`, all bins (as a client's `get` sends it).
+pub fn get_request(set: &str, i: i64) -> Vec<u8> {
+    let d = digest(set, i);
+    let fields: [(u8, &[u8]); 3] = [(field::NAMESPACE, NAMESPACE), (field::SET, set.as_bytes()), (field::DIGEST, &d)];
+    proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::GET_ALL, 1000), &fields, &[]))
+}
+
 /// Sends `request` and reads the answer to its end: the bytes received.
 pub fn run(stream: &mut TcpStream, request: &[u8], body: &mut Vec<u8>) -> Result<usize, Error> {
     stream.write_all(request)?;
