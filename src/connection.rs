@@ -35,11 +35,30 @@ impl Connection {
     /// `operation_queue_timeout_ms` (0: as long as it takes), then fails with BackpressureError.
     /// Without the limit it is `fut` itself. Every command passes here, so this is also where
     /// `cmd` measures and traces it (`observe.rs`).
-    pub(crate) fn limited<T>(&self, mut cmd: Cmd, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<Observed<T>, AsError>> + Send {
-        // Boxed at once: a command's future is kilobytes (a get ~10 KB), and each move of it by
+    pub(crate) fn limited<T>(&self, cmd: Cmd, fut: impl Future<Output = Result<T, AsError>> + Send) -> impl Future<Output = Result<Observed<T>, AsError>> + Send {
+        // Boxed at once: a command's future is kilobytes (a get's 4.5 KB), and each move of it by
         // value (into this block, out of it, into `wait` or the coroutine) was a memcpy of all of
         // it, a few percent of the asyncio profile.
-        let fut = Box::pin(fut);
+        self.gated(cmd, Box::pin(fut))
+    }
+
+    /// `limited` for the command `make` builds on the connected client (a `ClientError` if there
+    /// is none, as `client()`). The future is built straight into its box: built by the caller
+    /// and then boxed, it was copied once more, whole, with the GIL held.
+    pub(crate) fn limited_with<T, F>(&self, cmd: Cmd, make: impl FnOnce(Arc<aerospike::Client>) -> F) -> pyo3::PyResult<impl Future<Output = Result<Observed<T>, AsError>> + Send>
+    where
+        F: Future<Output = Result<T, AsError>> + Send,
+    {
+        let client = self.client()?;
+        Ok(self.gated(cmd, Box::into_pin(Box::write(Box::new_uninit(), make(client)))))
+    }
+
+    /// The body of `limited`: the `max_concurrent_operations` slot and the observation around a
+    /// boxed command.
+    fn gated<T, F>(&self, mut cmd: Cmd, fut: std::pin::Pin<Box<F>>) -> impl Future<Output = Result<Observed<T>, AsError>> + Send
+    where
+        F: Future<Output = Result<T, AsError>> + Send,
+    {
         let gate = self.gate.clone();
         let (limit, wait_ms) = (self.config.max_concurrent_operations, self.config.operation_queue_timeout_ms);
         async move {

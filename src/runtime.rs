@@ -22,7 +22,8 @@ use pyo3::prelude::*;
 
 use crate::errors::{self, AsError};
 
-/// How often a blocked call wakes to let Python deliver signals such as KeyboardInterrupt.
+/// How often a call blocked on the main thread wakes to let Python deliver signals such as
+/// KeyboardInterrupt (other threads never receive them: see `drive`).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// How often the background thread looks at what the callers of `wait` do (see `drive_in_background`).
@@ -241,9 +242,9 @@ impl Drop for Guest {
 }
 
 /// A guest's wait: poll the command, park until its waker fires (the background thread's
-/// driver saw its socket ready), until it is done or `deadline` passes. Runs in the sync
-/// runtime's context (the caller's `enter`), so what the command registers goes there.
-fn poll_as_guest<F: Future>(mut fut: Pin<&mut F>, deadline: Instant) -> Option<F::Output> {
+/// driver saw its socket ready), until it is done or `deadline` (if any) passes. Runs in the
+/// sync runtime's context (the caller's `enter`), so what the command registers goes there.
+fn poll_as_guest<F: Future>(mut fut: Pin<&mut F>, deadline: Option<Instant>) -> Option<F::Output> {
     let unparker = Arc::new(Unparker { thread: std::thread::current(), woken: AtomicBool::new(false) });
     let waker = Waker::from(unparker.clone());
     let mut cx = Context::from_waker(&waker);
@@ -252,11 +253,17 @@ fn poll_as_guest<F: Future>(mut fut: Pin<&mut F>, deadline: Instant) -> Option<F
             return Some(out);
         }
         while !unparker.woken.swap(false, Ordering::AcqRel) {
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
+            match deadline {
+                // A park without a timeout arms no kernel timer.
+                None => std::thread::park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return None;
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
             }
-            std::thread::park_timeout(deadline - now);
         }
     }
 }
@@ -293,8 +300,9 @@ pub(crate) fn wait<T: Send>(
             "a sync Client command cannot run inside the client's own I/O (e.g. from a tracing callback); run it elsewhere",
         ));
     }
+    let signals = receives_signals(py);
     let outcome = py.detach(|| {
-        let out = drive(fut);
+        let out = drive(fut, signals);
         if interpreter_exiting() {
             // A daemon thread whose command outlived the program: taking the GIL back from a
             // finalizing interpreter panics in pyo3 or ends the thread under Rust frames. Park
@@ -308,12 +316,14 @@ pub(crate) fn wait<T: Send>(
     outcome?.map_err(errors::to_py)
 }
 
-/// `wait`'s loop, with the GIL released: wait for the command for at most SIGNAL_POLL at a
-/// time (as a guest of the background thread, or in `block_on`), and between two let Python
-/// deliver signals (an error here is the signal handler's exception). Signals are checked outside
-/// `block_on` and outside the runtime's context, so a signal handler may itself run sync
-/// commands.
-fn drive<T>(fut: impl Future<Output = Result<T, AsError>>) -> PyResult<Result<T, AsError>> {
+/// `wait`'s loop, with the GIL released: wait for the command (as a guest of the background
+/// thread, or in `block_on`). On the main thread, for at most SIGNAL_POLL at a time, and between
+/// two let Python deliver signals (an error here is the signal handler's exception); signals are
+/// checked outside `block_on` and outside the runtime's context, so a signal handler may itself
+/// run sync commands. Python runs signal handlers on the main thread only (`PyErr_CheckSignals`
+/// does nothing elsewhere), so any other thread waits for the command alone: no timer per
+/// command and no wake-up every SIGNAL_POLL. The command still ends: its own timeouts bound it.
+fn drive<T>(fut: impl Future<Output = Result<T, AsError>>, signals: bool) -> PyResult<Result<T, AsError>> {
     let sync = sync_runtime();
     // Declared before `fut`, so an abandoned command is dropped inside the runtime's context
     // (the crate may spawn from a destructor).
@@ -325,16 +335,19 @@ fn drive<T>(fut: impl Future<Output = Result<T, AsError>>) -> PyResult<Result<T,
             context = Some(sync.rt.enter());
         }
         let polled = match Guest::enter(sync) {
-            Some(_guest) => poll_as_guest(fut.as_mut(), Instant::now() + SIGNAL_POLL),
+            Some(_guest) => poll_as_guest(fut.as_mut(), signals.then(|| Instant::now() + SIGNAL_POLL)),
+            None if !signals => Some(sync.rt.block_on(fut.as_mut())),
             None => {
                 let deadline = tokio::time::Instant::now() + SIGNAL_POLL;
                 sync.rt.block_on(async {
-                    let mut tick = pin!(tokio::time::sleep_until(deadline));
-                    poll_fn(|cx| match fut.as_mut().poll(cx) {
+                    let mut tick = Tick::take(deadline);
+                    let out = poll_fn(|cx| match fut.as_mut().poll(cx) {
                         Poll::Ready(out) => Poll::Ready(Some(out)),
-                        Poll::Pending => tick.as_mut().poll(cx).map(|()| None),
+                        Poll::Pending => tick.sleep.as_mut().poll(cx).map(|()| None),
                     })
-                    .await
+                    .await;
+                    tick.give_back();
+                    out
                 })
             }
         };
@@ -348,6 +361,69 @@ fn drive<T>(fut: impl Future<Output = Result<T, AsError>>) -> PyResult<Result<T,
             Python::attach(|py| py.check_signals())?;
         }
     }
+}
+
+/// The timer that wakes a `wait` holding the sync runtime every `SIGNAL_POLL` to check for
+/// signals: the main thread's, kept between its commands. A fresh `sleep_until` per command registered
+/// a timer in the runtime's wheel and removed it again (a lock each, plus the entry); moving a
+/// kept timer's deadline later is one atomic update, and the wheel is touched only when it
+/// fires, at most once per `SIGNAL_POLL` (the aerospike crate keeps its per-IO timer the same way).
+struct Tick {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// The process whose sync runtime the timer belongs to (see `PerProcess`).
+    pid: u32,
+}
+
+thread_local! {
+    static TICK: std::cell::Cell<Option<Tick>> = const { std::cell::Cell::new(None) };
+}
+
+impl Tick {
+    /// This thread's timer, set to fire at `deadline`. Called inside the sync runtime, which a
+    /// new timer binds to. A timer left by a forked child's parent belongs to the parent's
+    /// runtime: it is leaked, not dropped (its driver's lock may have been held at the fork).
+    fn take(deadline: tokio::time::Instant) -> Tick {
+        let pid = crate::connection::process_id();
+        match TICK.take() {
+            Some(mut tick) if tick.pid == pid => {
+                tick.sleep.as_mut().reset(deadline);
+                tick
+            }
+            stale => {
+                std::mem::forget(stale);
+                Tick { sleep: Box::pin(tokio::time::sleep_until(deadline)), pid }
+            }
+        }
+    }
+
+    /// Keeps the timer for this thread's next `wait`.
+    fn give_back(self) {
+        TICK.set(Some(self));
+    }
+}
+
+/// Whether Python delivers signals on the calling thread: it is the main thread (of this
+/// process: a fork makes the forking thread the child's main thread). Asked of `threading` once
+/// per thread and process.
+fn receives_signals(py: Python<'_>) -> bool {
+    thread_local! {
+        static MAIN: std::cell::Cell<Option<(u32, bool)>> = const { std::cell::Cell::new(None) };
+    }
+    let pid = crate::connection::process_id();
+    if let Some((owner, main)) = MAIN.get() {
+        if owner == pid {
+            return main;
+        }
+    }
+    let main = || -> PyResult<bool> {
+        let threading = py.import("threading")?;
+        let current = threading.call_method0("get_ident")?;
+        current.eq(threading.call_method0("main_thread")?.getattr("ident")?)
+    };
+    // If `threading` cannot tell, check for signals as the main thread does: only slower.
+    let main = main().unwrap_or(true);
+    MAIN.set(Some((pid, main)));
+    main
 }
 
 static EXITING: AtomicBool = AtomicBool::new(false);

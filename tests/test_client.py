@@ -764,6 +764,63 @@ def test_gil_released_during_commands(server_hosts, keys):
     assert progress > 10_000
 
 
+class StallProxy(DelayProxy):
+    """A DelayProxy that forwards at once, except that server answers are held while `stalled`
+    is set (set once the client is connected, so connecting is not slowed)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.stalled = threading.Event()
+        # A delay of 1 marks the server -> client direction for `_pump`; nothing sleeps that long.
+        super().__init__(target, delay=1.0)
+
+    def _pump(self, src: socket.socket, dst: socket.socket, delay: float) -> None:  # type: ignore[override]
+        try:
+            while data := src.recv(65536):
+                while delay and self.stalled.is_set():
+                    time.sleep(0.01)
+                dst.sendall(data)
+        except OSError:
+            pass
+
+
+def test_commands_on_other_threads_end_by_their_own_timeout(server_hosts, keys):
+    """Threads other than the main one wait for a command without waking to check for signals
+    (Python runs signal handlers on the main thread only; src/runtime.rs `drive`): a command the
+    server does not answer still ends with its timeout error, whether its thread drives the
+    client's I/O itself or waits as a guest of the background thread (8 threads at once), and
+    the client works again afterwards."""
+    proxy = StallProxy(server_hosts[0])
+    try:
+        c = aerospike.client({"hosts": [("127.0.0.1", proxy.port)], "timeout": 5000}).connect()
+        k = keys()
+        c.put(k, {"a": 1})
+        proxy.stalled.set()
+        timeouts, others = [], []
+
+        def work():
+            try:
+                c.get(k, policy={"total_timeout": 300, "socket_timeout": 300, "max_retries": 0})
+            except exception.AerospikeTimeoutError as e:
+                timeouts.append(e)
+            except Exception as e:  # noqa: BLE001 - reported below
+                others.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)  # a bound against a hang; it measures nothing
+        assert not any(t.is_alive() for t in threads)
+        assert not others, others
+        assert len(timeouts) == 8
+        proxy.stalled.clear()
+        assert c.get(k).bins == {"a": 1}
+        c.close()
+    finally:
+        proxy.stalled.clear()
+        proxy.close()
+
+
 def test_client_fixture_runs_both_clients(client, is_async):
     if is_async:
         assert isinstance(client.inner, aerospike.AsyncClient)

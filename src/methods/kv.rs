@@ -26,7 +26,7 @@ impl PyClient {
     fn put(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "put", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "put", &req, t0), |client| kv::write(client, req))?)?)
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
@@ -41,7 +41,7 @@ impl PyClient {
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "get", &req, t0), kv::get(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get(client, req))?)?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -54,7 +54,7 @@ impl PyClient {
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "select", &req, t0), kv::get(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get(client, req))?)?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -65,7 +65,7 @@ impl PyClient {
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "exists", &req, t0), kv::exists(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists(client, req))?)?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -74,7 +74,7 @@ impl PyClient {
     fn remove(&self, py: Python<'_>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "remove", &req, t0), kv::remove(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "remove", &req, t0), |client| kv::remove(client, req))?)?)
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
@@ -83,7 +83,7 @@ impl PyClient {
     fn touch(&self, py: Python<'_>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "touch", &req, t0), kv::touch(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "touch", &req, t0), |client| kv::touch(client, req))?)?)
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
@@ -91,7 +91,7 @@ impl PyClient {
     fn append(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "append", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "append", &req, t0), |client| kv::write(client, req))?)?)
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
@@ -99,7 +99,7 @@ impl PyClient {
     fn prepend(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "prepend", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "prepend", &req, t0), |client| kv::write(client, req))?)?)
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
@@ -112,7 +112,7 @@ impl PyClient {
     fn increment(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "increment", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "increment", &req, t0), |client| kv::write(client, req))?)?)
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
@@ -120,7 +120,7 @@ impl PyClient {
     fn remove_bin(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "remove_bin", &req, t0), kv::write(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "remove_bin", &req, t0), |client| kv::write(client, req))?)?)
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -137,7 +137,7 @@ impl PyClient {
     fn operate(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "operate", &req, t0), kv::operate(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "operate", &req, t0), |client| kv::operate(client, req))?)?)
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
@@ -146,7 +146,7 @@ impl PyClient {
     fn operate_ordered(&self, py: Python<'_>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "operate_ordered", &req, t0), kv::operate(self.conn.client()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "operate_ordered", &req, t0), |client| kv::operate(client, req))?)?)
     }
 }
 
@@ -159,7 +159,7 @@ impl PyAsyncClient {
     fn put<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::put(&self.conn, key, bins, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "put", &req, t0), kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "put", &req, t0), |client| kv::write(client, req))?)
     }
 
     /// Reads the record at `key`: `Record(key, meta, bins)`. A missing record raises
@@ -168,7 +168,7 @@ impl PyAsyncClient {
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "get", &req, t0), kv::get(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get(client, req))?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -176,7 +176,7 @@ impl PyAsyncClient {
     fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "select", &req, t0), kv::get(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get(client, req))?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -184,7 +184,7 @@ impl PyAsyncClient {
     fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "exists", &req, t0), kv::exists(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists(client, req))?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -193,7 +193,7 @@ impl PyAsyncClient {
     fn remove<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::KeyRequest::remove(&self.conn, key, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "remove", &req, t0), kv::remove(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "remove", &req, t0), |client| kv::remove(client, req))?)
     }
 
     /// Resets the record's TTL to `val` seconds (0: the namespace default) and bumps its
@@ -202,7 +202,7 @@ impl PyAsyncClient {
     fn touch<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::KeyRequest::touch(&self.conn, key, val, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "touch", &req, t0), kv::touch(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "touch", &req, t0), |client| kv::touch(client, req))?)
     }
 
     /// Appends a str (or bytes) to a str (or bytes) bin.
@@ -210,7 +210,7 @@ impl PyAsyncClient {
     fn append<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Append, key, bin, val, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "append", &req, t0), kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "append", &req, t0), |client| kv::write(client, req))?)
     }
 
     /// Prepends a str (or bytes) to a str (or bytes) bin.
@@ -218,7 +218,7 @@ impl PyAsyncClient {
     fn prepend<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Prepend, key, bin, val, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "prepend", &req, t0), kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "prepend", &req, t0), |client| kv::write(client, req))?)
     }
 
     /// Adds `offset` (int to an int bin, float to a float bin) to a bin, creating it if missing.
@@ -226,7 +226,7 @@ impl PyAsyncClient {
     fn increment<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::one_bin(&self.conn, WriteKind::Increment, key, bin, offset, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "increment", &req, t0), kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "increment", &req, t0), |client| kv::write(client, req))?)
     }
 
     /// Removes the named bins from the record (removing the last bin deletes the record).
@@ -234,7 +234,7 @@ impl PyAsyncClient {
     fn remove_bin<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bin_names: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::WriteRequest::remove_bins(&self.conn, key, bin_names, meta, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "remove_bin", &req, t0), kv::write(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "remove_bin", &req, t0), |client| kv::write(client, req))?)
     }
 
     /// Runs `ops` on one record atomically and returns `Record(key, meta, bins)` with what the
@@ -244,7 +244,7 @@ impl PyAsyncClient {
     fn operate<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, false)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "operate", &req, t0), kv::operate(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "operate", &req, t0), |client| kv::operate(client, req))?)
     }
 
     /// Like `operate`, but answers `OperateOrderedResult(key, meta, ordered_bins)`: one
@@ -253,6 +253,6 @@ impl PyAsyncClient {
     fn operate_ordered<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, ops: &Bound<'_, PyAny>, meta: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::OperateRequest::parse(&self.conn, key, ops, meta, policy, true)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "operate_ordered", &req, t0), kv::operate(self.conn.client()?, req)))
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "operate_ordered", &req, t0), |client| kv::operate(client, req))?)
     }
 }
