@@ -133,15 +133,13 @@ impl ReadRequest {
             let n_fields: u16 = 2 + u16::from(self.row_filter.is_some());
             rows.extend_from_slice(&n_fields.to_be_bytes());
             rows.extend_from_slice(&(names.len() as u16).to_be_bytes());
-            push_field(&mut rows, field::NAMESPACE, here.0.as_bytes());
-            push_field(&mut rows, field::SET, here.1.as_bytes());
+            message::write_field(&mut rows, field::NAMESPACE, here.0.as_bytes());
+            message::write_field(&mut rows, field::SET, here.1.as_bytes());
             if let Some(filter) = &self.row_filter {
-                push_field(&mut rows, field::FILTER_EXP, filter);
+                message::write_field(&mut rows, field::FILTER_EXP, filter);
             }
             for name in names {
-                rows.extend_from_slice(&(4 + name.len() as u32).to_be_bytes());
-                rows.extend_from_slice(&[op::READ, 0, 0, name.len() as u8]);
-                rows.extend_from_slice(name.as_bytes());
+                message::write_op(&mut rows, op::READ, 0, name.as_bytes(), &[]);
             }
         }
         let mut header_info1 = info1::BATCH;
@@ -171,12 +169,6 @@ pub fn effective_socket_timeout(socket_timeout: u32, total_timeout: u32) -> u32 
         (0, t) | (t, 0) => t,
         (s, t) => s.min(t),
     }
-}
-
-fn push_field(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32 + 1).to_be_bytes());
-    out.push(kind);
-    out.extend_from_slice(data);
 }
 
 #[cfg(test)]

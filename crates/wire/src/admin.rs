@@ -95,9 +95,7 @@ pub fn encode_request(command: u8, fields: &[(u8, &[u8])]) -> Vec<u8> {
     out[2] = command;
     out[3] = u8::try_from(fields.len()).unwrap_or(u8::MAX);
     for (id, data) in fields {
-        out.extend_from_slice(&u32::try_from(data.len() + 1).unwrap_or(u32::MAX).to_be_bytes());
-        out.push(*id);
-        out.extend_from_slice(data);
+        crate::message::write_field(&mut out, *id, data);
     }
     out
 }

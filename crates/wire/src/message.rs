@@ -230,9 +230,7 @@ impl ResponseBuilder {
     /// Fields must all come before the first op.
     pub fn field(&mut self, kind: u8, data: &[u8]) {
         debug_assert_eq!(self.n_ops, 0);
-        self.buf.extend_from_slice(&((data.len() + 1) as u32).to_be_bytes());
-        self.buf.push(kind);
-        self.buf.extend_from_slice(data);
+        write_field(&mut self.buf, kind, data);
         self.n_fields = self.n_fields.saturating_add(1);
     }
 
@@ -278,17 +276,29 @@ pub fn request(h: MsgHeader, fields: &[(u8, &[u8])], ops: &[(u8, u8, &[u8], &[u8
     b.extend_from_slice(&(fields.len() as u16).to_be_bytes());
     b.extend_from_slice(&(ops.len() as u16).to_be_bytes());
     for (k, d) in fields {
-        b.extend_from_slice(&((d.len() + 1) as u32).to_be_bytes());
-        b.push(*k);
-        b.extend_from_slice(d);
+        write_field(&mut b, *k, d);
     }
     for (o, p, n, v) in ops {
-        b.extend_from_slice(&((4 + n.len() + v.len()) as u32).to_be_bytes());
-        b.extend_from_slice(&[*o, *p, 0, n.len() as u8]);
-        b.extend_from_slice(n);
-        b.extend_from_slice(v);
+        write_op(&mut b, *o, *p, n, v);
     }
     b
+}
+
+/// Appends one field: its size (the type byte counted), its type, its data. Admin messages
+/// frame their fields the same way.
+pub fn write_field(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
+    out.extend_from_slice(&((data.len() + 1) as u32).to_be_bytes());
+    out.push(kind);
+    out.extend_from_slice(data);
+}
+
+/// Appends one op: its size, the op, the particle type, a zero flags byte, the bin name's length,
+/// the name and the value.
+pub fn write_op(out: &mut Vec<u8>, op: u8, particle: u8, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(&((4 + name.len() + value.len()) as u32).to_be_bytes());
+    out.extend_from_slice(&[op, particle, 0, name.len() as u8]);
+    out.extend_from_slice(name);
+    out.extend_from_slice(value);
 }
 
 #[cfg(test)]
