@@ -20,7 +20,7 @@ pub(crate) struct Connection {
 struct Connected {
     client: Arc<aerospike::Client>,
     /// Batch reads on the client's own connections; None when the client logs in.
-    batch_reader: Option<Arc<direct::BatchReader>>,
+    direct_cluster: Option<Arc<direct::Cluster>>,
     /// The process that connected: a forked child must not reuse the parent's sockets.
     pid: u32,
 }
@@ -132,12 +132,12 @@ impl Connection {
             }
         };
         crate::observe::track(&client);
-        let batch_reader = direct::BatchReader::new(client.clone(), &policy).map(Arc::new);
-        if let Some(reader) = &batch_reader {
-            crate::observe::track_reader(reader);
+        let direct_cluster = direct::Cluster::new(client.clone(), &policy).map(Arc::new);
+        if let Some(cluster) = &direct_cluster {
+            crate::observe::track_direct(cluster);
         }
         let mut state = self.state.write().map_err(|_| AsError::Client("client state is poisoned".into()))?;
-        *state = Some(Connected { client, batch_reader, pid: process_id() });
+        *state = Some(Connected { client, direct_cluster, pid: process_id() });
         Ok(())
     }
 
@@ -153,12 +153,12 @@ impl Connection {
         }
     }
 
-    /// The connected client and its direct batch reader (if it has one), or a `ClientError`
+    /// The connected client and its own view of the cluster for the commands `crates/direct` runs (if it has one), or a `ClientError`
     /// saying why there is none.
-    pub(crate) fn batch_reader(&self) -> pyo3::PyResult<(Arc<aerospike::Client>, Option<Arc<direct::BatchReader>>)> {
+    pub(crate) fn direct_cluster(&self) -> pyo3::PyResult<(Arc<aerospike::Client>, Option<Arc<direct::Cluster>>)> {
         let client = self.client()?;
         let state = self.state.read().map_err(|_| client_error("client state is poisoned"))?;
-        Ok((client, state.as_ref().and_then(|c| c.batch_reader.clone())))
+        Ok((client, state.as_ref().and_then(|c| c.direct_cluster.clone())))
     }
 
     pub(crate) fn is_connected(&self) -> bool {

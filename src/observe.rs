@@ -288,18 +288,18 @@ pub(crate) fn track(client: &Arc<aerospike::Client>) {
     tokio::spawn(watch_nodes(Arc::downgrade(client)));
 }
 
-/// The direct batch readers (`crates/direct`) of live clients: their connections count in the
+/// The direct clusters (`crates/direct`) of live clients: their connections count in the
 /// connection metrics beside the crate's pools.
-fn live_readers() -> &'static Mutex<Vec<Weak<direct::BatchReader>>> {
-    static READERS: Mutex<Vec<Weak<direct::BatchReader>>> = Mutex::new(Vec::new());
+fn live_direct() -> &'static Mutex<Vec<Weak<direct::Cluster>>> {
+    static READERS: Mutex<Vec<Weak<direct::Cluster>>> = Mutex::new(Vec::new());
     &READERS
 }
 
-/// A newly connected client's direct reader: its connections are reported while it lives.
-pub(crate) fn track_reader(reader: &Arc<direct::BatchReader>) {
-    if let Ok(mut readers) = live_readers().lock() {
+/// A newly connected client's direct cluster: its connections are reported while it lives.
+pub(crate) fn track_direct(cluster: &Arc<direct::Cluster>) {
+    if let Ok(mut readers) = live_direct().lock() {
         readers.retain(|r| r.strong_count() > 0);
-        readers.push(Arc::downgrade(reader));
+        readers.push(Arc::downgrade(cluster));
     }
 }
 
@@ -379,7 +379,7 @@ fn node_stats() -> Vec<NodeStats> {
             });
         }
     }
-    let readers: Vec<_> = live_readers().lock().map(|r| r.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
+    let readers: Vec<_> = live_direct().lock().map(|r| r.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
     for stats in readers.iter().flat_map(|r| r.connection_stats()) {
         match out.iter_mut().find(|n| n.node == stats.node && n.address == stats.address) {
             Some(n) => {

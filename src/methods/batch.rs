@@ -32,7 +32,7 @@ impl PyClient {
     fn batch_read(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.batch_reader()?, req)))?)
+        super::to_object(py, wait(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.direct_cluster()?, req)))?)
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the
@@ -105,7 +105,7 @@ impl PyAsyncClient {
     fn batch_read<'py>(&self, py: Python<'py>, keys: &Bound<'_, PyAny>, bins: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = batch::BatchRequest::read(&self.conn, keys, bins, policy)?;
-        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.batch_reader()?, req)))
+        spawn(py, self.conn.limited(self.conn.cmd(py, "batch_read", &req, t0), batch::read(self.conn.direct_cluster()?, req)))
     }
 
     /// Runs the same operations on many records: `BatchWriteResult(batch_records)`. As in the

@@ -289,12 +289,12 @@ fn pack(ops: Vec<BatchOperation>) -> PackedRows {
 }
 
 /// `batch_read`: the rows, packed for `LazyBatchRecords`. Read on the client's own connections
-/// when it has a direct reader and the policy is one it implements; else by the crate.
-pub(crate) async fn read((client, reader): (Arc<aerospike::Client>, Option<Arc<direct::BatchReader>>), req: BatchRequest) -> Result<crate::batch::PyLazyBatchRecords, AsError> {
+/// when it has a direct cluster and the policy is one it implements; else by the crate.
+pub(crate) async fn read((client, cluster): (Arc<aerospike::Client>, Option<Arc<direct::Cluster>>), req: BatchRequest) -> Result<crate::batch::PyLazyBatchRecords, AsError> {
     let selected = req.selected();
-    if let (Some(reader), Some(reads)) = (reader, &req.reads) {
+    if let (Some(cluster), Some(reads)) = (cluster, &req.reads) {
         if let Ok(request) = direct::ReadRequest::new(&req.policy, &reads.read, &reads.bins) {
-            match reader.read(reads.keys.clone(), Arc::new(request), &req.policy).await.map_err(AsError::Direct)? {
+            match cluster.batch_read(reads.keys.clone(), Arc::new(request), &req.policy).await.map_err(AsError::Direct)? {
                 direct::Read::Rows(rows) => return Ok(crate::batch::PyLazyBatchRecords::new(rows, selected)),
                 direct::Read::ByTheCrate => {}
             }

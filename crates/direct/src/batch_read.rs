@@ -5,15 +5,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aerospike::{BatchPolicy, Client, ClientPolicy, Key, Replica};
+use aerospike::{BatchPolicy, Key, Replica};
 use columnar::packed::PackedRows;
-use wire::proto;
 
 use crate::batch_answer::GroupAnswer;
 use crate::batch_request::{effective_socket_timeout, ReadRequest};
+use crate::cluster::{read_frame, timed, Cluster, Routing};
 use crate::connections::{Dialer, NodeConnections};
 use crate::login::LoginError;
-use crate::partitions::{partition_of, PartitionMap};
+use crate::partitions::partition_of;
 use crate::{Error, NO_RESPONSE};
 
 /// Big batches go as sub-batches of this many keys: a server works one batch request on one
@@ -24,9 +24,6 @@ use crate::{Error, NO_RESPONSE};
 pub const SUB_BATCH_KEYS: usize = 4096;
 /// Sub-batches in flight at once.
 pub const SUB_BATCHES_IN_FLIGHT: usize = 4;
-/// The largest answer body accepted: far above any record (8 MiB on the server), so only a
-/// corrupt size is refused before it is allocated.
-const MAX_ANSWER_BODY: u64 = 256 * 1024 * 1024;
 
 /// What a read came to.
 pub enum Read {
@@ -36,70 +33,9 @@ pub enum Read {
     ByTheCrate,
 }
 
-/// Where every partition lives, as of the node generations it was fetched at, and each node's
-/// connections.
-struct Routing {
-    generations: Vec<(String, isize)>,
-    map: PartitionMap,
-    nodes: Vec<Arc<NodeConnections>>,
-}
-
-/// A client's direct batch reads.
-pub struct BatchReader {
-    client: Arc<Client>,
-    dialer: Dialer,
-    routing: parking_lot::Mutex<Option<Arc<Routing>>>,
-}
-
-impl BatchReader {
-    /// The reader of `client`, connected with `policy`; None when its TLS is for the login
-    /// only (the crate then moves to cleartext addresses this reader does not know).
-    pub fn new(client: Arc<Client>, policy: &ClientPolicy) -> Option<Self> {
-        let login = crate::login::Login::new(&policy.auth_mode).map(Arc::new);
-        let tls = match &policy.tls_policy {
-            None => None,
-            Some(tls) if tls.for_login_only => return None,
-            Some(tls) => Some(tokio_rustls::TlsConnector::from(tls.config.clone())),
-        };
-        let idle_timeout = (policy.idle_timeout > 0).then(|| Duration::from_millis(u64::from(policy.idle_timeout)));
-        let dialer = Dialer { tls, login, connect_timeout: Duration::from_millis(u64::from(policy.timeout.max(1))), idle_timeout };
-        Some(Self { client, dialer, routing: parking_lot::Mutex::new(None) })
-    }
-
-    /// The partition map for the cluster as the crate sees it now: fetched again from every
-    /// node (`replicas`) when a node came or went or a partition generation moved. None when a
-    /// node cannot say (the crate then reads).
-    async fn routing(&self) -> Option<Arc<Routing>> {
-        let nodes = self.client.nodes();
-        let generations: Vec<(String, isize)> = nodes.iter().map(|n| (n.name().to_owned(), n.partition_generation())).collect();
-        let known = self.routing.lock().clone();
-        if let Some(routing) = &known {
-            if routing.generations == generations {
-                return Some(routing.clone());
-            }
-        }
-        let mut map = PartitionMap::default();
-        let mut connections = Vec::with_capacity(nodes.len());
-        let policy = aerospike::AdminPolicy::default();
-        for (i, node) in nodes.iter().enumerate() {
-            let ask = node.info(&policy, &["replicas"]);
-            let answer = tokio::time::timeout(self.dialer.connect_timeout.max(Duration::from_secs(1)), ask).await.ok()?.ok()?;
-            map.add_node(u16::try_from(i).ok()?, answer.get("replicas")?).ok()?;
-            let kept = known.as_ref().and_then(|r| r.nodes.iter().find(|c| c.name == node.name() && c.address == node.address()).cloned());
-            connections.push(kept.unwrap_or_else(|| NodeConnections::new(node)));
-        }
-        let routing = Arc::new(Routing { generations, map, nodes: connections });
-        *self.routing.lock() = Some(routing.clone());
-        Some(routing)
-    }
-
-    /// Each node's direct connections, for the connection metrics.
-    pub fn connection_stats(&self) -> Vec<observability::metrics::NodeStats> {
-        self.routing.lock().as_ref().map(|r| r.nodes.iter().map(|n| n.stats()).collect()).unwrap_or_default()
-    }
-
+impl Cluster {
     /// Reads `keys` as `request` says, under `policy`'s replica, retries and timeouts.
-    pub async fn read(&self, keys: Arc<Vec<Key>>, request: Arc<ReadRequest>, policy: &BatchPolicy) -> Result<Read, Error> {
+    pub async fn batch_read(&self, keys: Arc<Vec<Key>>, request: Arc<ReadRequest>, policy: &BatchPolicy) -> Result<Read, Error> {
         let base = &policy.base_policy;
         if !matches!(base.replica, Replica::Master | Replica::Sequence) {
             return Ok(Read::ByTheCrate);
@@ -296,27 +232,11 @@ async fn read_group(
     let mut answer = GroupAnswer::new(keys, rows, now);
     let mut body = Vec::new();
     loop {
-        let mut header = [0u8; proto::HEADER_SIZE];
-        timed(socket_timeout, stream.read_exact(&mut header)).await.map_err(|e| network(format!("reading the answer: {e}")))?;
-        let header = proto::ProtoHeader::parse(&header);
-        if header.version != proto::PROTO_VERSION || header.kind != proto::TYPE_MSG || header.size > MAX_ANSWER_BODY {
-            let message = format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size);
-            return Err(Error::BadAnswer { node: node.name.clone(), message });
-        }
-        body.resize(header.size as usize, 0);
-        timed(socket_timeout, stream.read_exact(&mut body)).await.map_err(|e| network(format!("reading the answer: {e}")))?;
+        read_frame(stream, socket_timeout, &mut body, &node.name).await?;
         if answer.take_body(&body).map_err(|e| Error::BadAnswer { node: node.name.clone(), message: e.to_string() })? {
             break;
         }
     }
     checkout.give_back();
     Ok((answer.rows, answer.order))
-}
-
-/// `io` within the socket timeout, if there is one.
-async fn timed<T>(limit: Option<Duration>, io: impl std::future::Future<Output = std::io::Result<T>>) -> std::io::Result<T> {
-    match limit {
-        None => io.await,
-        Some(limit) => tokio::time::timeout(limit, io).await.map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within the socket timeout ({} ms)", limit.as_millis())))?,
-    }
 }

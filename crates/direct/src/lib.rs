@@ -11,7 +11,7 @@
 //! socket and total timeouts, per-row result codes and the rows nobody answered. What it does
 //! not implement it hands back (`Read::ByTheCrate`): transactions, compression, error detail,
 //! other replica policies, strong-consistency namespaces, keys it cannot route. A client whose
-//! TLS is for the login only never gets a `BatchReader`; one with a user logs its connections in
+//! TLS is for the login only never gets a `Cluster`; one with a user logs its connections in
 //! as the crate does (`login`).
 
 #![cfg_attr(test, allow(clippy::expect_used, clippy::unwrap_used, clippy::panic))]
@@ -19,11 +19,13 @@
 pub mod batch_answer;
 pub mod batch_read;
 pub mod batch_request;
+pub mod cluster;
 mod connections;
 mod login;
 pub mod partitions;
 
-pub use batch_read::{BatchReader, Read};
+pub use batch_read::Read;
+pub use cluster::Cluster;
 pub use batch_request::ReadRequest;
 
 /// Why a direct read failed; `src/errors.rs` raises each as the crate's error of the same kind.
@@ -56,13 +58,13 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Timeout { total_timeout_ms, attempts, cause } => {
-                write!(f, "batch read timed out after {total_timeout_ms} ms ({attempts} attempts)")?;
+                write!(f, "timed out after {total_timeout_ms} ms ({attempts} attempts)")?;
                 match cause {
                     Some(cause) => write!(f, "; last failure: {cause}"),
                     None => Ok(()),
                 }
             }
-            Error::MaxRetries { attempts, cause } => write!(f, "batch read failed after {attempts} attempts; last failure: {cause}"),
+            Error::MaxRetries { attempts, cause } => write!(f, "failed after {attempts} attempts; last failure: {cause}"),
             Error::Network { node, message } => write!(f, "node {node}: {message}"),
             Error::BadAnswer { node, message } => write!(f, "node {node} sent a bad answer: {message}"),
             Error::Refused { node, result_code } => write!(f, "node {node} refused the login: result code {result_code}"),

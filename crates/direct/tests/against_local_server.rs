@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aerospike::{BatchOperation, BatchPolicy, BatchReadPolicy, Bins, Client, ClientPolicy, Key, Value, WritePolicy};
 use columnar::packed::PackedRows;
-use direct::{BatchReader, Error, Read, ReadRequest};
+use direct::{Cluster, Error, Read, ReadRequest};
 use local_server::node::faults::{Fault, FaultKind};
 use local_server::{Config, Server};
 
@@ -50,9 +50,9 @@ async fn by_the_crate(client: &Client, keys: &[Key], bins: &Bins) -> PackedRows 
     rows
 }
 
-async fn direct_read(reader: &BatchReader, keys: &[Key], bins: &Bins, policy: &BatchPolicy) -> Result<PackedRows, Error> {
+async fn direct_read(cluster: &Cluster, keys: &[Key], bins: &Bins, policy: &BatchPolicy) -> Result<PackedRows, Error> {
     let request = ReadRequest::new(policy, &BatchReadPolicy::default(), bins).expect("encodable");
-    match reader.read(Arc::new(keys.to_vec()), Arc::new(request), policy).await? {
+    match cluster.batch_read(Arc::new(keys.to_vec()), Arc::new(request), policy).await? {
         Read::Rows(rows) => Ok(rows),
         Read::ByTheCrate => panic!("the direct path handed a plain read back"),
     }
@@ -81,7 +81,7 @@ async fn rows_match_the_crates_across_three_nodes_and_sub_batches() {
     let client = connect(&s).await;
     let keys = keys(9000);
     write(&client, &keys).await;
-    let reader = BatchReader::new(client.clone(), &ClientPolicy::default()).expect("a reader without login");
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("a reader without login");
     for bins in [Bins::All, Bins::Some(vec!["s".into(), "nope".into()]), Bins::None] {
         let direct = direct_read(&reader, &keys, &bins, &patient()).await.expect("direct read");
         assert_same(&direct, &by_the_crate(&client, &keys, &bins).await);
@@ -95,7 +95,7 @@ async fn a_dead_master_is_retried_on_the_replica_and_without_retries_the_read_fa
     let client = connect(&s).await;
     let keys = keys(600);
     write(&client, &keys).await;
-    let reader = BatchReader::new(client.clone(), &ClientPolicy::default()).expect("reader");
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader");
     let expected = by_the_crate(&client, &keys, &Bins::All).await;
     direct_read(&reader, &keys, &Bins::All, &patient()).await.expect("warm");
     s.kill_node(1).expect("kill");
@@ -119,7 +119,7 @@ async fn a_node_slower_than_the_timeouts_fails_the_read_as_a_timeout() {
     let client = connect(&s).await;
     let keys = keys(10);
     write(&client, &keys).await;
-    let reader = BatchReader::new(client.clone(), &ClientPolicy::default()).expect("reader");
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader");
     s.inject_fault(0, Fault { kind: FaultKind::Delay(Duration::from_millis(800)), remaining: None }).expect("fault");
     let mut policy = BatchPolicy::default();
     policy.base_policy.total_timeout = 300;
@@ -145,7 +145,7 @@ async fn connections_log_in_on_a_secured_server_and_a_refused_login_says_why() {
     let client = Arc::new(Client::new(&policy, &s.addr().to_string()).await.expect("connect"));
     let keys = keys(300);
     write(&client, &keys).await;
-    let reader = BatchReader::new(client.clone(), &policy).expect("a reader that logs in");
+    let reader = Cluster::new(client.clone(), &policy).expect("a reader that logs in");
     let parallel = patient();
     // Two reads at once: two connections, the second authenticated by the first's session.
     let (a, b) = tokio::join!(direct_read(&reader, &keys, &Bins::All, &parallel), direct_read(&reader, &keys, &Bins::All, &parallel));
@@ -155,7 +155,7 @@ async fn connections_log_in_on_a_secured_server_and_a_refused_login_says_why() {
 
     let mut wrong = policy.clone();
     wrong.auth_mode = aerospike::AuthMode::Internal("rw".into(), "not the password".into());
-    let refused = BatchReader::new(client.clone(), &wrong).expect("reader");
+    let refused = Cluster::new(client.clone(), &wrong).expect("reader");
     match direct_read(&refused, &keys, &Bins::All, &patient()).await {
         Err(Error::Refused { result_code: 65, .. }) => {}
         other => panic!("a wrong password: {:?}", other.map(|r| r.len())),
