@@ -113,7 +113,7 @@ fn from_direct(err: &direct::Error) -> Raised {
         direct::Error::Network { .. } => raise!(ConnectionError, facts(CONNECTION)),
         direct::Error::BadAnswer { .. } => raise!(ClientError, facts(CLIENT_ERROR)),
         // A login refused with a security code: its own class, as a refused seed login raises.
-        direct::Error::Refused { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
+        direct::Error::Refused { result_code, .. } | direct::Error::Server { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
     }
 }
 

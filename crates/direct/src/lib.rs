@@ -23,9 +23,14 @@ pub mod cluster;
 mod connections;
 mod login;
 pub mod partitions;
+pub mod scan;
+pub mod scan_answer;
+pub mod scan_request;
 
 pub use batch_read::Read;
 pub use cluster::Cluster;
+pub use scan::{PartitionRange, Scan, Started};
+pub use scan_request::ScanRequest;
 pub use batch_request::ReadRequest;
 
 /// Why a direct read failed; `src/errors.rs` raises each as the crate's error of the same kind.
@@ -41,13 +46,15 @@ pub enum Error {
     BadAnswer { node: String, message: String },
     /// A node refused the connection's login with this result code.
     Refused { node: String, result_code: u8 },
+    /// A node answered the command with this error code.
+    Server { node: String, result_code: u8 },
 }
 
 impl Error {
     /// The node the failure happened on, if one.
     pub fn node(&self) -> Option<&str> {
         match self {
-            Error::Network { node, .. } | Error::BadAnswer { node, .. } | Error::Refused { node, .. } => Some(node),
+            Error::Network { node, .. } | Error::BadAnswer { node, .. } | Error::Refused { node, .. } | Error::Server { node, .. } => Some(node),
             Error::Timeout { cause, .. } => cause.as_ref().and_then(|c| c.node()),
             Error::MaxRetries { cause, .. } => cause.node(),
         }
@@ -68,6 +75,7 @@ impl std::fmt::Display for Error {
             Error::Network { node, message } => write!(f, "node {node}: {message}"),
             Error::BadAnswer { node, message } => write!(f, "node {node} sent a bad answer: {message}"),
             Error::Refused { node, result_code } => write!(f, "node {node} refused the login: result code {result_code}"),
+            Error::Server { node, result_code } => write!(f, "node {node} answered with result code {result_code}"),
         }
     }
 }
