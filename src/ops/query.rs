@@ -125,7 +125,10 @@ impl Feed {
         }
         let Ok(request) = direct::ScanRequest::new(&statement.namespace, &statement.set_name, &statement.bins, &req.policy) else { return Ok(None) };
         let range = direct::PartitionRange { begin: req.partitions.begin, count: req.partitions.count, digest: req.partitions.digest };
-        Ok(match cluster.scan(request, range, &req.policy).await.map_err(AsError::Direct)? {
+        // On the shared runtime's workers, not the sync caller's: the nodes' answers are
+        // decoded there while this thread builds the columns.
+        let runtime = crate::runtime::runtime().handle();
+        Ok(match cluster.scan(request, range, &req.policy, runtime).await.map_err(AsError::Direct)? {
             direct::Started::Running(scan) => Some(scan),
             direct::Started::ByTheCrate => None,
         })
