@@ -4,11 +4,11 @@
 //! ones resumed after a digest), and a READ op per selected bin; info3 asks for PARTITION_DONE
 //! messages so the client knows which partitions a node finished.
 
-use aerospike::{Bins, QueryDuration, QueryPolicy, ReadModeAp, ReadModeSc};
+use aerospike::{Bins, QueryDuration, QueryPolicy, ReadModeAp};
 use wire::message::{self, field, info1, info2, info3, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::proto;
 
-use crate::batch_request::{packed_filter, Unsupported};
+use crate::batch_request::{packed_filter, refuse_what_only_the_crate_does, sc_read_bits, Unsupported};
 
 /// What every node's request of one scan says; `encode` adds the node's partitions.
 #[derive(Debug, Clone)]
@@ -34,15 +34,7 @@ impl ScanRequest {
         if policy.max_records > 0 {
             return Err(Unsupported("max_records"));
         }
-        if base.txn.is_some() {
-            return Err(Unsupported("a transaction"));
-        }
-        if base.use_compression {
-            return Err(Unsupported("compression"));
-        }
-        if base.error_detail_verbosity != 0 {
-            return Err(Unsupported("error detail"));
-        }
+        refuse_what_only_the_crate_does(base)?;
         let mut info1 = info1::READ;
         let mut info2 = 0;
         if !policy.include_bin_data || bins.is_none() {
@@ -56,13 +48,7 @@ impl ScanRequest {
         if base.read_mode_ap == ReadModeAp::All {
             info1 |= info1::READ_MODE_AP_ALL;
         }
-        let info3 = info3::PARTITION_DONE
-            | match base.read_mode_sc {
-                ReadModeSc::Session => 0,
-                ReadModeSc::Linearize => info3::SC_READ_TYPE,
-                ReadModeSc::AllowReplica => info3::SC_READ_RELAX,
-                ReadModeSc::AllowUnavailable => info3::SC_READ_TYPE | info3::SC_READ_RELAX,
-            };
+        let info3 = info3::PARTITION_DONE | sc_read_bits(base.read_mode_sc);
         let bins = match bins {
             Bins::Some(names) if policy.include_bin_data => names.clone(),
             _ => Vec::new(),
@@ -156,7 +142,7 @@ mod tests {
     fn policy_bits_and_fields_follow_the_policy() {
         let mut policy = QueryPolicy { include_bin_data: false, expected_duration: QueryDuration::Short, records_per_second: 300, ..QueryPolicy::default() };
         policy.base_policy.read_mode_ap = ReadModeAp::All;
-        policy.base_policy.read_mode_sc = ReadModeSc::AllowUnavailable;
+        policy.base_policy.read_mode_sc = aerospike::ReadModeSc::AllowUnavailable;
         policy.base_policy.filter_expression = Some(aerospike::expressions::eq(aerospike::expressions::int_bin("a"), aerospike::expressions::int_val(1)));
         let request = ScanRequest::new("test", "", &Bins::Some(vec!["a".into()]), &policy).expect("encodable");
         let frame = request.encode(1, &[0], &[], 0);

@@ -4,6 +4,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
+use common::{connect, server};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -12,23 +16,8 @@ use aerospike::{Bins, Client, ClientPolicy, Key, QueryPolicy, Statement, Value, 
 use columnar::packed::PackedRows;
 use futures_core::Stream;
 use direct::{Cluster, Error, PartitionRange, Scan, ScanRequest, Started};
-use local_server::{Config, Server};
 
 const SET: &str = "scan";
-
-fn server(nodes: usize, replication_factor: u32) -> Server {
-    let mut config = Config { nodes, ..Config::default() };
-    for ns in &mut config.namespaces {
-        ns.replication_factor = replication_factor;
-    }
-    Server::start(config).expect("server")
-}
-
-async fn connect(s: &Server) -> Arc<Client> {
-    let hosts = s.addrs().iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-    let policy = ClientPolicy { tend_interval: 250, ..ClientPolicy::default() };
-    Arc::new(Client::new(&policy, &hosts).await.expect("connect"))
-}
 
 async fn write(client: &Client, n: i64) {
     for i in 0..n {
