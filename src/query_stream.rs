@@ -381,7 +381,7 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String
 
 impl Batcher {
     pub(crate) fn new(feed: Feed, batch_size: usize, options: Options) -> Self {
-        Self { feed: feed.into_columnar(), batch_size, options, schema: None, pending: None, peak_rows: 0, packed: PackedRows::with_capacity(batch_size.min(PACK_CHUNK)) }
+        Self { feed: feed.into_columnar(batch_size), batch_size, options, schema: None, pending: None, peak_rows: 0, packed: PackedRows::with_capacity(batch_size.min(PACK_CHUNK)) }
     }
 
     fn build(&mut self, rows: &PackedRows) -> Result<RecordBatch, String> {

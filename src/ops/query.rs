@@ -34,8 +34,9 @@ pub(crate) struct Feed {
     /// The client's own view of the cluster: a scan whose records become columns runs on it
     /// (`crates/direct`), decoded straight into packed rows.
     direct: Option<Arc<direct::Cluster>>,
-    /// Set by a consumer that takes packed rows (`pack`): only such a feed may run directly.
-    columnar: bool,
+    /// Set by a consumer that takes packed rows (`pack`), to its batch size: only such a feed
+    /// may run directly, holding about a batch (or `record_queue_size`) of records ahead.
+    columnar: Option<usize>,
     request: Option<QueryRequest>,
     stream: Option<RecordStream>,
     /// The scan running on the client's own connections, instead of `stream`.
@@ -53,13 +54,13 @@ pub(crate) struct Feed {
 
 impl Feed {
     pub(crate) fn new(client: Arc<aerospike::Client>, direct: Option<Arc<direct::Cluster>>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
-        Self { client, direct, columnar: false, request: Some(request), stream: None, direct_scan: None, ended: false, cursor: None, sink, delivered: 0, observed: None, span: None }
+        Self { client, direct, columnar: None, request: Some(request), stream: None, direct_scan: None, ended: false, cursor: None, sink, delivered: 0, observed: None, span: None }
     }
 
-    /// This feed's records will be taken as packed rows (`pack`), so a scan may run on the
-    /// client's own connections.
-    pub(crate) fn into_columnar(mut self) -> Self {
-        self.columnar = true;
+    /// This feed's records will be taken as packed rows (`pack`), `batch_size` at a time, so a
+    /// scan may run on the client's own connections.
+    pub(crate) fn into_columnar(mut self, batch_size: usize) -> Self {
+        self.columnar = Some(batch_size);
         self
     }
 
@@ -118,7 +119,7 @@ impl Feed {
     /// columnar consumer, a scan (no index predicate) from a fresh partition filter, and a
     /// policy `crates/direct` implements. None: the crate runs it.
     async fn start_direct(&self, req: &QueryRequest) -> Result<Option<direct::Scan>, AsError> {
-        let Some(cluster) = self.direct.as_ref().filter(|_| self.columnar) else { return Ok(None) };
+        let (Some(cluster), Some(batch_size)) = (self.direct.as_ref(), self.columnar) else { return Ok(None) };
         let statement = &req.statement;
         if statement.filter.is_some() || statement.operations.is_some() || req.partitions.partitions.is_some() {
             return Ok(None);
@@ -128,7 +129,8 @@ impl Feed {
         // On the shared runtime's workers, not the sync caller's: the nodes' answers are
         // decoded there while this thread builds the columns.
         let runtime = crate::runtime::runtime().handle();
-        Ok(match cluster.scan(request, range, &req.policy, runtime).await.map_err(AsError::Direct)? {
+        let queue_rows = req.policy.record_queue_size.max(batch_size);
+        Ok(match cluster.scan(request, range, &req.policy, queue_rows, runtime).await.map_err(AsError::Direct)? {
             direct::Started::Running(scan) => Some(scan),
             direct::Started::ByTheCrate => None,
         })

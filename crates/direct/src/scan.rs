@@ -30,9 +30,6 @@ use crate::Error;
 /// Records a node hands over at once: big enough that the channel is not the cost, small
 /// enough that a stream's memory stays near its batch size.
 pub const CHUNK_ROWS: usize = 4096;
-/// The fewest records the queue holds: about one Arrow batch of a stream (65536 rows), so the
-/// nodes' answers keep being decoded while the consumer builds a batch's columns.
-const QUEUE_ROWS_MIN: usize = 65536;
 
 /// Which partitions a scan reads: `count` from `begin`, the first after `digest` if given.
 #[derive(Debug, Clone, Copy)]
@@ -164,10 +161,10 @@ struct Settings {
 
 impl Cluster {
     /// Starts `request` over `range` under `policy`: nodes are asked at once (up to
-    /// `max_concurrent_nodes`), and the chunks wait in a channel of `record_queue_size`
-    /// records (at least QUEUE_ROWS_MIN). The scan's tasks run on `runtime`: a multi-threaded one
-    /// decodes while the consumer builds its columns.
-    pub async fn scan(self: &Arc<Self>, request: ScanRequest, range: PartitionRange, policy: &QueryPolicy, runtime: &tokio::runtime::Handle) -> Result<Started, Error> {
+    /// `max_concurrent_nodes`), and about `queue_rows` records wait for the consumer (whole
+    /// chunks, at least one) before the nodes' answers wait in the sockets. The scan's tasks run
+    /// on `runtime`: a multi-threaded one decodes while the consumer builds its columns.
+    pub async fn scan(self: &Arc<Self>, request: ScanRequest, range: PartitionRange, policy: &QueryPolicy, queue_rows: usize, runtime: &tokio::runtime::Handle) -> Result<Started, Error> {
         let base = &policy.base_policy;
         if !matches!(base.replica, Replica::Master | Replica::Sequence) || range.count == 0 || range.begin + range.count > PARTITIONS {
             return Ok(Started::ByTheCrate);
@@ -189,7 +186,7 @@ impl Cluster {
             server_timeout: if base.total_timeout > 0 { socket_ms } else { 0 },
             max_concurrent_nodes: policy.max_concurrent_nodes,
         };
-        let depth = policy.record_queue_size.max(QUEUE_ROWS_MIN) / CHUNK_ROWS;
+        let depth = queue_rows.div_ceil(CHUNK_ROWS).max(1);
         let (tx, rx) = mpsc::channel(depth);
         let cluster = self.clone();
         let coordinator = runtime.spawn(async move {

@@ -53,7 +53,7 @@ async fn by_the_crate(client: &Client, filter: PartitionFilter) -> Seen {
 
 async fn start(cluster: &Arc<Cluster>, range: PartitionRange, policy: &QueryPolicy) -> Scan {
     let request = ScanRequest::new("test", SET, &Bins::All, policy).expect("encodable");
-    match cluster.scan(request, range, policy, &tokio::runtime::Handle::current()).await.expect("started") {
+    match cluster.scan(request, range, policy, 1000, &tokio::runtime::Handle::current()).await.expect("started") {
         Started::Running(scan) => scan,
         Started::ByTheCrate => panic!("a plain scan handed back to the crate"),
     }
