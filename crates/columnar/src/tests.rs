@@ -582,10 +582,10 @@ fn batch_answers_pack_under_the_requests_key_and_sort_into_request_order() -> Re
     Ok(())
 }
 
-/// Splitting rows keeps every row whole (key, set, bins) on either side, in order: a stream
-/// that fills batches of an exact size from bigger chunks builds the same columns.
+/// Moving rows over in parts keeps every row whole (key, set, bins), in order: a stream that
+/// fills batches of an exact size from chunks of another size builds the same columns.
 #[test]
-fn taking_the_front_rows_splits_without_changing_a_row() -> Result<(), ColumnarError> {
+fn moving_the_front_rows_over_keeps_every_row_whole() -> Result<(), ColumnarError> {
     let key = |set: &str, i: i64| aerospike::Key::new("test", set, Value::Int(i)).map_err(|e| ColumnarError::Arrow(e.to_string()));
     let mut whole = PackedRows::default();
     for i in 0..5 {
@@ -594,13 +594,14 @@ fn taking_the_front_rows_splits_without_changing_a_row() -> Result<(), ColumnarE
     }
     let options = Options::default();
     let expected = build_packed(&whole, &options)?;
-    let mut rest = std::mem::take(&mut whole);
-    let mut front = rest.take_front(2);
-    assert_eq!((front.len(), rest.len()), (2, 3));
-    assert_eq!(front.namespace_set(&front.rows()[1]), ("test", "y"));
-    front.append(rest);
-    assert_eq!(build_packed(&front, &options)?, expected);
-    let mut all = PackedRows::default();
-    assert_eq!(all.take_front(3).len(), 0, "nothing to take from nothing");
+    let mut batch = PackedRows::default();
+    batch.append_front_of(&mut whole, 2);
+    assert_eq!((batch.len(), whole.len()), (2, 3));
+    assert_eq!(batch.namespace_set(&batch.rows()[1]), ("test", "y"));
+    batch.append_front_of(&mut whole, 10);
+    assert!(whole.is_empty());
+    assert_eq!(build_packed(&batch, &options)?, expected);
+    batch.append_front_of(&mut whole, 3);
+    assert_eq!(batch.len(), 5, "nothing to take from nothing");
     Ok(())
 }

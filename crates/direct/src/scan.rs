@@ -85,20 +85,13 @@ impl Scan {
             }
         }
         let n = max.min(self.leftover.len());
-        if n == 0 {
-            return Ok(0);
-        }
-        let taken = if n == self.leftover.len() { std::mem::take(&mut self.leftover) } else { self.leftover.take_front(n) };
-        for row in taken.rows() {
+        for row in &self.leftover.rows()[..n] {
             if let Some(slot) = partition_of(&row.digest).checked_sub(self.range.begin).and_then(|at| self.taken.get_mut(at)) {
                 *slot = Some(row.digest);
             }
         }
-        if rows.is_empty() {
-            *rows = taken;
-        } else {
-            rows.append(taken);
-        }
+        // Copied once into the caller's buffer, which it keeps from batch to batch.
+        rows.append_front_of(&mut self.leftover, n);
         Ok(n)
     }
 
