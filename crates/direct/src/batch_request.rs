@@ -41,7 +41,7 @@ pub struct ReadRequest {
 #[derive(Debug)]
 pub struct Unsupported(pub &'static str);
 
-fn packed_filter(filter: Option<&aerospike::expressions::Expression>) -> Result<Option<Vec<u8>>, Unsupported> {
+pub(crate) fn packed_filter(filter: Option<&aerospike::expressions::Expression>) -> Result<Option<Vec<u8>>, Unsupported> {
     use base64::Engine as _;
     filter
         .map(|f| {

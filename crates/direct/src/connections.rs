@@ -11,8 +11,10 @@ use observability::metrics::NodeStats;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The most idle connections a node keeps for batches; more are opened when more are in flight.
-const MAX_IDLE: usize = 16;
+/// How long a command waits for one of a node's `max_conns` connections to come free before
+/// the attempt fails (and is retried, as the crate's attempt fails after `POOL_EMPTY_MAX_WAITS`
+/// waits of `POOL_EMPTY_WAIT`, 5 000 x 1 ms), unless its total timeout ends sooner.
+const MAX_SLOT_WAIT: Duration = Duration::from_secs(5);
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -46,6 +48,10 @@ pub(crate) struct Dialer {
     pub login: Option<Arc<crate::login::Login>>,
     pub connect_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// The most connections open to one node, idle ones included (the client policy's
+    /// `max_conns_per_node`, as the crate bounds its own pool); idle ones are kept up to it, so
+    /// hundreds of single-record reads in flight reuse connections instead of opening one each.
+    pub max_conns: usize,
 }
 
 /// One node's connections: the idle ones, and counts for the connection metrics.
@@ -56,6 +62,9 @@ pub(crate) struct NodeConnections {
     /// The name its certificate must carry (the host's TLS name, else its name).
     pub tls_name: String,
     idle: parking_lot::Mutex<Vec<(Stream, Instant)>>,
+    /// One permit per connection in use or being opened: at most `max_conns`.
+    slots: tokio::sync::Semaphore,
+    max_idle: usize,
     in_use: AtomicU64,
     created: AtomicU64,
     closed: AtomicU64,
@@ -66,6 +75,7 @@ pub(crate) struct NodeConnections {
 pub(crate) struct Checkout<'a> {
     node: &'a NodeConnections,
     stream: Option<Stream>,
+    _slot: tokio::sync::SemaphorePermit<'a>,
 }
 
 impl Checkout<'_> {
@@ -77,7 +87,7 @@ impl Checkout<'_> {
     pub(crate) fn give_back(mut self) {
         if let Some(stream) = self.stream.take() {
             let mut idle = self.node.idle.lock();
-            if idle.len() < MAX_IDLE {
+            if idle.len() < self.node.max_idle {
                 idle.push((stream, Instant::now()));
             } else {
                 self.node.closed.fetch_add(1, Ordering::Relaxed);
@@ -96,7 +106,8 @@ impl Drop for Checkout<'_> {
 }
 
 impl NodeConnections {
-    pub(crate) fn new(node: &aerospike::Node) -> Arc<Self> {
+    pub(crate) fn new(node: &aerospike::Node, max_conns: usize) -> Arc<Self> {
+        let max_conns = max_conns.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         let host = node.host();
         let tls_name = host.tls_name.clone().unwrap_or_else(|| host.name.clone());
         Arc::new(Self {
@@ -104,6 +115,8 @@ impl NodeConnections {
             address: node.address().to_owned(),
             tls_name,
             idle: parking_lot::Mutex::new(Vec::new()),
+            slots: tokio::sync::Semaphore::new(max_conns),
+            max_idle: max_conns,
             in_use: AtomicU64::new(0),
             created: AtomicU64::new(0),
             closed: AtomicU64::new(0),
@@ -124,10 +137,19 @@ impl NodeConnections {
     }
 
     /// An idle connection that has not outlived `idle_timeout`, else a new one (within
-    /// `limit`, the time the command has left).
+    /// `limit`, the time the command has left). With `max_conns` in use it waits for one to
+    /// come free, for at most `MAX_SLOT_WAIT` or `limit`.
     pub(crate) async fn take(&self, dialer: &Dialer, limit: Option<Duration>) -> Result<Checkout<'_>, crate::login::LoginError> {
+        let slot = match self.slots.try_acquire() {
+            Ok(slot) => slot,
+            Err(_) => {
+                let wait = limit.map_or(MAX_SLOT_WAIT, |l| l.min(MAX_SLOT_WAIT));
+                let busy = || io::Error::new(io::ErrorKind::WouldBlock, format!("all {} connections to the node are in use", self.max_idle));
+                tokio::time::timeout(wait, self.slots.acquire()).await.map_err(|_| busy())?.map_err(|_| busy())?
+            }
+        };
         self.in_use.fetch_add(1, Ordering::Relaxed);
-        let mut checkout = Checkout { node: self, stream: None };
+        let mut checkout = Checkout { node: self, stream: None, _slot: slot };
         loop {
             let Some((stream, since)) = self.idle.lock().pop() else { break };
             if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) {

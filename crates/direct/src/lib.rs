@@ -23,10 +23,12 @@ pub mod cluster;
 mod connections;
 mod login;
 pub mod partitions;
+pub mod single_read;
 
 pub use batch_read::Read;
 pub use cluster::Cluster;
 pub use batch_request::ReadRequest;
+pub use single_read::Single;
 
 /// Why a direct read failed; `src/errors.rs` raises each as the crate's error of the same kind.
 #[derive(Debug)]
@@ -41,13 +43,15 @@ pub enum Error {
     BadAnswer { node: String, message: String },
     /// A node refused the connection's login with this result code.
     Refused { node: String, result_code: u8 },
+    /// A node answered a single-record command with this result code (KEY_NOT_FOUND, ...).
+    Server { node: String, result_code: u8 },
 }
 
 impl Error {
     /// The node the failure happened on, if one.
     pub fn node(&self) -> Option<&str> {
         match self {
-            Error::Network { node, .. } | Error::BadAnswer { node, .. } | Error::Refused { node, .. } => Some(node),
+            Error::Network { node, .. } | Error::BadAnswer { node, .. } | Error::Refused { node, .. } | Error::Server { node, .. } => Some(node),
             Error::Timeout { cause, .. } => cause.as_ref().and_then(|c| c.node()),
             Error::MaxRetries { cause, .. } => cause.node(),
         }
@@ -68,6 +72,8 @@ impl std::fmt::Display for Error {
             Error::Network { node, message } => write!(f, "node {node}: {message}"),
             Error::BadAnswer { node, message } => write!(f, "node {node} sent a bad answer: {message}"),
             Error::Refused { node, result_code } => write!(f, "node {node} refused the login: result code {result_code}"),
+            // The crate's text for the code, and the node, as the crate's server error reads.
+            Error::Server { node, result_code } => write!(f, "{} (node {node})", aerospike::ResultCode::from(*result_code).into_string()),
         }
     }
 }
