@@ -15,6 +15,11 @@ use tokio::net::TcpStream;
 /// the attempt fails (and is retried, as the crate's attempt fails after `POOL_EMPTY_MAX_WAITS`
 /// waits of `POOL_EMPTY_WAIT`, 5 000 x 1 ms), unless its total timeout ends sooner.
 const MAX_SLOT_WAIT: Duration = Duration::from_secs(5);
+/// Connections opened to one node at once; more commands wait for one of them or for a
+/// connection given back. 256 reads at once on a cold pool opened 256 connections together,
+/// past a listen backlog of 128: dropped SYNs were sent again after 1 s, past the default total
+/// timeout.
+const MAX_OPENING: usize = 8;
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -65,6 +70,10 @@ pub(crate) struct NodeConnections {
     /// One permit per connection in use or being opened: at most `max_conns`.
     slots: tokio::sync::Semaphore,
     max_idle: usize,
+    /// Connections being opened now: at most `MAX_OPENING`.
+    opening: std::sync::atomic::AtomicUsize,
+    /// Woken when a connection is given back or an open ends.
+    returned: tokio::sync::Notify,
     in_use: AtomicU64,
     created: AtomicU64,
     closed: AtomicU64,
@@ -92,6 +101,8 @@ impl Checkout<'_> {
             } else {
                 self.node.closed.fetch_add(1, Ordering::Relaxed);
             }
+            drop(idle);
+            self.node.returned.notify_one();
         }
     }
 }
@@ -101,6 +112,8 @@ impl Drop for Checkout<'_> {
         self.node.in_use.fetch_sub(1, Ordering::Relaxed);
         if self.stream.take().is_some() {
             self.node.closed.fetch_add(1, Ordering::Relaxed);
+            // A waiter may open a connection in its place.
+            self.node.returned.notify_one();
         }
     }
 }
@@ -117,6 +130,8 @@ impl NodeConnections {
             idle: parking_lot::Mutex::new(Vec::new()),
             slots: tokio::sync::Semaphore::new(max_conns),
             max_idle: max_conns,
+            opening: std::sync::atomic::AtomicUsize::new(0),
+            returned: tokio::sync::Notify::new(),
             in_use: AtomicU64::new(0),
             created: AtomicU64::new(0),
             closed: AtomicU64::new(0),
@@ -150,14 +165,47 @@ impl NodeConnections {
         };
         self.in_use.fetch_add(1, Ordering::Relaxed);
         let mut checkout = Checkout { node: self, stream: None, _slot: slot };
+        let waited_until = Instant::now() + limit.map_or(MAX_SLOT_WAIT, |l| l.min(MAX_SLOT_WAIT));
         loop {
-            let Some((stream, since)) = self.idle.lock().pop() else { break };
-            if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) {
+            if let Some(stream) = self.fresh_idle(dialer) {
                 checkout.stream = Some(stream);
                 return Ok(checkout);
             }
+            if self.opening.fetch_add(1, Ordering::AcqRel) < MAX_OPENING {
+                break;
+            }
+            self.opening.fetch_sub(1, Ordering::AcqRel);
+            // Enough opens are under way: the first connection given back, or an open slot,
+            // serves this one (a burst of reads on a cold pool would otherwise open one
+            // connection each at once, past the server's listen backlog).
+            let woken = tokio::time::timeout_at(waited_until.into(), self.returned.notified()).await;
+            if woken.is_err() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no connection to the node came free").into());
+            }
+        }
+        let opened = self.open(dialer, limit).await;
+        self.opening.fetch_sub(1, Ordering::AcqRel);
+        self.returned.notify_one();
+        let stream = opened?;
+        self.created.fetch_add(1, Ordering::Relaxed);
+        checkout.stream = Some(stream);
+        Ok(checkout)
+    }
+
+    /// The newest idle connection that has not outlived `idle_timeout`; older ones are closed.
+    fn fresh_idle(&self, dialer: &Dialer) -> Option<Stream> {
+        loop {
+            let (stream, since) = self.idle.lock().pop()?;
+            if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) {
+                return Some(stream);
+            }
             self.closed.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A new connection, logged in when the client has a user, within the connect timeout and
+    /// `limit`.
+    async fn open(&self, dialer: &Dialer, limit: Option<Duration>) -> Result<Stream, crate::login::LoginError> {
         let timeout = limit.map_or(dialer.connect_timeout, |l| l.min(dialer.connect_timeout));
         let open = async {
             let tcp = TcpStream::connect(&self.address).await?;
@@ -174,13 +222,9 @@ impl NodeConnections {
             }
             Ok::<_, crate::login::LoginError>(stream)
         };
-        let stream = if timeout.is_zero() {
-            open.await?
-        } else {
-            tokio::time::timeout(timeout, open).await.map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??
-        };
-        self.created.fetch_add(1, Ordering::Relaxed);
-        checkout.stream = Some(stream);
-        Ok(checkout)
+        if timeout.is_zero() {
+            return open.await;
+        }
+        tokio::time::timeout(timeout, open).await.map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))?
     }
 }
