@@ -129,8 +129,11 @@ impl Cluster {
         }
         let total = base.total_timeout;
         let deadline = (total > 0).then(|| started + Duration::from_millis(u64::from(total)));
+        // A socket timeout no shorter than the total one cannot end an I/O before the total
+        // deadline does (the defaults: 30 s and 1 s): no timer of its own for each I/O then.
         let socket_timeout = match effective_socket_timeout(base.socket_timeout, total) {
             0 => None,
+            ms if total > 0 && ms >= total => None,
             ms => Some(Duration::from_millis(u64::from(ms))),
         };
         let metadata_only = matches!(bins, Bins::None);
