@@ -37,6 +37,25 @@ impl Stream {
         }
     }
 
+    /// Whether an idle connection can carry a command: not closed by its peer (a restarted
+    /// or idle-closing server), which a peek without waiting tells, as the crate checks each
+    /// pooled connection it hands out. Bytes waiting on a plain connection put it out of step
+    /// with the protocol; under TLS they may be a session ticket or key update, not data.
+    fn is_alive(&self) -> bool {
+        let tcp = match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        };
+        let mut byte = [0u8; 1];
+        let mut buf = tokio::io::ReadBuf::new(&mut byte);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match tcp.poll_peek(&mut cx, &mut buf) {
+            std::task::Poll::Pending => true,
+            std::task::Poll::Ready(Ok(0)) | std::task::Poll::Ready(Err(_)) => false,
+            std::task::Poll::Ready(Ok(_)) => matches!(self, Stream::Tls(_)),
+        }
+    }
+
     pub(crate) async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
         match self {
             Stream::Plain(s) => s.read_exact(buf).await.map(drop),
@@ -192,11 +211,12 @@ impl NodeConnections {
         Ok(checkout)
     }
 
-    /// The newest idle connection that has not outlived `idle_timeout`; older ones are closed.
+    /// The newest idle connection that has not outlived `idle_timeout` and is still open;
+    /// the others are closed.
     fn fresh_idle(&self, dialer: &Dialer) -> Option<Stream> {
         loop {
             let (stream, since) = self.idle.lock().pop()?;
-            if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) {
+            if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) && stream.is_alive() {
                 return Some(stream);
             }
             self.closed.fetch_add(1, Ordering::Relaxed);

@@ -221,3 +221,33 @@ async fn a_burst_of_reads_on_a_cold_pool_is_served_within_the_default_timeout() 
     let stats = reader.connection_stats();
     assert!(stats[0].created < 256, "connections are shared: {stats:?}");
 }
+
+/// Idle connections a restarted node closed are found closed when taken (as the crate peeks
+/// each pooled connection) and replaced, so a read without retries does not fail on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_closed_by_a_restarted_node_are_not_used_again() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
+    let reader = Arc::new(Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let reader = reader.clone();
+        tasks.spawn(async move { direct_get(&reader, &key(1), &Bins::All, &patient()).await.map(|r| r.len()) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task").expect("read");
+    }
+    let idle_before = reader.connection_stats()[0].open;
+    assert!(idle_before >= 1, "a connection kept idle");
+    s.kill_node(0).expect("kill");
+    s.restart_node(0).expect("restart");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut once = patient();
+    once.base_policy.max_retries = 0;
+    // The restarted node is empty: the record is gone, which only a live connection can tell.
+    match reader.get(&key(1), &Bins::All, &once).await {
+        Err(Error::Server { result_code: 2, .. }) => {}
+        other => panic!("a read after the restart: {:?}", other.map(|_| ()).map_err(|e| e.to_string())),
+    }
+}
