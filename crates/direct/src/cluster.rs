@@ -14,7 +14,7 @@ use crate::Error;
 
 /// The largest answer body accepted: far above any record (8 MiB on the server), so only a
 /// corrupt size is refused before it is allocated.
-const MAX_ANSWER_BODY: u64 = 256 * 1024 * 1024;
+pub(crate) const MAX_ANSWER_BODY: u64 = 256 * 1024 * 1024;
 
 /// Where every partition lives, as of the node generations it was fetched at, and each node's
 /// connections.

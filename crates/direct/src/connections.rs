@@ -62,6 +62,14 @@ impl Stream {
             Stream::Tls(s) => s.read_exact(buf).await.map(drop),
         }
     }
+
+    /// Whatever is there, at least one byte (0: the peer closed the connection).
+    pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf).await,
+            Stream::Tls(s) => s.read(buf).await,
+        }
+    }
 }
 
 /// How connections to every node are opened.

@@ -19,7 +19,8 @@ use wire::message::{self, field, info1, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::{particle, proto};
 
 use crate::batch_request::{effective_socket_timeout, Unsupported};
-use crate::cluster::{read_frame, timed, Cluster};
+use crate::cluster::{timed, Cluster, MAX_ANSWER_BODY};
+use crate::connections::Stream;
 use crate::connections::{Dialer, NodeConnections};
 use crate::login::LoginError;
 use crate::partitions::partition_of;
@@ -187,6 +188,48 @@ impl Cluster {
     }
 }
 
+/// What a first read of an answer takes in: a record of a few bins in one system call (header
+/// and body at once, where reading the header first took two).
+const FIRST_READ: usize = 2048;
+
+/// Reads one answer frame, proto header included, into `frame`, in as few reads as it
+/// arrives in. A single-record command has one answer frame and nothing after it, so bytes past
+/// it, a frame that is not an AS_MSG or a size past `MAX_ANSWER_BODY` are a bad answer (and the
+/// connection is not kept).
+async fn read_whole_frame(stream: &mut Stream, socket_timeout: Option<Duration>, frame: &mut Vec<u8>, node: &str) -> Result<(), Error> {
+    let bad = |message: String| Error::BadAnswer { node: node.to_owned(), message };
+    frame.resize(FIRST_READ, 0);
+    let mut have = 0;
+    let mut want = proto::HEADER_SIZE;
+    loop {
+        let n = timed(socket_timeout, stream.read(&mut frame[have..])).await.map_err(|e| Error::Network { node: node.to_owned(), message: format!("reading the answer: {e}") })?;
+        if n == 0 {
+            return Err(Error::Network { node: node.to_owned(), message: "reading the answer: the node closed the connection".into() });
+        }
+        have += n;
+        if want == proto::HEADER_SIZE && have >= proto::HEADER_SIZE {
+            let header = proto::ProtoHeader::parse(frame[..proto::HEADER_SIZE].try_into().map_err(|_| bad("a short header".into()))?);
+            if header.version != proto::PROTO_VERSION || header.kind != proto::TYPE_MSG || header.size > MAX_ANSWER_BODY {
+                return Err(bad(format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size)));
+            }
+            want = proto::HEADER_SIZE + header.size as usize;
+            if frame.len() < want {
+                frame.resize(want, 0);
+            }
+        }
+        if have >= want {
+            if have > want {
+                return Err(bad(format!("{} bytes after the answer", have - want)));
+            }
+            frame.truncate(want);
+            return Ok(());
+        }
+        if want > proto::HEADER_SIZE && have < want && frame.len() < want {
+            frame.resize(want, 0);
+        }
+    }
+}
+
 /// The crate's cap on a retry's sleep as the multiplier grows it.
 const MAX_RETRY_SLEEP: Duration = Duration::from_secs(60);
 
@@ -208,11 +251,12 @@ async fn read_one(
     })?;
     let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
     timed(socket_timeout, stream.write_all(frame)).await.map_err(|e| network(format!("sending the read: {e}")))?;
-    let mut body = Vec::new();
-    read_frame(stream, socket_timeout, &mut body, &node.name).await?;
+    let mut frame = Vec::new();
+    read_whole_frame(stream, socket_timeout, &mut frame, &node.name).await?;
     checkout.give_back();
+    let body = &frame[proto::HEADER_SIZE..];
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    match decode_answer(key, &body, metadata_only, now) {
+    match decode_answer(key, body, metadata_only, now) {
         Ok(Ok(rows)) => Ok(rows),
         Ok(Err(result_code)) => Err(Error::Server { node: node.name.clone(), result_code }),
         Err(e) => Err(Error::BadAnswer { node: node.name.clone(), message: e.to_string() }),
@@ -310,6 +354,48 @@ mod tests {
         let meta = decode_answer(&key, &body, true, 0).expect("decodes").expect("found");
         assert_eq!(meta.bins(&meta.rows()[0]).count(), 0, "metadata only");
         assert_eq!(decode_answer(&key, &answer(2, &[]), false, 0).expect("decodes").err(), Some(2));
+    }
+
+    /// An answer is read whole however it is split on the wire; bytes after it, a frame that
+    /// is not an AS_MSG and a closed connection are refused.
+    #[tokio::test]
+    async fn a_frame_is_read_whole_across_reads_and_anything_else_is_refused() {
+        use tokio::io::AsyncWriteExt;
+        let good = proto::frame(proto::TYPE_MSG, &answer(0, &[("s", particle::STRING, &[b'x'; 3000])]));
+        // Bytes after a small answer arrive in the same read (later ones stay in the socket,
+        // where the peek of the next checkout finds them and closes the connection).
+        let mut extra = proto::frame(proto::TYPE_MSG, &answer(0, &[("a", particle::INTEGER, &5i64.to_be_bytes())]));
+        extra.push(0);
+        let mut info = good.clone();
+        info[1] = proto::TYPE_INFO;
+        let cases: [(Vec<Vec<u8>>, Option<&str>); 5] = [
+            (vec![good[..3].to_vec(), good[3..20].to_vec(), good[20..].to_vec()], None),
+            (vec![good.clone()], None),
+            (vec![extra], Some("bytes after the answer")),
+            (vec![info], Some("proto header")),
+            (vec![good[..100].to_vec()], Some("closed the connection")),
+        ];
+        for (pieces, refused) in cases {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let address = listener.local_addr().expect("address");
+            let sender = tokio::spawn(async move {
+                let (mut peer, _) = listener.accept().await.expect("accept");
+                for piece in pieces {
+                    peer.write_all(&piece).await.expect("write");
+                    peer.flush().await.expect("flush");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+            let mut stream = Stream::Plain(tokio::net::TcpStream::connect(address).await.expect("connect"));
+            let mut frame = Vec::new();
+            let outcome = read_whole_frame(&mut stream, Some(Duration::from_secs(5)), &mut frame, "n").await;
+            sender.await.expect("sender");
+            match (outcome, refused) {
+                (Ok(()), None) => assert_eq!(frame, good),
+                (Err(e), Some(what)) => assert!(e.to_string().contains(what), "{e}"),
+                (outcome, _) => panic!("{:?} where {refused:?} was expected", outcome.map_err(|e| e.to_string())),
+            }
+        }
     }
 
     /// Whatever a node sends, decoding answers or refuses; it never panics.

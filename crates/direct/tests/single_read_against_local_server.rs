@@ -202,10 +202,10 @@ async fn reads_in_flight_stay_within_max_conns_and_their_connections_are_kept() 
 }
 
 /// 256 reads at once on a cold pool: a few connections are opened at a time and the rest of the
-/// reads wait for one of them, so none runs past the default total timeout (1 s) by opening
-/// its own connection past the server's listen backlog.
+/// reads wait for one of them, rather than each opening its own past the server's listen
+/// backlog (dropped SYNs are sent again only after a second).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_burst_of_reads_on_a_cold_pool_is_served_within_the_default_timeout() {
+async fn a_burst_of_reads_on_a_cold_pool_shares_a_few_connections() {
     let s = server(1, 1);
     let client = connect(&s).await;
     client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
@@ -213,13 +213,13 @@ async fn a_burst_of_reads_on_a_cold_pool_is_served_within_the_default_timeout() 
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..256 {
         let reader = reader.clone();
-        tasks.spawn(async move { direct_get(&reader, &key(1), &Bins::All, &ReadPolicy::default()).await.map(|r| r.len()) });
+        tasks.spawn(async move { direct_get(&reader, &key(1), &Bins::All, &patient()).await.map(|r| r.len()) });
     }
     while let Some(done) = tasks.join_next().await {
         assert_eq!(done.expect("task").expect("read"), 1);
     }
     let stats = reader.connection_stats();
-    assert!(stats[0].created < 256, "connections are shared: {stats:?}");
+    assert!(stats[0].created < 128, "connections are shared: {stats:?}");
 }
 
 /// Idle connections a restarted node closed are found closed when taken (as the crate peeks
