@@ -1,6 +1,7 @@
 //! Connections to one node for the direct path: plain TCP or TLS (the client's own rustls
-//! config), kept idle between batches and dropped after `idle_timeout` or any failure, so a
-//! connection back in the pool is always at a message boundary.
+//! config), at most `max_conns_per_node` of them, kept idle between commands and dropped after
+//! `idle_timeout`, when their node closed them, or after any failure, so a connection back in
+//! the pool is always at a message boundary.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -92,11 +92,10 @@ pub fn encode_read(key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<Vec<u8
     Ok(proto::frame(proto::TYPE_MSG, &message::request(header, &fields, &ops)))
 }
 
-/// Decodes a read's answer body into one packed row under `key`: Ok(None) for a record without
-/// the bins asked for is never the case (a found record is a row); a result code other than 0
-/// is returned as `Err(code)` for the caller to raise or retry. Bins the server answers with a
-/// nil value are left out and so are ops without a name, as the crate's get leaves them out;
-/// for `Bins::None` only the metadata is kept.
+/// Decodes a read's answer body into one packed row under `key`; a result code other than 0 is
+/// `Ok(Err(code))`, for the caller to raise or retry. Bins the server answers with a nil value
+/// are left out and so are ops without a name, as the crate's get leaves them out; for
+/// `Bins::None` only the metadata is kept.
 pub fn decode_answer(key: &Key, body: &[u8], metadata_only: bool, now_unix_secs: u64) -> Result<Result<PackedRows, u8>, wire::DecodeError> {
     let mut message = message::parse(body)?;
     if message.header.result_code != 0 {
