@@ -117,9 +117,8 @@ fn from_direct(err: &direct::Error) -> Raised {
         direct::Error::Network { .. } => raise!(ConnectionError, facts(CONNECTION)),
         direct::Error::BadAnswer { .. } => raise!(ClientError, facts(CLIENT_ERROR)),
         // A login refused with a security code: its own class, as a refused seed login raises.
-        direct::Error::Refused { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
-        // A single-record read's answer (KEY_NOT_FOUND, FILTERED_OUT, ...): the class of its code.
-        direct::Error::Server { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
+        // A command's answer (a single-record read's KEY_NOT_FOUND, FILTERED_OUT, ...): the class of its code.
+        direct::Error::Refused { result_code, .. } | direct::Error::Server { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
     }
 }
 

@@ -198,7 +198,7 @@ impl Drop for Ending {
     /// An answer nobody converted (its task was cancelled after the command ended).
     fn drop(&mut self) {
         if self.span.is_some() {
-            Python::try_attach(|py| self.end(py));
+            crate::runtime::attach_unless_exiting(|py| self.end(py));
         }
     }
 }
@@ -222,7 +222,7 @@ fn start_span(py: Python<'_>, op: &'static str, namespace: &str, set: &str, serv
 /// for a query the rows it returned and whether it was stopped before its end. Takes the GIL:
 /// for failures and queries, not per record.
 fn end_span(span: Py<PyAny>, raised: Option<errors::Raised>, at: u64, query: Option<(u64, bool)>) {
-    Python::try_attach(|py| {
+    crate::runtime::attach_unless_exiting(|py| {
         let Some(end) = TRACER.lock().ok().and_then(|t| t.as_ref().map(|(_, end)| end.clone_ref(py))) else {
             // Tracing was shut down while the command ran: end the span as it is.
             let _ = span.bind(py).call_method1(pyo3::intern!(py, "end"), (at,));
@@ -484,7 +484,7 @@ fn deliver() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter().take(255));
                 let n = batch.len();
-                let delivered = Python::try_attach(|py| {
+                let delivered = crate::runtime::attach_unless_exiting(|py| {
                     for record in batch {
                         let _ = emit(py, &record);
                         queue().delivered();
@@ -499,7 +499,7 @@ fn deliver() {
                 }
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if !PYTHON_GONE.load(Relaxed) && Python::try_attach(sync_level).is_none() {
+                if !PYTHON_GONE.load(Relaxed) && crate::runtime::attach_unless_exiting(sync_level).is_none() {
                     PYTHON_GONE.store(true, Relaxed);
                 }
             }

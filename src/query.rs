@@ -190,7 +190,8 @@ impl QueryCore {
 
     fn feed(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Feed> {
         let (client, request, sink) = self.request(policy)?;
-        Ok(Feed::traced(py, &self.conn, client, request, sink))
+        let (_, direct) = self.conn.direct_cluster()?;
+        Ok(Feed::traced(py, &self.conn, (client, direct), request, sink))
     }
 
     fn records(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>, progress: bool) -> PyResult<PyRecordStream> {

@@ -381,7 +381,7 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String
 
 impl Batcher {
     pub(crate) fn new(feed: Feed, batch_size: usize, options: Options) -> Self {
-        Self { feed, batch_size, options, schema: None, pending: None, peak_rows: 0, packed: PackedRows::with_capacity(batch_size.min(PACK_CHUNK)) }
+        Self { feed: feed.into_columnar(batch_size), batch_size, options, schema: None, pending: None, peak_rows: 0, packed: PackedRows::with_capacity(batch_size.min(PACK_CHUNK)) }
     }
 
     fn build(&mut self, rows: &PackedRows) -> Result<RecordBatch, String> {
@@ -409,12 +409,9 @@ impl Batcher {
         let mut rows = std::mem::take(&mut self.packed);
         rows.clear();
         while rows.len() < self.batch_size {
-            let records = self.feed.fill((self.batch_size - rows.len()).min(PACK_CHUNK)).await?;
-            if records.is_empty() {
+            let want = (self.batch_size - rows.len()).min(PACK_CHUNK);
+            if self.feed.pack(&mut rows, want).await? == 0 {
                 break;
-            }
-            for record in &records {
-                rows.push(record.key.as_ref(), 0, Some(record), false);
             }
         }
         let built = (!rows.is_empty()).then(|| self.build(&rows));

@@ -301,18 +301,19 @@ pub(crate) fn wait<T: Send>(
         ));
     }
     let signals = receives_signals(py);
-    let outcome = py.detach(|| {
+    let (outcome, ticket) = py.detach(|| {
         let out = drive(fut, signals);
-        if interpreter_exiting() {
+        match AttachTicket::take() {
+            Some(ticket) => (out, ticket),
             // A daemon thread whose command outlived the program: taking the GIL back from a
-            // finalizing interpreter panics in pyo3 or ends the thread under Rust frames. Park
-            // it for good instead; the process is about to exit.
-            loop {
+            // finalizing interpreter ends the thread under Rust frames (see `AttachTicket`).
+            // Park it for good instead; the process is about to exit.
+            None => loop {
                 std::thread::park();
-            }
+            },
         }
-        out
     });
+    drop(ticket);
     outcome?.map_err(errors::to_py)
 }
 
@@ -427,16 +428,61 @@ fn receives_signals(py: Python<'_>) -> bool {
 }
 
 static EXITING: AtomicBool = AtomicBool::new(false);
+/// Threads that decided to take the GIL and may not have it yet (each holds an `AttachTicket`).
+static ATTACHING: AtomicUsize = AtomicUsize::new(0);
+/// How long the atexit handler lets such threads through before the interpreter finalizes.
+const ATTACH_DRAIN: Duration = Duration::from_millis(500);
 
 /// True once the interpreter has begun to exit (its atexit handlers run): non-daemon threads
 /// have been joined by then, and nothing may attach to Python any more.
 pub(crate) fn interpreter_exiting() -> bool {
-    EXITING.load(Ordering::Acquire)
+    EXITING.load(Ordering::SeqCst)
 }
 
-/// Registers the atexit handler behind `interpreter_exiting`; called once at import.
+/// Leave for one thread to take the GIL, held until it has it (and has let it go, for a thread
+/// Python did not start). Why: on Python 3.11-3.13 a thread that waits for the GIL while the
+/// interpreter finalizes is ended with `pthread_exit`, whose forced unwind through Rust frames
+/// (any `catch_unwind`, and every Rust thread's start is one) aborts the process ("FATAL:
+/// exception not rethrown"). None once the interpreter exits: the caller must not attach.
+pub(crate) struct AttachTicket(());
+
+impl AttachTicket {
+    pub(crate) fn take() -> Option<Self> {
+        ATTACHING.fetch_add(1, Ordering::SeqCst);
+        if EXITING.load(Ordering::SeqCst) {
+            ATTACHING.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Self(()))
+    }
+}
+
+impl Drop for AttachTicket {
+    fn drop(&mut self) {
+        ATTACHING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// `f` with the GIL, from a thread of our own, unless the interpreter is exiting (None then).
+pub(crate) fn attach_unless_exiting<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    let _ticket = AttachTicket::take()?;
+    Python::try_attach(f)
+}
+
+/// Registers the atexit handler behind `interpreter_exiting`; called once at import. The
+/// handler runs before the interpreter starts finalizing: it closes the gate, then lets the
+/// threads already on their way to the GIL through (releasing it for up to ATTACH_DRAIN), so
+/// none of them is still waiting for it when finalizing begins.
 pub(crate) fn watch_interpreter_exit(py: Python<'_>) -> PyResult<()> {
-    let mark = pyo3::types::PyCFunction::new_closure(py, None, None, |_args, _kwargs| EXITING.store(true, Ordering::Release))?;
+    let mark = pyo3::types::PyCFunction::new_closure(py, None, None, |args, _kwargs| {
+        EXITING.store(true, Ordering::SeqCst);
+        args.py().detach(|| {
+            let until = Instant::now() + ATTACH_DRAIN;
+            while ATTACHING.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    })?;
     py.import("atexit")?.call_method1("register", (mark,))?;
     Ok(())
 }

@@ -410,6 +410,37 @@ def test_batch_read_counts_a_refused_connection_as_an_attempt_and_reads_the_repl
     assert [r.record[2] for r in rows] == [{"v": k[2]} for k in keys]
 
 
+def test_a_scan_into_columns_reads_a_dead_nodes_partitions_from_the_replica_once(
+    server: aerospike.LocalServer, make_client: Any, set_name: str
+) -> None:
+    # A scan into columns runs on the client's own connections (crates/direct): the dead node's
+    # partitions fail their round, and the next round asks the replica for each of them after
+    # its last record handed out, so every record comes once (the partition tracker of the
+    # official clients, partition_tracker.c). Without retries the scan fails.
+    pa = pytest.importorskip("pyarrow")
+    config = {"hosts": server.hosts, "timeout": 5000, "tend_interval": 1000}
+    client = make_client(config).connect()
+    client.batch_write([((NAMESPACE, set_name, i), {"n": i}) for i in range(2000)])
+
+    def scan(**policy: Any) -> Any:
+        query = (client.inner if getattr(client, "is_async", False) else client).query(NAMESPACE, set_name)
+        if getattr(client, "is_async", False):
+
+            async def run() -> Any:
+                return await query.to_arrow(policy=policy)
+
+            return client._runner.run(run())
+        return query.to_arrow(policy=policy)
+
+    assert scan().num_rows == 2000  # connections to every node exist before the crash
+    server.kill_node(1)
+    with pytest.raises(exception.MaxRetriesExceeded):
+        scan(max_retries=0)
+    table = scan(max_retries=2, sleep_between_retries=0)
+    assert isinstance(table, pa.Table)
+    assert sorted(table.column("n").to_pylist()) == list(range(2000)), "every record once"
+
+
 def test_a_partition_filtered_scan_resumes_after_a_node_loss(
     server: aerospike.LocalServer, make_client: Any, set_name: str
 ) -> None:

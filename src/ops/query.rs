@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 
 use aerospike::query::{PartitionFilter, RecordStream};
 use aerospike::{QueryPolicy, Record, Statement};
+use columnar::packed::PackedRows;
 use futures_core::Stream;
 
 use crate::errors::AsError;
@@ -30,8 +31,16 @@ pub(crate) struct QueryRequest {
 /// streams and so the server-side work.
 pub(crate) struct Feed {
     client: Arc<aerospike::Client>,
+    /// The client's own view of the cluster: a scan whose records become columns runs on it
+    /// (`crates/direct`), decoded straight into packed rows.
+    direct: Option<Arc<direct::Cluster>>,
+    /// Set by a consumer that takes packed rows (`pack`), to its batch size: only such a feed
+    /// may run directly, holding about a batch (or `record_queue_size`) of records ahead.
+    columnar: Option<usize>,
     request: Option<QueryRequest>,
     stream: Option<RecordStream>,
+    /// The scan running on the client's own connections, instead of `stream`.
+    direct_scan: Option<direct::Scan>,
     ended: bool,
     cursor: Option<PartitionFilter>,
     sink: Option<CursorSink>,
@@ -44,8 +53,15 @@ pub(crate) struct Feed {
 }
 
 impl Feed {
-    pub(crate) fn new(client: Arc<aerospike::Client>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
-        Self { client, request: Some(request), stream: None, ended: false, cursor: None, sink, delivered: 0, observed: None, span: None }
+    pub(crate) fn new(client: Arc<aerospike::Client>, direct: Option<Arc<direct::Cluster>>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
+        Self { client, direct, columnar: None, request: Some(request), stream: None, direct_scan: None, ended: false, cursor: None, sink, delivered: 0, observed: None, span: None }
+    }
+
+    /// This feed's records will be taken as packed rows (`pack`), `batch_size` at a time, so a
+    /// scan may run on the client's own connections.
+    pub(crate) fn into_columnar(mut self, batch_size: usize) -> Self {
+        self.columnar = Some(batch_size);
+        self
     }
 
     /// `query` with a predicate, else `scan`: the operation name of its metrics and span.
@@ -59,9 +75,9 @@ impl Feed {
 
     /// The feed of one run of `request`, traced as one span from here to its end (started with
     /// the GIL, in the caller's context, so it is a child of the caller's current span).
-    pub(crate) fn traced(py: pyo3::Python<'_>, conn: &crate::connection::Connection, client: Arc<aerospike::Client>, request: QueryRequest, sink: Option<CursorSink>) -> Self {
+    pub(crate) fn traced(py: pyo3::Python<'_>, conn: &crate::connection::Connection, (client, direct): (Arc<aerospike::Client>, Option<Arc<direct::Cluster>>), request: QueryRequest, sink: Option<CursorSink>) -> Self {
         let span = crate::observe::query_span(py, conn, Self::operation(&request.statement), &request.statement.namespace, &request.statement.set_name);
-        let mut feed = Self::new(client, request, sink);
+        let mut feed = Self::new(client, direct, request, sink);
         feed.span = span;
         feed
     }
@@ -74,6 +90,18 @@ impl Feed {
                 let series = observability::metrics::series(op, &req.statement.namespace, &req.statement.set_name);
                 self.observed = Some((series, std::time::Instant::now()));
             }
+            match self.start_direct(&req).await {
+                Ok(Some(scan)) => {
+                    self.direct_scan = Some(scan);
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.observe_end(QueryEnd::Failed(&e));
+                    self.ended = true;
+                    return Err(e);
+                }
+            }
             match self.client.query(&req.policy, req.partitions, req.statement).await {
                 Ok(recordset) => self.stream = Some(recordset.into_stream()),
                 Err(e) => {
@@ -85,6 +113,64 @@ impl Feed {
             }
         }
         Ok(())
+    }
+
+    /// The scan on the client's own connections, when this feed may and can run one: a
+    /// columnar consumer, a scan (no index predicate) from a fresh partition filter, and a
+    /// policy `crates/direct` implements. None: the crate runs it.
+    async fn start_direct(&self, req: &QueryRequest) -> Result<Option<direct::Scan>, AsError> {
+        let (Some(cluster), Some(batch_size)) = (self.direct.as_ref(), self.columnar) else { return Ok(None) };
+        let statement = &req.statement;
+        if statement.filter.is_some() || statement.operations.is_some() || req.partitions.partitions.is_some() {
+            return Ok(None);
+        }
+        let Ok(request) = direct::ScanRequest::new(&statement.namespace, &statement.set_name, &statement.bins, &req.policy) else { return Ok(None) };
+        let range = direct::PartitionRange { begin: req.partitions.begin, count: req.partitions.count, digest: req.partitions.digest };
+        // On the shared runtime's workers, not the sync caller's: the nodes' answers are
+        // decoded there while this thread builds the columns.
+        let runtime = crate::runtime::runtime().handle();
+        let queue_rows = req.policy.record_queue_size.max(batch_size);
+        Ok(match cluster.scan(request, range, &req.policy, queue_rows, runtime).await.map_err(AsError::Direct)? {
+            direct::Started::Running(scan) => Some(scan),
+            direct::Started::ByTheCrate => None,
+        })
+    }
+
+    /// Packs up to `max` records into `rows` (waiting until there are `max` or the query
+    /// ends); how many. Records taken here count as delivered (the cursor moves past them).
+    pub(crate) async fn pack(&mut self, rows: &mut PackedRows, max: usize) -> Result<usize, AsError> {
+        self.start().await?;
+        if self.ended {
+            return Ok(0);
+        }
+        let Some(scan) = self.direct_scan.as_mut() else {
+            let records = self.fill(max).await?;
+            for record in &records {
+                rows.push(record.key.as_ref(), 0, Some(record), false);
+            }
+            return Ok(records.len());
+        };
+        let mut packed = 0;
+        while packed < max {
+            match scan.take(rows, max - packed).await {
+                Ok(0) => {
+                    self.observe_end(QueryEnd::Finished);
+                    self.close();
+                    break;
+                }
+                Ok(n) => {
+                    packed += n;
+                    self.delivered += n as u64;
+                }
+                Err(e) => {
+                    let e = AsError::Direct(e);
+                    self.observe_end(QueryEnd::Failed(&e));
+                    self.close();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(packed)
     }
 
     pub(crate) fn is_started(&self) -> bool {
@@ -190,10 +276,14 @@ impl Feed {
             let recordset: &aerospike::Recordset = stream.as_ref();
             recordset.close();
             self.cursor = stream.partition_filter();
-            if let (Some(sink), Some(cursor)) = (&self.sink, &self.cursor) {
-                if let Ok(mut slot) = sink.lock() {
-                    *slot = Some(cursor.clone());
-                }
+        }
+        // Dropping the direct scan closes its node connections.
+        if let Some(scan) = self.direct_scan.take() {
+            self.cursor = Some(scan.cursor());
+        }
+        if let (Some(sink), Some(cursor)) = (&self.sink, &self.cursor) {
+            if let Ok(mut slot) = sink.lock() {
+                *slot = Some(cursor.clone());
             }
         }
     }

@@ -208,8 +208,8 @@ fn wire_floor(hosts: &str, set: &str, n: i64, repeat: usize, kind: &str) -> Resu
     for round in 0..=repeat {
         let (start, start_cpu) = (Instant::now(), process_cpu());
         let (records, _) = match kind {
-            "scan" => raw::decode_scan(&mut stream, &raw::scan_request(set, 1 + round as u64))?,
-            "batch" => raw::decode_batch(&mut stream, &raw::batch_request(set, n))?,
+            "scan" => raw::decode_scan(&mut stream, &raw::scan_request(set, 1 + round as u64)?)?,
+            "batch" => raw::decode_batch(&mut stream, &raw::batch_request(set, n)?)?,
             other => return Err(format!("wire mode is wire-batch or wire-scan, not wire-{other}").into()),
         };
         if records != n {
@@ -230,9 +230,9 @@ fn raw_floor(hosts: &str, set: &str, n: i64, repeat: usize, kind: &str) -> Resul
     let mut stream = std::net::TcpStream::connect(host)?;
     stream.set_nodelay(true)?;
     let request = |round: usize| match kind {
-        "batch" => Ok(raw::batch_request(set, n)),
-        "scan" => Ok(raw::scan_request(set, 1 + round as u64)),
-        other => Err(format!("raw mode is raw-batch or raw-scan, not raw-{other}")),
+        "batch" => raw::batch_request(set, n),
+        "scan" => raw::scan_request(set, 1 + round as u64),
+        other => Err(format!("raw mode is raw-batch or raw-scan, not raw-{other}").into()),
     };
     let records = raw::count_records(&mut stream, &request(repeat + 1)?)?;
     if records != n {

@@ -1,5 +1,5 @@
-//! The raw-socket floor: the same scan and batch-read requests a client sends, built with the
-//! `wire` crate, over one plain TCP connection; the answer is read and thrown away. The only
+//! The raw-socket floor: the same scan and batch-read requests this client sends (built by
+//! `crates/direct`, as the client builds them), over one plain TCP connection; the answer is read and thrown away. The only
 //! bytes looked at are each proto header (to read its body) and the last 22 bytes of each body
 //! (to see the bare LAST message that ends the answer). Nothing else is
 //! decoded: this is what the server and the socket allow, the bound under any client.
@@ -36,35 +36,20 @@ fn header(info1: u8, timeout_ms: u32) -> MsgHeader {
     MsgHeader { header_sz: MSG_HEADER_SIZE, info1, transaction_ttl: timeout_ms, ..Default::default() }
 }
 
-/// A scan of the whole set: every partition named, all bins.
-pub fn scan_request(set: &str, task_id: u64) -> Vec<u8> {
-    let pids: Vec<u8> = (0..PARTITIONS).flat_map(u16::to_le_bytes).collect();
-    let task = task_id.to_be_bytes();
-    let fields: [(u8, &[u8]); 4] = [(field::NAMESPACE, NAMESPACE), (field::SET, set.as_bytes()), (field::QUERY_ID, &task), (field::PID_ARRAY, &pids)];
-    proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::GET_ALL, 0), &fields, &[]))
+/// A scan of the whole set, all bins: the request the client sends to a node holding every
+/// partition (`direct::ScanRequest`, the default query policy).
+pub fn scan_request(set: &str, task_id: u64) -> Result<Vec<u8>, Error> {
+    let request = direct::ScanRequest::new("test", set, &aerospike::Bins::All, &aerospike::QueryPolicy::default()).map_err(|e| e.0)?;
+    let every: Vec<u16> = (0..PARTITIONS).collect();
+    Ok(request.encode(task_id, &every, &[], 0))
 }
 
-/// A batch read of keys 0..n, all bins: one full row (namespace and set), then repeats.
-pub fn batch_request(set: &str, n: i64) -> Vec<u8> {
-    let mut rows = Vec::with_capacity(8 + n as usize * 25 + 32);
-    rows.extend_from_slice(&(n as u32).to_be_bytes());
-    rows.push(1); // the batch's flags: allow inline, as the crate's default policy sends
-    for i in 0..n {
-        rows.extend_from_slice(&(i as u32).to_be_bytes());
-        rows.extend_from_slice(&digest(set, i));
-        if i == 0 {
-            // Not a repeat: info1, the field and op counts, the namespace and set fields.
-            rows.extend_from_slice(&[0, info1::READ | info1::GET_ALL, 0, 2, 0, 0]);
-            for (kind, data) in [(field::NAMESPACE, NAMESPACE), (field::SET, set.as_bytes())] {
-                rows.extend_from_slice(&(data.len() as u32 + 1).to_be_bytes());
-                rows.push(kind);
-                rows.extend_from_slice(data);
-            }
-        } else {
-            rows.push(1); // repeat the row before
-        }
-    }
-    proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::BATCH, 60_000), &[(field::BATCH_INDEX, &rows)], &[]))
+/// A batch read of keys 0..n, all bins: the request the client sends (`direct::ReadRequest`,
+/// the default batch policy).
+pub fn batch_request(set: &str, n: i64) -> Result<Vec<u8>, Error> {
+    let request = direct::ReadRequest::new(&aerospike::BatchPolicy::default(), &aerospike::BatchReadPolicy::default(), &aerospike::Bins::All).map_err(|e| e.0)?;
+    let keys = (0..n).map(|i| aerospike::Key::new("test", set, aerospike::Value::Int(i))).collect::<Result<Vec<_>, _>>()?;
+    Ok(request.encode(keys.iter()))
 }
 
 /// A single-record read of key `i`, all bins (as a client's `get` sends it).

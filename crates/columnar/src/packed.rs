@@ -204,6 +204,27 @@ impl PackedRows {
         }));
     }
 
+    /// Moves the first `n` rows out (their bytes copied into the new rows' own arena); the
+    /// rest stay, in order. A stream filling batches of an exact size splits a chunk with it.
+    pub fn take_front(&mut self, n: usize) -> PackedRows {
+        let n = n.min(self.rows.len());
+        let mut front = PackedRows::with_capacity(n);
+        for mut row in self.rows.drain(..n) {
+            let (namespace, set) = self.sets.get(row.namespace_set as usize).map_or(("", ""), |(ns, s)| (ns.as_str(), s.as_str()));
+            row.namespace_set = front.set_index(namespace, set);
+            if row.user_key != (0, 0) {
+                let start = front.arena.len();
+                front.arena.extend_from_slice(&self.arena[row.user_key.0..row.user_key.1]);
+                row.user_key = (start, front.arena.len());
+            }
+            let start = front.arena.len();
+            front.arena.extend_from_slice(&self.arena[row.bins.0..row.bins.1]);
+            row.bins = (start, front.arena.len());
+            front.rows.push(row);
+        }
+        front
+    }
+
     fn set_index(&mut self, namespace: &str, set: &str) -> u32 {
         if let Some(i) = self.sets.iter().position(|(n, s)| n == namespace && s == set) {
             return i as u32;

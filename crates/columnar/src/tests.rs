@@ -581,3 +581,26 @@ fn batch_answers_pack_under_the_requests_key_and_sort_into_request_order() -> Re
     assert_eq!(build_packed(&from_wire, &options)?, build_packed(&from_values, &options)?);
     Ok(())
 }
+
+/// Splitting rows keeps every row whole (key, set, bins) on either side, in order: a stream
+/// that fills batches of an exact size from bigger chunks builds the same columns.
+#[test]
+fn taking_the_front_rows_splits_without_changing_a_row() -> Result<(), ColumnarError> {
+    let key = |set: &str, i: i64| aerospike::Key::new("test", set, Value::Int(i)).map_err(|e| ColumnarError::Arrow(e.to_string()));
+    let mut whole = PackedRows::default();
+    for i in 0..5 {
+        let record = aerospike::Record::new(None, bins(&[("a", Value::Int(i)), ("s", Value::String(format!("v{i}")))]), None, 1, 0);
+        whole.push(Some(&key(if i % 2 == 0 { "x" } else { "y" }, i)?), 0, Some(&record), false);
+    }
+    let options = Options::default();
+    let expected = build_packed(&whole, &options)?;
+    let mut rest = std::mem::take(&mut whole);
+    let mut front = rest.take_front(2);
+    assert_eq!((front.len(), rest.len()), (2, 3));
+    assert_eq!(front.namespace_set(&front.rows()[1]), ("test", "y"));
+    front.append(rest);
+    assert_eq!(build_packed(&front, &options)?, expected);
+    let mut all = PackedRows::default();
+    assert_eq!(all.take_front(3).len(), 0, "nothing to take from nothing");
+    Ok(())
+}

@@ -2,7 +2,7 @@
 //! key, a row repeating the one before it when it reads the same namespace and set), so the
 //! server sees the same command whichever path sent it.
 
-use aerospike::{BatchPolicy, BatchReadPolicy, Bins, Key, ReadModeAp, ReadModeSc};
+use aerospike::{BasePolicy, BatchPolicy, BatchReadPolicy, Bins, Key, ReadModeAp, ReadModeSc};
 use wire::message::{self, field, info1, info3, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::proto;
 
@@ -51,26 +51,38 @@ pub(crate) fn packed_filter(filter: Option<&aerospike::expressions::Expression>)
         .transpose()
 }
 
+/// What a command here never encodes: transactions, compression and error-detail verbosity
+/// are the crate's.
+pub(crate) fn refuse_what_only_the_crate_does(base: &BasePolicy) -> Result<(), Unsupported> {
+    if base.txn.is_some() {
+        return Err(Unsupported("a transaction"));
+    }
+    if base.use_compression {
+        return Err(Unsupported("compression"));
+    }
+    if base.error_detail_verbosity != 0 {
+        return Err(Unsupported("error detail"));
+    }
+    Ok(())
+}
+
+/// The INFO3 bits of a strong-consistency read mode.
+pub(crate) fn sc_read_bits(mode: ReadModeSc) -> u8 {
+    match mode {
+        ReadModeSc::Session => 0,
+        ReadModeSc::Linearize => info3::SC_READ_TYPE,
+        ReadModeSc::AllowReplica => info3::SC_READ_RELAX,
+        ReadModeSc::AllowUnavailable => info3::SC_READ_TYPE | info3::SC_READ_RELAX,
+    }
+}
+
 impl ReadRequest {
     /// The request `policy` and `read` describe for reading `bins`. Transactions, compression
     /// and error-detail verbosity are the crate's (`Unsupported`).
     pub fn new(policy: &BatchPolicy, read: &BatchReadPolicy, bins: &Bins) -> Result<Self, Unsupported> {
         let base = &policy.base_policy;
-        if base.txn.is_some() {
-            return Err(Unsupported("a transaction"));
-        }
-        if base.use_compression {
-            return Err(Unsupported("compression"));
-        }
-        if base.error_detail_verbosity != 0 {
-            return Err(Unsupported("error detail"));
-        }
-        let sc_bits = match base.read_mode_sc {
-            ReadModeSc::Session => 0,
-            ReadModeSc::Linearize => info3::SC_READ_TYPE,
-            ReadModeSc::AllowReplica => info3::SC_READ_RELAX,
-            ReadModeSc::AllowUnavailable => info3::SC_READ_TYPE | info3::SC_READ_RELAX,
-        };
+        refuse_what_only_the_crate_does(base)?;
+        let sc_bits = sc_read_bits(base.read_mode_sc);
         let mut flags = FLAG_KEY_ERRORS;
         for (on, flag) in [(policy.allow_inline, FLAG_ALLOW_INLINE), (policy.allow_inline_ssd, FLAG_ALLOW_INLINE_SSD), (policy.respond_all_keys, FLAG_RESPOND_ALL_KEYS)] {
             if on {

@@ -18,7 +18,7 @@ use columnar::packed::PackedRows;
 use wire::message::{self, field, info1, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::{particle, proto};
 
-use crate::batch_request::{effective_socket_timeout, Unsupported};
+use crate::batch_request::{effective_socket_timeout, packed_filter, refuse_what_only_the_crate_does, Unsupported};
 use crate::cluster::{timed, Cluster, MAX_ANSWER_BODY};
 use crate::connections::Stream;
 use crate::connections::{Dialer, NodeConnections};
@@ -49,16 +49,8 @@ fn is_retried_answer(result_code: u8) -> bool {
 /// namespaces, which the crate reads).
 pub fn encode_read(key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<Vec<u8>, Unsupported> {
     let base = &policy.base_policy;
-    if base.txn.is_some() {
-        return Err(Unsupported("a transaction"));
-    }
-    if base.use_compression {
-        return Err(Unsupported("compression"));
-    }
-    if base.error_detail_verbosity != 0 {
-        return Err(Unsupported("error detail"));
-    }
-    let filter = crate::batch_request::packed_filter(base.filter_expression.as_ref())?;
+    refuse_what_only_the_crate_does(base)?;
+    let filter = packed_filter(base.filter_expression.as_ref())?;
     let mut info1 = info1::READ;
     let names: Vec<&str> = match bins {
         Bins::All => {

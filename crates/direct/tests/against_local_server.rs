@@ -4,6 +4,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
+use common::{connect, server};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,20 +16,6 @@ use columnar::packed::PackedRows;
 use direct::{Cluster, Error, Read, ReadRequest};
 use local_server::node::faults::{Fault, FaultKind};
 use local_server::{Config, Server};
-
-fn server(nodes: usize, replication_factor: u32) -> Server {
-    let mut config = Config { nodes, ..Config::default() };
-    for ns in &mut config.namespaces {
-        ns.replication_factor = replication_factor;
-    }
-    Server::start(config).expect("server")
-}
-
-async fn connect(s: &Server) -> Arc<Client> {
-    let hosts = s.addrs().iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-    let policy = ClientPolicy { tend_interval: 250, ..ClientPolicy::default() };
-    Arc::new(Client::new(&policy, &hosts).await.expect("connect"))
-}
 
 fn keys(n: i64) -> Vec<Key> {
     (0..n).map(|i| Key::new("test", "direct", Value::Int(i)).expect("key")).collect()

@@ -7,25 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
 use aerospike::{Bin, Bins, Client, ClientPolicy, Key, ReadPolicy, Replica, Value, WritePolicy};
 use columnar::packed::PackedRows;
 use direct::{Cluster, Error, Single};
 use local_server::node::faults::{Fault, FaultKind};
-use local_server::{Config, Server};
-
-fn server(nodes: usize, replication_factor: u32) -> Server {
-    let mut config = Config { nodes, ..Config::default() };
-    for ns in &mut config.namespaces {
-        ns.replication_factor = replication_factor;
-    }
-    Server::start(config).expect("server")
-}
-
-async fn connect(s: &Server) -> Arc<Client> {
-    let hosts = s.addrs().iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-    let policy = ClientPolicy { tend_interval: 250, ..ClientPolicy::default() };
-    Arc::new(Client::new(&policy, &hosts).await.expect("connect"))
-}
+use common::{connect, server};
 
 fn key(i: i64) -> Key {
     Key::new("test", "single", Value::Int(i)).expect("key")
