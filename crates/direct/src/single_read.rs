@@ -112,15 +112,16 @@ impl Cluster {
             return Ok(Single::ByTheCrate);
         }
         let Ok(frame) = encode_read(key, bins, policy) else { return Ok(Single::ByTheCrate) };
-        let started = Instant::now();
-        let Some(mut routing) = self.routing().await else { return Ok(Single::ByTheCrate) };
+        let total = base.total_timeout;
+        let deadline = (total > 0).then(|| Instant::now() + Duration::from_millis(u64::from(total)));
+        // Fetching the partition map asks the nodes: within the command's deadline too.
+        let timed_out = |attempts, cause| Error::Timeout { total_timeout_ms: total, attempts, cause };
+        let Some(mut routing) = within(deadline, self.routing()).await.ok_or_else(|| timed_out(0, None))? else { return Ok(Single::ByTheCrate) };
         let partition = partition_of(&key.digest());
         match routing.map.namespace(key.namespace()) {
             Some(ns) if !ns.strong_consistency && ns.master_of(partition).is_some() => {}
             _ => return Ok(Single::ByTheCrate),
         }
-        let total = base.total_timeout;
-        let deadline = (total > 0).then(|| started + Duration::from_millis(u64::from(total)));
         // A socket timeout no shorter than the total one cannot end an I/O before the total
         // deadline does (the defaults: 30 s and 1 s): no timer of its own for each I/O then.
         let socket_timeout = match effective_socket_timeout(base.socket_timeout, total) {
@@ -139,13 +140,7 @@ impl Cluster {
             let outcome = match node.and_then(|n| routing.nodes.get(n)) {
                 Some(node) => {
                     let read = read_one(node, &self.dialer, key, &frame, metadata_only, socket_timeout, deadline);
-                    match deadline {
-                        None => read.await,
-                        Some(d) => match tokio::time::timeout_at(d.into(), read).await {
-                            Ok(outcome) => outcome,
-                            Err(_) => Err(Error::Timeout { total_timeout_ms: total, attempts: attempt + 1, cause: None }),
-                        },
-                    }
+                    within(deadline, read).await.unwrap_or_else(|| Err(timed_out(attempt + 1, None)))
                 }
                 None => Err(Error::Network { node: String::new(), message: format!("no node holds partition {partition} of namespace {:?}", key.namespace()) }),
             };
@@ -161,7 +156,7 @@ impl Cluster {
             }
             if !sleep.is_zero() {
                 if deadline.is_some_and(|d| Instant::now() + sleep > d) {
-                    return Err(Error::Timeout { total_timeout_ms: total, attempts: attempt, cause: Some(Box::new(failure)) });
+                    return Err(timed_out(attempt, Some(Box::new(failure))));
                 }
                 tokio::time::sleep(sleep).await;
                 if base.sleep_multiplier > 1.0 && base.sleep_multiplier.is_finite() {
@@ -169,11 +164,13 @@ impl Cluster {
                 }
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(Error::Timeout { total_timeout_ms: total, attempts: attempt, cause: Some(Box::new(failure)) });
+                return Err(timed_out(attempt, Some(Box::new(failure))));
             }
             // A node that failed may be gone: route the retry by the crate's newest view.
-            if let Some(newer) = self.routing().await {
-                routing = newer;
+            match within(deadline, self.routing()).await {
+                None => return Err(timed_out(attempt, Some(Box::new(failure)))),
+                Some(Some(newer)) => routing = newer,
+                Some(None) => {}
             }
         }
     }
@@ -218,6 +215,14 @@ async fn read_whole_frame(stream: &mut Stream, socket_timeout: Option<Duration>,
         if want > proto::HEADER_SIZE && have < want && frame.len() < want {
             frame.resize(want, 0);
         }
+    }
+}
+
+/// `work`'s outcome, or None when `deadline` came first.
+async fn within<T>(deadline: Option<Instant>, work: impl std::future::Future<Output = T>) -> Option<T> {
+    match deadline {
+        None => Some(work.await),
+        Some(d) => tokio::time::timeout_at(d.into(), work).await.ok(),
     }
 }
 
