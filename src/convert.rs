@@ -431,6 +431,11 @@ pub(crate) enum Answer {
     /// An operate answer: the bins the read operations asked for.
     Operated(Key, Record, Vec<OpAnswer>),
     Exists(Key, Option<Record>),
+    /// A record read on the client's own connections (`crates/direct`): one packed row, made
+    /// into the same `Record` as `Record(key, record)` makes.
+    PackedRecord(PackedRows),
+    /// `exists` of a record read on the client's own connections: its one packed row.
+    PackedExists(PackedRows),
     /// An `operate_ordered` answer: one (bin, value) per read, in operation order.
     Ordered(Key, Record, Vec<OpAnswer>),
 }
@@ -462,6 +467,14 @@ impl<'py> IntoPyObject<'py> for Answer {
                 };
                 named_tuple(exists_class(py)?, (key_to_py(py, &key)?, meta))
             }
+            Answer::PackedRecord(rows) => match rows.rows().first() {
+                Some(row) => packed_record_to_py(py, &rows, row, packed_key_to_py(py, &rows, row)?),
+                None => Err(crate::errors::client_error("a direct read answered no row")),
+            },
+            Answer::PackedExists(rows) => match rows.rows().first() {
+                Some(row) => named_tuple(exists_class(py)?, (packed_key_to_py(py, &rows, row)?, named_tuple(meta_class(py)?, (row.generation, row.ttl))?)),
+                None => Err(crate::errors::client_error("a direct read answered no row")),
+            },
             Answer::Ordered(key, record, answers) => {
                 let ordered = PyList::empty(py);
                 for (name, value) in ordered_bins(&record, &answers) {
@@ -580,15 +593,21 @@ impl<'py> IntoPyObject<'py> for BatchWriteAnswer {
 
 /// `BatchRecord(key, result, record, in_doubt)` for one packed row of `batch_read`.
 pub(crate) fn packed_row_to_py<'py>(py: Python<'py>, rows: &PackedRows, row: &PackedRow) -> PyResult<Bound<'py, PyAny>> {
-    let (namespace, set) = rows.namespace_set(row);
-    let key = key_parts_to_py(py, namespace, set, rows.user_key(row), &row.digest)?;
-    let record = if row.has_record {
-        let meta = named_tuple(meta_class(py)?, (row.generation, row.ttl))?;
-        named_tuple(record_class(py)?, (key.clone(), meta, packed_bins_to_py(py, rows, row)?))?
-    } else {
-        py.None().into_bound(py)
-    };
+    let key = packed_key_to_py(py, rows, row)?;
+    let record = if row.has_record { packed_record_to_py(py, rows, row, key.clone())? } else { py.None().into_bound(py) };
     named_tuple(batch_record_class(py)?, (key, row.result_code, record, row.in_doubt))
+}
+
+/// `Key(...)` of a packed row.
+fn packed_key_to_py<'py>(py: Python<'py>, rows: &PackedRows, row: &PackedRow) -> PyResult<Bound<'py, PyAny>> {
+    let (namespace, set) = rows.namespace_set(row);
+    key_parts_to_py(py, namespace, set, rows.user_key(row), &row.digest)
+}
+
+/// `Record(key, meta, bins)` of a packed row that has a record.
+fn packed_record_to_py<'py>(py: Python<'py>, rows: &PackedRows, row: &PackedRow, key: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let meta = named_tuple(meta_class(py)?, (row.generation, row.ttl))?;
+    named_tuple(record_class(py)?, (key, meta, packed_bins_to_py(py, rows, row)?))
 }
 
 /// A packed row's bins as a dict.

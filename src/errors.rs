@@ -46,7 +46,7 @@ pub(crate) enum AsError {
     /// `max_concurrent_operations` commands were in flight and none finished within
     /// `operation_queue_timeout_ms`.
     Backpressure(String),
-    /// A batch read on the client's own connections (`crates/direct`) failed.
+    /// A read (batch or single record) on the client's own connections (`crates/direct`) failed.
     Direct(direct::Error),
 }
 
@@ -101,7 +101,7 @@ pub(crate) fn raised(err: &AsError) -> Raised {
     }
 }
 
-/// A direct batch read's failure, as the crate's failure of the same kind raises: the total
+/// A direct read's failure (a batch or a single record), as the crate's failure of the same kind raises: the total
 /// timeout a timeout, retries run out MaxRetriesExceeded, a connection's failure a
 /// ConnectionError, bytes that are not an answer a ClientError, a refused login its security
 /// class.
@@ -109,10 +109,15 @@ fn from_direct(err: &direct::Error) -> Raised {
     let facts = |code: i32| -> Facts { (err.to_string(), code, false, err.node().map(str::to_owned)) };
     match err {
         direct::Error::Timeout { .. } => raise!(AerospikeTimeoutError, facts(TIMEOUT)),
-        direct::Error::MaxRetries { .. } => raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED)),
+        // The server refused every attempt (TIMEOUT, KEY_BUSY, ...): its answer, as `from_aerospike` raises it.
+        direct::Error::MaxRetries { cause, .. } => match **cause {
+            direct::Error::Server { result_code, .. } => for_server_code(i32::from(result_code), facts(i32::from(result_code))),
+            _ => raise!(MaxRetriesExceeded, facts(MAX_RETRIES_EXCEEDED)),
+        },
         direct::Error::Network { .. } => raise!(ConnectionError, facts(CONNECTION)),
         direct::Error::BadAnswer { .. } => raise!(ClientError, facts(CLIENT_ERROR)),
         // A login refused with a security code: its own class, as a refused seed login raises.
+        // A command's answer (a single-record read's KEY_NOT_FOUND, FILTERED_OUT, ...): the class of its code.
         direct::Error::Refused { result_code, .. } | direct::Error::Server { result_code, .. } => for_server_code(i32::from(*result_code), facts(i32::from(*result_code))),
     }
 }

@@ -41,7 +41,8 @@ impl PyClient {
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get(client, req))?)?)
+        let direct = self.conn.direct_cluster()?.1;
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get((client, direct), req))?)?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -54,7 +55,8 @@ impl PyClient {
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get(client, req))?)?)
+        let direct = self.conn.direct_cluster()?.1;
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get((client, direct), req))?)?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -65,7 +67,8 @@ impl PyClient {
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists(client, req))?)?)
+        let direct = self.conn.direct_cluster()?.1;
+        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists((client, direct), req))?)?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -168,7 +171,8 @@ impl PyAsyncClient {
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get(client, req))?)
+        let direct = self.conn.direct_cluster()?.1;
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get((client, direct), req))?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -176,7 +180,8 @@ impl PyAsyncClient {
     fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        spawn(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get(client, req))?)
+        let direct = self.conn.direct_cluster()?.1;
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get((client, direct), req))?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -184,7 +189,8 @@ impl PyAsyncClient {
     fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists(client, req))?)
+        let direct = self.conn.direct_cluster()?.1;
+        spawn(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists((client, direct), req))?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With

@@ -44,12 +44,31 @@ pub(crate) fn bin_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     sequence(obj, "bin names")?.iter().map(bin_name_from_py).collect()
 }
 
-pub(crate) async fn get(client: Client, req: ReadRequest) -> Result<Answer, AsError> {
+/// The client's own connections (`crates/direct`), when it has them.
+pub(crate) type Direct = Option<Arc<direct::Cluster>>;
+
+/// get / select: on the client's own connections when the policy is one they implement (see
+/// `direct::single_read`), else by the crate.
+pub(crate) async fn get((client, direct): (Client, Direct), req: ReadRequest) -> Result<Answer, AsError> {
+    if let Some(cluster) = direct {
+        match cluster.get(&req.key, &req.bins, &req.policy).await.map_err(AsError::Direct)? {
+            direct::Single::Row(rows) => return Ok(Answer::PackedRecord(rows)),
+            direct::Single::ByTheCrate => {}
+        }
+    }
     let record = client.get(&req.policy, &req.key, req.bins).await?;
     Ok(Answer::Record(req.key, record))
 }
 
-pub(crate) async fn exists(client: Client, req: ReadRequest) -> Result<Answer, AsError> {
+pub(crate) async fn exists((client, direct): (Client, Direct), req: ReadRequest) -> Result<Answer, AsError> {
+    if let Some(cluster) = direct {
+        match cluster.get(&req.key, &Bins::None, &req.policy).await {
+            Ok(direct::Single::Row(rows)) => return Ok(Answer::PackedExists(rows)),
+            Ok(direct::Single::ByTheCrate) => {}
+            Err(direct::Error::Server { result_code: 2, .. }) => return Ok(Answer::Exists(req.key, None)),
+            Err(e) => return Err(AsError::Direct(e)),
+        }
+    }
     match client.get(&req.policy, &req.key, Bins::None).await {
         Ok(record) => Ok(Answer::Exists(req.key, Some(record))),
         Err(e) if e.server_result_code() == Some(ResultCode::KeyNotFoundError) => Ok(Answer::Exists(req.key, None)),

@@ -14,7 +14,7 @@ use crate::Error;
 
 /// The largest answer body accepted: far above any record (8 MiB on the server), so only a
 /// corrupt size is refused before it is allocated.
-const MAX_ANSWER_BODY: u64 = 256 * 1024 * 1024;
+pub(crate) const MAX_ANSWER_BODY: u64 = 256 * 1024 * 1024;
 
 /// Where every partition lives, as of the node generations it was fetched at, and each node's
 /// connections.
@@ -43,7 +43,7 @@ impl Cluster {
             Some(tls) => Some(tokio_rustls::TlsConnector::from(tls.config.clone())),
         };
         let idle_timeout = (policy.idle_timeout > 0).then(|| Duration::from_millis(u64::from(policy.idle_timeout)));
-        let dialer = Dialer { tls, login, connect_timeout: Duration::from_millis(u64::from(policy.timeout.max(1))), idle_timeout };
+        let dialer = Dialer { tls, login, connect_timeout: Duration::from_millis(u64::from(policy.timeout.max(1))), idle_timeout, max_conns: policy.max_conns_per_node };
         Some(Self { client, dialer, routing: parking_lot::Mutex::new(None) })
     }
 
@@ -67,7 +67,7 @@ impl Cluster {
             let answer = tokio::time::timeout(self.dialer.connect_timeout.max(Duration::from_secs(1)), ask).await.ok()?.ok()?;
             map.add_node(u16::try_from(i).ok()?, answer.get("replicas")?).ok()?;
             let kept = known.as_ref().and_then(|r| r.nodes.iter().find(|c| c.name == node.name() && c.address == node.address()).cloned());
-            connections.push(kept.unwrap_or_else(|| NodeConnections::new(node)));
+            connections.push(kept.unwrap_or_else(|| NodeConnections::new(node, self.dialer.max_conns)));
         }
         let routing = Arc::new(Routing { generations, map, nodes: connections });
         *self.routing.lock() = Some(routing.clone());

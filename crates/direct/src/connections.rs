@@ -1,6 +1,7 @@
 //! Connections to one node for the direct path: plain TCP or TLS (the client's own rustls
-//! config), kept idle between batches and dropped after `idle_timeout` or any failure, so a
-//! connection back in the pool is always at a message boundary.
+//! config), at most `max_conns_per_node` of them, kept idle between commands and dropped after
+//! `idle_timeout`, when their node closed them, or after any failure, so a connection back in
+//! the pool is always at a message boundary.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,8 +12,15 @@ use observability::metrics::NodeStats;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The most idle connections a node keeps for batches; more are opened when more are in flight.
-const MAX_IDLE: usize = 16;
+/// How long a command waits for one of a node's `max_conns` connections to come free before
+/// the attempt fails (and is retried, as the crate's attempt fails after `POOL_EMPTY_MAX_WAITS`
+/// waits of `POOL_EMPTY_WAIT`, 5 000 x 1 ms), unless its total timeout ends sooner.
+const MAX_SLOT_WAIT: Duration = Duration::from_secs(5);
+/// Connections opened to one node at once; more commands wait for one of them or for a
+/// connection given back. 256 reads at once on a cold pool opened 256 connections together,
+/// past a listen backlog of 128: dropped SYNs were sent again after 1 s, past the default total
+/// timeout.
+const MAX_OPENING: usize = 8;
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -30,10 +38,37 @@ impl Stream {
         }
     }
 
+    /// Whether an idle connection can carry a command: not closed by its peer (a restarted
+    /// or idle-closing server), which a peek without waiting tells, as the crate checks each
+    /// pooled connection it hands out. Bytes waiting on a plain connection put it out of step
+    /// with the protocol; under TLS they may be a session ticket or key update, not data.
+    fn is_alive(&self) -> bool {
+        let tcp = match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        };
+        let mut byte = [0u8; 1];
+        let mut buf = tokio::io::ReadBuf::new(&mut byte);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match tcp.poll_peek(&mut cx, &mut buf) {
+            std::task::Poll::Pending => true,
+            std::task::Poll::Ready(Ok(0)) | std::task::Poll::Ready(Err(_)) => false,
+            std::task::Poll::Ready(Ok(_)) => matches!(self, Stream::Tls(_)),
+        }
+    }
+
     pub(crate) async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
         match self {
             Stream::Plain(s) => s.read_exact(buf).await.map(drop),
             Stream::Tls(s) => s.read_exact(buf).await.map(drop),
+        }
+    }
+
+    /// Whatever is there, at least one byte (0: the peer closed the connection).
+    pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf).await,
+            Stream::Tls(s) => s.read(buf).await,
         }
     }
 }
@@ -46,6 +81,10 @@ pub(crate) struct Dialer {
     pub login: Option<Arc<crate::login::Login>>,
     pub connect_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// The most connections open to one node, idle ones included (the client policy's
+    /// `max_conns_per_node`, as the crate bounds its own pool); idle ones are kept up to it, so
+    /// hundreds of single-record reads in flight reuse connections instead of opening one each.
+    pub max_conns: usize,
 }
 
 /// One node's connections: the idle ones, and counts for the connection metrics.
@@ -56,6 +95,13 @@ pub(crate) struct NodeConnections {
     /// The name its certificate must carry (the host's TLS name, else its name).
     pub tls_name: String,
     idle: parking_lot::Mutex<Vec<(Stream, Instant)>>,
+    /// One permit per connection in use or being opened: at most `max_conns`.
+    slots: tokio::sync::Semaphore,
+    max_idle: usize,
+    /// Connections being opened now: at most `MAX_OPENING`.
+    opening: std::sync::atomic::AtomicUsize,
+    /// Woken when a connection is given back or an open ends.
+    returned: tokio::sync::Notify,
     in_use: AtomicU64,
     created: AtomicU64,
     closed: AtomicU64,
@@ -66,6 +112,7 @@ pub(crate) struct NodeConnections {
 pub(crate) struct Checkout<'a> {
     node: &'a NodeConnections,
     stream: Option<Stream>,
+    _slot: tokio::sync::SemaphorePermit<'a>,
 }
 
 impl Checkout<'_> {
@@ -77,11 +124,13 @@ impl Checkout<'_> {
     pub(crate) fn give_back(mut self) {
         if let Some(stream) = self.stream.take() {
             let mut idle = self.node.idle.lock();
-            if idle.len() < MAX_IDLE {
+            if idle.len() < self.node.max_idle {
                 idle.push((stream, Instant::now()));
             } else {
                 self.node.closed.fetch_add(1, Ordering::Relaxed);
             }
+            drop(idle);
+            self.node.returned.notify_one();
         }
     }
 }
@@ -91,12 +140,15 @@ impl Drop for Checkout<'_> {
         self.node.in_use.fetch_sub(1, Ordering::Relaxed);
         if self.stream.take().is_some() {
             self.node.closed.fetch_add(1, Ordering::Relaxed);
+            // A waiter may open a connection in its place.
+            self.node.returned.notify_one();
         }
     }
 }
 
 impl NodeConnections {
-    pub(crate) fn new(node: &aerospike::Node) -> Arc<Self> {
+    pub(crate) fn new(node: &aerospike::Node, max_conns: usize) -> Arc<Self> {
+        let max_conns = max_conns.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         let host = node.host();
         let tls_name = host.tls_name.clone().unwrap_or_else(|| host.name.clone());
         Arc::new(Self {
@@ -104,6 +156,10 @@ impl NodeConnections {
             address: node.address().to_owned(),
             tls_name,
             idle: parking_lot::Mutex::new(Vec::new()),
+            slots: tokio::sync::Semaphore::new(max_conns),
+            max_idle: max_conns,
+            opening: std::sync::atomic::AtomicUsize::new(0),
+            returned: tokio::sync::Notify::new(),
             in_use: AtomicU64::new(0),
             created: AtomicU64::new(0),
             closed: AtomicU64::new(0),
@@ -124,18 +180,61 @@ impl NodeConnections {
     }
 
     /// An idle connection that has not outlived `idle_timeout`, else a new one (within
-    /// `limit`, the time the command has left).
+    /// `limit`, the time the command has left). With `max_conns` in use it waits for one to
+    /// come free, for at most `MAX_SLOT_WAIT` or `limit`.
     pub(crate) async fn take(&self, dialer: &Dialer, limit: Option<Duration>) -> Result<Checkout<'_>, crate::login::LoginError> {
+        let slot = match self.slots.try_acquire() {
+            Ok(slot) => slot,
+            Err(_) => {
+                let wait = limit.map_or(MAX_SLOT_WAIT, |l| l.min(MAX_SLOT_WAIT));
+                let busy = || io::Error::new(io::ErrorKind::WouldBlock, format!("all {} connections to the node are in use", self.max_idle));
+                tokio::time::timeout(wait, self.slots.acquire()).await.map_err(|_| busy())?.map_err(|_| busy())?
+            }
+        };
         self.in_use.fetch_add(1, Ordering::Relaxed);
-        let mut checkout = Checkout { node: self, stream: None };
+        let mut checkout = Checkout { node: self, stream: None, _slot: slot };
+        let waited_until = Instant::now() + limit.map_or(MAX_SLOT_WAIT, |l| l.min(MAX_SLOT_WAIT));
         loop {
-            let Some((stream, since)) = self.idle.lock().pop() else { break };
-            if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) {
+            if let Some(stream) = self.fresh_idle(dialer) {
                 checkout.stream = Some(stream);
                 return Ok(checkout);
             }
+            if self.opening.fetch_add(1, Ordering::AcqRel) < MAX_OPENING {
+                break;
+            }
+            self.opening.fetch_sub(1, Ordering::AcqRel);
+            // Enough opens are under way: the first connection given back, or an open slot,
+            // serves this one (a burst of reads on a cold pool would otherwise open one
+            // connection each at once, past the server's listen backlog).
+            let woken = tokio::time::timeout_at(waited_until.into(), self.returned.notified()).await;
+            if woken.is_err() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no connection to the node came free").into());
+            }
+        }
+        let opened = self.open(dialer, limit).await;
+        self.opening.fetch_sub(1, Ordering::AcqRel);
+        self.returned.notify_one();
+        let stream = opened?;
+        self.created.fetch_add(1, Ordering::Relaxed);
+        checkout.stream = Some(stream);
+        Ok(checkout)
+    }
+
+    /// The newest idle connection that has not outlived `idle_timeout` and is still open;
+    /// the others are closed.
+    fn fresh_idle(&self, dialer: &Dialer) -> Option<Stream> {
+        loop {
+            let (stream, since) = self.idle.lock().pop()?;
+            if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) && stream.is_alive() {
+                return Some(stream);
+            }
             self.closed.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A new connection, logged in when the client has a user, within the connect timeout and
+    /// `limit`.
+    async fn open(&self, dialer: &Dialer, limit: Option<Duration>) -> Result<Stream, crate::login::LoginError> {
         let timeout = limit.map_or(dialer.connect_timeout, |l| l.min(dialer.connect_timeout));
         let open = async {
             let tcp = TcpStream::connect(&self.address).await?;
@@ -152,13 +251,9 @@ impl NodeConnections {
             }
             Ok::<_, crate::login::LoginError>(stream)
         };
-        let stream = if timeout.is_zero() {
-            open.await?
-        } else {
-            tokio::time::timeout(timeout, open).await.map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??
-        };
-        self.created.fetch_add(1, Ordering::Relaxed);
-        checkout.stream = Some(stream);
-        Ok(checkout)
+        if timeout.is_zero() {
+            return open.await;
+        }
+        tokio::time::timeout(timeout, open).await.map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))?
     }
 }

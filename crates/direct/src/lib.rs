@@ -26,12 +26,14 @@ pub mod partitions;
 pub mod scan;
 pub mod scan_answer;
 pub mod scan_request;
+pub mod single_read;
 
 pub use batch_read::Read;
 pub use cluster::Cluster;
 pub use scan::{PartitionRange, Scan, Started};
 pub use scan_request::ScanRequest;
 pub use batch_request::ReadRequest;
+pub use single_read::Single;
 
 /// Why a direct read failed; `src/errors.rs` raises each as the crate's error of the same kind.
 #[derive(Debug)]
@@ -46,7 +48,8 @@ pub enum Error {
     BadAnswer { node: String, message: String },
     /// A node refused the connection's login with this result code.
     Refused { node: String, result_code: u8 },
-    /// A node answered the command with this error code.
+    /// A node answered the command with this error code (a single-record read's
+    /// KEY_NOT_FOUND, FILTERED_OUT, ...).
     Server { node: String, result_code: u8 },
 }
 
@@ -75,7 +78,10 @@ impl std::fmt::Display for Error {
             Error::Network { node, message } => write!(f, "node {node}: {message}"),
             Error::BadAnswer { node, message } => write!(f, "node {node} sent a bad answer: {message}"),
             Error::Refused { node, result_code } => write!(f, "node {node} refused the login: result code {result_code}"),
-            Error::Server { node, result_code } => write!(f, "node {node} answered with result code {result_code}"),
+            // With the crate's text for the code, which its own server errors carry.
+            Error::Server { node, result_code } => {
+                write!(f, "node {node} answered with result code {result_code}: {}", aerospike::ResultCode::from(*result_code).into_string())
+            }
         }
     }
 }

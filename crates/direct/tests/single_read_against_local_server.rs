@@ -1,0 +1,241 @@
+//! Direct single-record reads against the local server over real sockets, checked against the
+//! crate's own `get` of the same keys: the same record on every node, every particle type, a
+//! dead master retried on the replica, the timeouts, and a pool that reuses its connections.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+mod common;
+
+use aerospike::{Bin, Bins, Client, ClientPolicy, Key, ReadPolicy, Replica, Value, WritePolicy};
+use columnar::packed::PackedRows;
+use direct::{Cluster, Error, Single};
+use local_server::node::faults::{Fault, FaultKind};
+use common::{connect, server};
+
+fn key(i: i64) -> Key {
+    Key::new("test", "single", Value::Int(i)).expect("key")
+}
+
+/// A policy with room for a loaded test machine (the default total timeout is 1 s).
+fn patient() -> ReadPolicy {
+    let mut policy = ReadPolicy::default();
+    policy.base_policy.total_timeout = 20_000;
+    policy
+}
+
+fn every_type() -> Vec<Bin> {
+    let mut map = std::collections::HashMap::new();
+    map.insert(Value::from("k"), Value::List(vec![Value::Int(1), Value::Nil]));
+    vec![
+        Bin::new("i", Value::Int(-7)),
+        Bin::new("f", Value::Float(2.5.into())),
+        Bin::new("s", Value::from("snow ☃")),
+        Bin::new("b", Value::Blob(vec![0, 1, 255])),
+        Bin::new("t", Value::Bool(true)),
+        Bin::new("l", Value::List(vec![Value::Int(1), Value::from("x"), Value::List(vec![]), Value::Float(1.5.into())])),
+        Bin::new("m", Value::HashMap(map)),
+        Bin::new("g", Value::GeoJson(r#"{"type":"Point","coordinates":[1.0,2.0]}"#.into())),
+    ]
+}
+
+async fn direct_get(cluster: &Cluster, key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<PackedRows, Error> {
+    match cluster.get(key, bins, policy).await? {
+        Single::Row(rows) => Ok(rows),
+        Single::ByTheCrate => panic!("the direct path handed a plain read back"),
+    }
+}
+
+/// The crate's record for the same key, packed as the client packs a batch row.
+async fn by_the_crate(client: &Client, key: &Key, bins: &Bins) -> PackedRows {
+    let record = client.get(&patient(), key, bins.clone()).await.expect("crate get");
+    let mut rows = PackedRows::default();
+    rows.push(Some(key), 0, Some(&record), false);
+    rows
+}
+
+fn assert_same(direct: &PackedRows, crate_rows: &PackedRows) {
+    assert_eq!((direct.len(), crate_rows.len()), (1, 1));
+    let (d, c) = (&direct.rows()[0], &crate_rows.rows()[0]);
+    assert_eq!((d.result_code, d.has_record, d.generation, d.digest), (c.result_code, c.has_record, c.generation, c.digest));
+    assert!((d.ttl - c.ttl).abs() <= 1, "ttl {} vs {}", d.ttl, c.ttl);
+    let bins = |rows: &PackedRows, r| rows.bins(r).map(|(n, v)| format!("{n}={v:?}")).collect::<Vec<_>>();
+    assert_eq!(bins(direct, d), bins(crate_rows, c));
+    assert_eq!(direct.namespace_set(d), crate_rows.namespace_set(c));
+    assert_eq!(direct.user_key(d).map(|k| format!("{k:?}")), crate_rows.user_key(c).map(|k| format!("{k:?}")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_match_the_crates_on_every_node_for_every_bins_choice() {
+    let s = server(3, 2);
+    let client = connect(&s).await;
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("a reader without login");
+    let write = WritePolicy { expiration: aerospike::Expiration::Seconds(5000), ..WritePolicy::default() };
+    for i in 0..60 {
+        client.put(&write, &key(i), &every_type()).await.expect("put");
+    }
+    let mut sequence = patient();
+    sequence.base_policy.replica = Replica::Sequence;
+    for i in 0..60 {
+        for bins in [Bins::All, Bins::Some(vec!["s".into(), "nope".into(), "m".into()]), Bins::None] {
+            for policy in [patient(), sequence.clone()] {
+                let direct = direct_get(&reader, &key(i), &bins, &policy).await.expect("direct get");
+                assert_same(&direct, &by_the_crate(&client, &key(i), &bins).await);
+            }
+        }
+    }
+    match reader.get(&key(1000), &Bins::All, &patient()).await {
+        Err(e @ Error::Server { result_code: 2, .. }) => assert!(e.to_string().contains("Key not found"), "{e}"),
+        other => panic!("a missing record: {:?}", other.is_ok()),
+    }
+    let stats = reader.connection_stats();
+    assert_eq!(stats.len(), 3);
+    assert!(stats.iter().all(|n| n.created <= 2 && n.in_use == 0), "reads one at a time reuse each node's connection: {stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_reader_does_not_implement_goes_to_the_crate() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader");
+    let mut rack = patient();
+    rack.base_policy.replica = Replica::PreferRack;
+    assert!(matches!(reader.get(&key(1), &Bins::All, &rack).await, Ok(Single::ByTheCrate)));
+    let mut compressed = patient();
+    compressed.base_policy.use_compression = true;
+    assert!(matches!(reader.get(&key(1), &Bins::All, &compressed).await, Ok(Single::ByTheCrate)));
+    let elsewhere = Key::new("no_such_namespace", "s", Value::Int(1)).expect("key");
+    assert!(matches!(reader.get(&elsewhere, &Bins::All, &patient()).await, Ok(Single::ByTheCrate)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_master_is_retried_on_the_replica_and_without_retries_the_read_fails() {
+    let s = server(3, 2);
+    let client = connect(&s).await;
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader");
+    let keys: Vec<Key> = (0..200).map(key).collect();
+    for k in &keys {
+        client.put(&WritePolicy::default(), k, &every_type()).await.expect("put");
+    }
+    for k in &keys {
+        direct_get(&reader, k, &Bins::All, &patient()).await.expect("warm");
+    }
+    s.kill_node(1).expect("kill");
+    let mut once = patient();
+    once.base_policy.replica = Replica::Sequence;
+    once.base_policy.max_retries = 0;
+    let mut retried = once.clone();
+    retried.base_policy.max_retries = 2;
+    let (mut failed, mut read) = (0, 0);
+    for k in &keys {
+        match direct_get(&reader, k, &Bins::All, &once).await {
+            Err(Error::MaxRetries { attempts: 1, cause }) => {
+                assert!(matches!(*cause, Error::Network { .. }), "{cause}");
+                failed += 1;
+            }
+            Err(e) => panic!("one attempt: {e}"),
+            Ok(_) => {}
+        }
+        let rows = direct_get(&reader, k, &Bins::All, &retried).await.expect("the replica answers");
+        assert_eq!(rows.bins(&rows.rows()[0]).count(), 8);
+        read += 1;
+    }
+    assert!(failed > 0, "some masters were on the dead node");
+    assert_eq!(read, keys.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_slower_than_the_timeouts_fails_the_read_as_a_timeout() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader");
+    s.inject_fault(0, Fault { kind: FaultKind::Delay(Duration::from_millis(800)), remaining: None }).expect("fault");
+    let mut policy = ReadPolicy::default();
+    policy.base_policy.total_timeout = 300;
+    policy.base_policy.socket_timeout = 100;
+    policy.base_policy.max_retries = 5;
+    match reader.get(&key(1), &Bins::All, &policy).await {
+        Err(Error::Timeout { total_timeout_ms: 300, .. }) => {}
+        Err(Error::MaxRetries { cause, .. }) => assert!(cause.to_string().contains("socket timeout"), "{cause}"),
+        other => panic!("a read slower than its timeouts: {:?}", other.is_ok()),
+    }
+    s.clear_faults(None).expect("clear");
+}
+
+/// Many reads in flight share a pool of at most `max_conns_per_node` connections, kept for the
+/// next reads rather than closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_in_flight_stay_within_max_conns_and_their_connections_are_kept() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
+    let policy = ClientPolicy { max_conns_per_node: 8, ..ClientPolicy::default() };
+    let reader = Arc::new(Cluster::new(client.clone(), &policy).expect("reader"));
+    for _ in 0..3 {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..64 {
+            let reader = reader.clone();
+            tasks.spawn(async move { direct_get(&reader, &key(1), &Bins::All, &patient()).await.map(|r| r.len()) });
+        }
+        while let Some(done) = tasks.join_next().await {
+            assert_eq!(done.expect("task").expect("read"), 1);
+        }
+    }
+    let stats = reader.connection_stats();
+    assert!(stats[0].created <= 8, "at most max_conns_per_node opened: {stats:?}");
+    assert_eq!((stats[0].closed, stats[0].in_use), (0, 0), "every connection kept: {stats:?}");
+}
+
+/// 256 reads at once on a cold pool: a few connections are opened at a time and the rest of the
+/// reads wait for one of them, rather than each opening its own past the server's listen
+/// backlog (dropped SYNs are sent again only after a second).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_reads_on_a_cold_pool_shares_a_few_connections() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
+    let reader = Arc::new(Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..256 {
+        let reader = reader.clone();
+        tasks.spawn(async move { direct_get(&reader, &key(1), &Bins::All, &patient()).await.map(|r| r.len()) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        assert_eq!(done.expect("task").expect("read"), 1);
+    }
+    let stats = reader.connection_stats();
+    assert!(stats[0].created < 128, "connections are shared: {stats:?}");
+}
+
+/// Idle connections a restarted node closed are found closed when taken (as the crate peeks
+/// each pooled connection) and replaced, so a read without retries does not fail on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_closed_by_a_restarted_node_are_not_used_again() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
+    let reader = Arc::new(Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let reader = reader.clone();
+        tasks.spawn(async move { direct_get(&reader, &key(1), &Bins::All, &patient()).await.map(|r| r.len()) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task").expect("read");
+    }
+    let idle_before = reader.connection_stats()[0].open;
+    assert!(idle_before >= 1, "a connection kept idle");
+    s.kill_node(0).expect("kill");
+    s.restart_node(0).expect("restart");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut once = patient();
+    once.base_policy.max_retries = 0;
+    // The restarted node is empty: the record is gone, which only a live connection can tell.
+    match reader.get(&key(1), &Bins::All, &once).await {
+        Err(Error::Server { result_code: 2, .. }) => {}
+        other => panic!("a read after the restart: {:?}", other.map(|_| ()).map_err(|e| e.to_string())),
+    }
+}
