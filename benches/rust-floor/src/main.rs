@@ -281,7 +281,7 @@ async fn wire_inflight(hosts: &str, set: &str, n: i64, repeat: usize, width: usi
                         if i >= n {
                             return Ok::<_, Error>((stream, found));
                         }
-                        stream.write_all(&raw::get_request(&set, i)).await?;
+                        stream.write_all(&raw::get_request(&set, i)?).await?;
                         stream.flush().await?;
                         let mut h = [0u8; wire::proto::HEADER_SIZE];
                         stream.read_exact(&mut h).await?;

@@ -1,8 +1,8 @@
-//! The raw-socket floor: the same scan and batch-read requests this client sends (built by
-//! `crates/direct`, as the client builds them), over one plain TCP connection; the answer is read and thrown away. The only
-//! bytes looked at are each proto header (to read its body) and the last 22 bytes of each body
-//! (to see the bare LAST message that ends the answer). Nothing else is
-//! decoded: this is what the server and the socket allow, the bound under any client.
+//! The raw-socket floor: the same scan, batch-read and get requests this client sends (built by
+//! `crates/direct`, as the client builds them), over one plain TCP connection; the answer is
+//! read and thrown away. The only bytes looked at are each proto header (to read its body) and
+//! the last 22 bytes of each body (to see the bare LAST message that ends the answer). Nothing
+//! else is decoded: this is what the server and the socket allow, the bound under any client.
 //!
 //! `decode_scan` is the floor of a client that owned the scan's I/O: the same answer, decoded by
 //! `wire` straight into `columnar`'s packed rows and built into Arrow batches as `to_arrow`
@@ -14,27 +14,12 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use ripemd::{Digest as _, Ripemd160};
-use wire::message::{self, field, info1, info3, MsgHeader, MSG_HEADER_SIZE};
-use wire::{particle, proto};
+use wire::message::{self, info3, MSG_HEADER_SIZE};
+use wire::proto;
 
 use crate::Error;
 
-const NAMESPACE: &[u8] = b"test";
 const PARTITIONS: u16 = 4096;
-
-/// A key's digest: RIPEMD-160 of the set name, the key's particle type and its bytes.
-fn digest(set: &str, i: i64) -> [u8; 20] {
-    let mut h = Ripemd160::new();
-    h.update(set.as_bytes());
-    h.update([particle::INTEGER]);
-    h.update(i.to_be_bytes());
-    h.finalize().into()
-}
-
-fn header(info1: u8, timeout_ms: u32) -> MsgHeader {
-    MsgHeader { header_sz: MSG_HEADER_SIZE, info1, transaction_ttl: timeout_ms, ..Default::default() }
-}
 
 /// A scan of the whole set, all bins: the request the client sends to a node holding every
 /// partition (`direct::ScanRequest`, the default query policy).
@@ -52,11 +37,12 @@ pub fn batch_request(set: &str, n: i64) -> Result<Vec<u8>, Error> {
     Ok(request.encode(keys.iter()))
 }
 
-/// A single-record read of key `i`, all bins (as a client's `get` sends it).
-pub fn get_request(set: &str, i: i64) -> Vec<u8> {
-    let d = digest(set, i);
-    let fields: [(u8, &[u8]); 3] = [(field::NAMESPACE, NAMESPACE), (field::SET, set.as_bytes()), (field::DIGEST, &d)];
-    proto::frame(proto::TYPE_MSG, &message::request(header(info1::READ | info1::GET_ALL, 1000), &fields, &[]))
+/// A single-record read of key `i`, all bins: the request the client's `get` sends
+/// (`direct::single_read`, a read policy with a 1 s total timeout).
+pub fn get_request(set: &str, i: i64) -> Result<Vec<u8>, Error> {
+    let key = aerospike::Key::new("test", set, aerospike::Value::Int(i))?;
+    let policy = aerospike::ReadPolicy { base_policy: aerospike::BasePolicy { total_timeout: 1000, ..aerospike::BasePolicy::default() }, ..aerospike::ReadPolicy::default() };
+    Ok(direct::single_read::encode_read(&key, &aerospike::Bins::All, &policy).map_err(|e| e.0)?)
 }
 
 /// Sends `request` and reads the answer to its end: the bytes received.
