@@ -10,9 +10,8 @@ use columnar::packed::PackedRows;
 
 use crate::batch_answer::GroupAnswer;
 use crate::batch_request::{effective_socket_timeout, ReadRequest};
-use crate::cluster::{read_frame, timed, Cluster, Routing};
+use crate::cluster::{read_frame, send_command, Cluster, Routing};
 use crate::connections::{Dialer, NodeConnections};
-use crate::login::LoginError;
 use crate::partitions::partition_of;
 use crate::{Error, NO_RESPONSE};
 
@@ -222,13 +221,8 @@ async fn read_group(
 ) -> Result<(PackedRows, Vec<u32>), Error> {
     let network = |message: String| Error::Network { node: node.name.clone(), message };
     let frame = request.encode(rows.iter().map(|&i| &keys[i as usize]));
-    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-    let mut checkout = node.take(dialer, left).await.map_err(|e| match e {
-        LoginError::Io(e) => network(format!("cannot connect to {}: {e}", node.address)),
-        LoginError::Refused(result_code) => Error::Refused { node: node.name.clone(), result_code },
-    })?;
+    let mut checkout = send_command(node, dialer, &frame, socket_timeout, deadline, "the batch").await?;
     let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
-    timed(socket_timeout, stream.write_all(&frame)).await.map_err(|e| network(format!("sending the batch: {e}")))?;
     let mut answer = GroupAnswer::new(keys, rows, now);
     let mut body = Vec::new();
     loop {

@@ -3,12 +3,13 @@
 //! or a partition generation move), each node's connections, and reading one answer frame.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aerospike::{Client, ClientPolicy};
 use wire::proto;
 
-use crate::connections::{Dialer, NodeConnections, Stream};
+use crate::connections::{Checkout, Dialer, NodeConnections, Stream};
+use crate::login::LoginError;
 use crate::partitions::PartitionMap;
 use crate::Error;
 
@@ -16,10 +17,17 @@ use crate::Error;
 /// corrupt size is refused before it is allocated.
 pub(crate) const MAX_ANSWER_BODY: u64 = 256 * 1024 * 1024;
 
+/// How long a map without some node's claims is used before the nodes are asked again (the
+/// crate's tend, which drops a dead node, runs every second by default).
+const PARTIAL_MAP_TTL: Duration = Duration::from_millis(250);
+
 /// Where every partition lives, as of the node generations it was fetched at, and each node's
 /// connections.
 pub(crate) struct Routing {
     generations: Vec<(String, isize)>,
+    /// When a node could not answer, the map lacks its claims: asked again after
+    /// PARTIAL_MAP_TTL even if no generation moved.
+    partial_since: Option<Instant>,
     pub(crate) map: PartitionMap,
     pub(crate) nodes: Vec<Arc<NodeConnections>>,
 }
@@ -55,21 +63,32 @@ impl Cluster {
         let generations: Vec<(String, isize)> = nodes.iter().map(|n| (n.name().to_owned(), n.partition_generation())).collect();
         let known = self.routing.lock().clone();
         if let Some(routing) = &known {
-            if routing.generations == generations {
+            if routing.generations == generations && routing.partial_since.is_none_or(|at| at.elapsed() < PARTIAL_MAP_TTL) {
                 return Some(routing.clone());
             }
         }
         let mut map = PartitionMap::default();
         let mut connections = Vec::with_capacity(nodes.len());
+        let mut answered = 0;
         let policy = aerospike::AdminPolicy::default();
         for (i, node) in nodes.iter().enumerate() {
+            // A node that cannot say (one that just died, before the crate's tend drops it) is
+            // left out of the map: the partitions the others claim route to them, and a key or
+            // partition nobody claims is handed back to the crate by the command.
             let ask = node.info(&policy, &["replicas"]);
-            let answer = tokio::time::timeout(self.dialer.connect_timeout.max(Duration::from_secs(1)), ask).await.ok()?.ok()?;
-            map.add_node(u16::try_from(i).ok()?, answer.get("replicas")?).ok()?;
+            let answer = tokio::time::timeout(self.dialer.connect_timeout.max(Duration::from_secs(1)), ask).await.ok().and_then(Result::ok);
+            if let Some(replicas) = answer.as_ref().and_then(|a| a.get("replicas")) {
+                map.add_node(u16::try_from(i).ok()?, replicas).ok()?;
+                answered += 1;
+            }
             let kept = known.as_ref().and_then(|r| r.nodes.iter().find(|c| c.name == node.name() && c.address == node.address()).cloned());
             connections.push(kept.unwrap_or_else(|| NodeConnections::new(node, self.dialer.max_conns)));
         }
-        let routing = Arc::new(Routing { generations, map, nodes: connections });
+        if answered == 0 {
+            return None;
+        }
+        let partial_since = (answered < nodes.len()).then(Instant::now);
+        let routing = Arc::new(Routing { generations, partial_since, map, nodes: connections });
         *self.routing.lock() = Some(routing.clone());
         Some(routing)
     }
@@ -78,6 +97,21 @@ impl Cluster {
     pub fn connection_stats(&self) -> Vec<observability::metrics::NodeStats> {
         self.routing.lock().as_ref().map(|r| r.nodes.iter().map(|n| n.stats()).collect()).unwrap_or_default()
     }
+}
+
+/// A connection to `node` for one command, taken within the time `deadline` leaves, with
+/// `frame` (the command, `what` in errors) sent on it; the answer is read from
+/// `checkout.stream()`.
+pub(crate) async fn send_command<'n>(node: &'n NodeConnections, dialer: &Dialer, frame: &[u8], socket_timeout: Option<Duration>, deadline: Option<Instant>, what: &str) -> Result<Checkout<'n>, Error> {
+    let network = |message: String| Error::Network { node: node.name.clone(), message };
+    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    let mut checkout = node.take(dialer, left).await.map_err(|e| match e {
+        LoginError::Io(e) => network(format!("cannot connect to {}: {e}", node.address)),
+        LoginError::Refused(result_code) => Error::Refused { node: node.name.clone(), result_code },
+    })?;
+    let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
+    timed(socket_timeout, stream.write_all(frame)).await.map_err(|e| network(format!("sending {what}: {e}")))?;
+    Ok(checkout)
 }
 
 /// Reads one answer frame (an AS_MSG proto) from `stream` into `body`; anything else, or a size

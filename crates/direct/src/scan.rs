@@ -19,9 +19,8 @@ use columnar::packed::PackedRows;
 use tokio::sync::mpsc;
 
 use crate::batch_request::effective_socket_timeout;
-use crate::cluster::{read_frame, timed, Cluster, Routing};
+use crate::cluster::{read_frame, send_command, Cluster, Routing};
 use crate::connections::{Dialer, NodeConnections};
-use crate::login::LoginError;
 use crate::partitions::{partition_of, PARTITIONS};
 use crate::scan_answer::{NodeAnswer, Step};
 use crate::scan_request::ScanRequest;
@@ -343,13 +342,8 @@ async fn scan_node(node: &NodeConnections, dialer: &Dialer, request: &ScanReques
 
 async fn read_node(node: &NodeConnections, dialer: &Dialer, frame: &[u8], settings: &Settings, tx: &mpsc::Sender<Delivery>, outcome: &mut NodeOutcome) -> Result<(), Error> {
     let network = |message: String| Error::Network { node: node.name.clone(), message };
-    let left = settings.deadline.map(|d| d.saturating_duration_since(Instant::now()));
-    let mut checkout = node.take(dialer, left).await.map_err(|e| match e {
-        LoginError::Io(e) => network(format!("cannot connect to {}: {e}", node.address)),
-        LoginError::Refused(result_code) => Error::Refused { node: node.name.clone(), result_code },
-    })?;
+    let mut checkout = send_command(node, dialer, frame, settings.socket_timeout, settings.deadline, "the scan").await?;
     let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
-    timed(settings.socket_timeout, stream.write_all(frame)).await.map_err(|e| network(format!("sending the scan: {e}")))?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut answer = NodeAnswer::new(now);
     let mut body = Vec::new();

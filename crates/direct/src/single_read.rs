@@ -19,10 +19,9 @@ use wire::message::{self, field, info1, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::{particle, proto};
 
 use crate::batch_request::{effective_socket_timeout, packed_filter, refuse_what_only_the_crate_does, Unsupported};
-use crate::cluster::{timed, Cluster, MAX_ANSWER_BODY};
+use crate::cluster::{send_command, timed, Cluster, MAX_ANSWER_BODY};
 use crate::connections::Stream;
 use crate::connections::{Dialer, NodeConnections};
-use crate::login::LoginError;
 use crate::partitions::partition_of;
 use crate::Error;
 
@@ -240,13 +239,8 @@ async fn read_one(
     deadline: Option<Instant>,
 ) -> Result<PackedRows, Error> {
     let network = |message: String| Error::Network { node: node.name.clone(), message };
-    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-    let mut checkout = node.take(dialer, left).await.map_err(|e| match e {
-        LoginError::Io(e) => network(format!("cannot connect to {}: {e}", node.address)),
-        LoginError::Refused(result_code) => Error::Refused { node: node.name.clone(), result_code },
-    })?;
+    let mut checkout = send_command(node, dialer, frame, socket_timeout, deadline, "the read").await?;
     let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
-    timed(socket_timeout, stream.write_all(frame)).await.map_err(|e| network(format!("sending the read: {e}")))?;
     let mut frame = Vec::new();
     read_whole_frame(stream, socket_timeout, &mut frame, &node.name).await?;
     checkout.give_back();
