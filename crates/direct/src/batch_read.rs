@@ -44,7 +44,7 @@ impl Cluster {
         }
         let total = base.total_timeout;
         let run = async {
-            let Some(routing) = self.routing().await else { return Ok(Read::ByTheCrate) };
+            let Some(routing) = self.routing().await? else { return Ok(Read::ByTheCrate) };
             // Every key must be routable before anything is sent: the crate reads the rest.
             for key in keys.iter() {
                 match routing.map.namespace(key.namespace()) {
@@ -93,7 +93,7 @@ impl Cluster {
                 return Err(Error::Timeout { total_timeout_ms: base.total_timeout, attempts: attempt, cause: Some(Box::new(failure)) });
             }
             // A node that failed may be gone: route the retry by the crate's newest view.
-            if let Some(newer) = self.routing().await {
+            if let Ok(Some(newer)) = self.routing().await {
                 routing = newer;
             }
         }

@@ -38,6 +38,8 @@ pub struct Cluster {
     pub(crate) client: Arc<Client>,
     pub(crate) dialer: Dialer,
     routing: parking_lot::Mutex<Option<Arc<Routing>>>,
+    /// Held while the map is fetched, so that one fetch runs at a time.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl Cluster {
@@ -52,45 +54,66 @@ impl Cluster {
         };
         let idle_timeout = (policy.idle_timeout > 0).then(|| Duration::from_millis(u64::from(policy.idle_timeout)));
         let dialer = Dialer { tls, login, connect_timeout: Duration::from_millis(u64::from(policy.timeout.max(1))), idle_timeout, max_conns: policy.max_conns_per_node };
-        Some(Self { client, dialer, routing: parking_lot::Mutex::new(None) })
+        Some(Self { client, dialer, routing: parking_lot::Mutex::new(None), refreshing: tokio::sync::Mutex::new(()) })
     }
 
     /// The partition map for the cluster as the crate sees it now: fetched again from every
-    /// node (`replicas`) when a node came or went or a partition generation moved. None when a
-    /// node cannot say (the crate then reads).
-    pub(crate) async fn routing(&self) -> Option<Arc<Routing>> {
+    /// node (`replicas`) when a node came or went or a partition generation moved. None when no
+    /// node can say (the crate then reads); the refusal when every node refused this client's
+    /// login.
+    ///
+    /// The nodes are asked at once, each on this crate's own connections: a dead node refuses
+    /// the connection at once, where the crate's `Node::info` polls its pool for up to a second
+    /// (the whole of a default read's total timeout). One refresh runs at a time; the commands
+    /// that find the map stale meanwhile take the one it makes.
+    pub(crate) async fn routing(&self) -> Result<Option<Arc<Routing>>, Error> {
         let nodes = self.client.nodes();
         let generations: Vec<(String, isize)> = nodes.iter().map(|n| (n.name().to_owned(), n.partition_generation())).collect();
-        let known = self.routing.lock().clone();
-        if let Some(routing) = &known {
-            if routing.generations == generations && routing.partial_since.is_none_or(|at| at.elapsed() < PARTIAL_MAP_TTL) {
-                return Some(routing.clone());
-            }
+        let current = |known: &Option<Arc<Routing>>| {
+            known.as_ref().filter(|r| r.generations == generations && r.partial_since.is_none_or(|at| at.elapsed() < PARTIAL_MAP_TTL)).cloned()
+        };
+        if let Some(routing) = current(&self.routing.lock()) {
+            return Ok(Some(routing));
         }
+        let _refreshing = self.refreshing.lock().await;
+        let known = self.routing.lock().clone();
+        if let Some(routing) = current(&known) {
+            return Ok(Some(routing));
+        }
+        let connections: Vec<Arc<NodeConnections>> = nodes
+            .iter()
+            .map(|node| {
+                let kept = known.as_ref().and_then(|r| r.nodes.iter().find(|c| c.name == node.name() && c.address == node.address()).cloned());
+                kept.unwrap_or_else(|| NodeConnections::new(node, self.dialer.max_conns))
+            })
+            .collect();
+        let answers = futures_util::future::join_all(connections.iter().map(|node| ask_replicas(node, &self.dialer))).await;
         let mut map = PartitionMap::default();
-        let mut connections = Vec::with_capacity(nodes.len());
         let mut answered = 0;
-        let policy = aerospike::AdminPolicy::default();
-        for (i, node) in nodes.iter().enumerate() {
+        let mut refusal = None;
+        for (i, answer) in answers.into_iter().enumerate() {
             // A node that cannot say (one that just died, before the crate's tend drops it) is
             // left out of the map: the partitions the others claim route to them, and a key or
             // partition nobody claims is handed back to the crate by the command.
-            let ask = node.info(&policy, &["replicas"]);
-            let answer = tokio::time::timeout(self.dialer.connect_timeout.max(Duration::from_secs(1)), ask).await.ok().and_then(Result::ok);
-            if let Some(replicas) = answer.as_ref().and_then(|a| a.get("replicas")) {
-                map.add_node(u16::try_from(i).ok()?, replicas).ok()?;
-                answered += 1;
+            match answer {
+                Ok(replicas) => {
+                    let Ok(node) = u16::try_from(i) else { return Ok(None) };
+                    if map.add_node(node, &replicas).is_err() {
+                        return Ok(None);
+                    }
+                    answered += 1;
+                }
+                Err(e @ Error::Refused { .. }) => refusal = Some(e),
+                Err(_) => {}
             }
-            let kept = known.as_ref().and_then(|r| r.nodes.iter().find(|c| c.name == node.name() && c.address == node.address()).cloned());
-            connections.push(kept.unwrap_or_else(|| NodeConnections::new(node, self.dialer.max_conns)));
         }
         if answered == 0 {
-            return None;
+            return refusal.map_or(Ok(None), Err);
         }
         let partial_since = (answered < nodes.len()).then(Instant::now);
         let routing = Arc::new(Routing { generations, partial_since, map, nodes: connections });
         *self.routing.lock() = Some(routing.clone());
-        Some(routing)
+        Ok(Some(routing))
     }
 
     /// Each node's direct connections, for the connection metrics.
@@ -114,14 +137,43 @@ pub(crate) async fn send_command<'n>(node: &'n NodeConnections, dialer: &Dialer,
     Ok(checkout)
 }
 
+/// How long a node has to answer `replicas` (a connection included) before the map is made
+/// without it; the crate gives its own info commands at least as long.
+const REPLICAS_ANSWER_LIMIT: Duration = Duration::from_secs(1);
+
+/// `node`'s `replicas` info answer (the value after the name), within `REPLICAS_ANSWER_LIMIT`.
+async fn ask_replicas(node: &NodeConnections, dialer: &Dialer) -> Result<String, Error> {
+    const NAME: &str = "replicas";
+    let bad = |message: &str| Error::BadAnswer { node: node.name.clone(), message: format!("its {NAME} answer: {message}") };
+    let ask = async {
+        let request = proto::frame(proto::TYPE_INFO, format!("{NAME}\n").as_bytes());
+        let deadline = Instant::now() + REPLICAS_ANSWER_LIMIT;
+        let mut checkout = send_command(node, dialer, &request, None, Some(deadline), "the replicas request").await?;
+        let mut body = Vec::new();
+        let stream = checkout.stream().map_err(|e| Error::Network { node: node.name.clone(), message: e.to_string() })?;
+        read_proto(stream, proto::TYPE_INFO, proto::MAX_INFO_BODY_SIZE, None, &mut body, &node.name).await?;
+        checkout.give_back();
+        // "replicas\t<value>\n"
+        let answer = String::from_utf8(body).map_err(|_| bad("not UTF-8"))?;
+        answer.lines().find_map(|line| line.strip_prefix(NAME)?.strip_prefix('\t').map(str::to_owned)).ok_or_else(|| bad("no value"))
+    };
+    let late = || Error::Network { node: node.name.clone(), message: format!("no {NAME} answer within {} ms", REPLICAS_ANSWER_LIMIT.as_millis()) };
+    tokio::time::timeout(REPLICAS_ANSWER_LIMIT, ask).await.unwrap_or_else(|_| Err(late()))
+}
+
 /// Reads one answer frame (an AS_MSG proto) from `stream` into `body`; anything else, or a size
 /// past `MAX_ANSWER_BODY`, is a bad answer from `node`.
 pub(crate) async fn read_frame(stream: &mut Stream, socket_timeout: Option<Duration>, body: &mut Vec<u8>, node: &str) -> Result<(), Error> {
+    read_proto(stream, proto::TYPE_MSG, MAX_ANSWER_BODY, socket_timeout, body, node).await
+}
+
+/// Reads one proto of type `kind`, of at most `max_body` bytes, from `stream` into `body`.
+async fn read_proto(stream: &mut Stream, kind: u8, max_body: u64, socket_timeout: Option<Duration>, body: &mut Vec<u8>, node: &str) -> Result<(), Error> {
     let network = |message: String| Error::Network { node: node.to_owned(), message };
     let mut header = [0u8; proto::HEADER_SIZE];
     timed(socket_timeout, stream.read_exact(&mut header)).await.map_err(|e| network(format!("reading the answer: {e}")))?;
     let header = proto::ProtoHeader::parse(&header);
-    if header.version != proto::PROTO_VERSION || header.kind != proto::TYPE_MSG || header.size > MAX_ANSWER_BODY {
+    if header.version != proto::PROTO_VERSION || header.kind != kind || header.size > max_body {
         let message = format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size);
         return Err(Error::BadAnswer { node: node.to_owned(), message });
     }

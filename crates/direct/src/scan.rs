@@ -161,7 +161,7 @@ impl Cluster {
         if !matches!(base.replica, Replica::Master | Replica::Sequence) || range.count == 0 || range.begin + range.count > PARTITIONS {
             return Ok(Started::ByTheCrate);
         }
-        let Some(routing) = self.routing().await else { return Ok(Started::ByTheCrate) };
+        let Some(routing) = self.routing().await? else { return Ok(Started::ByTheCrate) };
         match routing.map.namespace(&request.namespace) {
             Some(ns) if !ns.strong_consistency && (range.begin..range.begin + range.count).all(|p| ns.master_of(p).is_some()) => {}
             _ => return Ok(Started::ByTheCrate),
@@ -243,7 +243,7 @@ impl Cluster {
             if settings.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Error::Timeout { total_timeout_ms: settings.total_timeout, attempts: attempt, cause: Some(Box::new(failure)) });
             }
-            if let Some(newer) = self.routing().await {
+            if let Ok(Some(newer)) = self.routing().await {
                 routing = newer;
             }
         }

@@ -115,7 +115,7 @@ impl Cluster {
         let deadline = (total > 0).then(|| Instant::now() + Duration::from_millis(u64::from(total)));
         // Fetching the partition map asks the nodes: within the command's deadline too.
         let timed_out = |attempts, cause| Error::Timeout { total_timeout_ms: total, attempts, cause };
-        let Some(mut routing) = within(deadline, self.routing()).await.ok_or_else(|| timed_out(0, None))? else { return Ok(Single::ByTheCrate) };
+        let Some(mut routing) = within(deadline, self.routing()).await.ok_or_else(|| timed_out(0, None))?? else { return Ok(Single::ByTheCrate) };
         let partition = partition_of(&key.digest());
         match routing.map.namespace(key.namespace()) {
             Some(ns) if !ns.strong_consistency && ns.master_of(partition).is_some() => {}
@@ -168,8 +168,8 @@ impl Cluster {
             // A node that failed may be gone: route the retry by the crate's newest view.
             match within(deadline, self.routing()).await {
                 None => return Err(timed_out(attempt, Some(Box::new(failure)))),
-                Some(Some(newer)) => routing = newer,
-                Some(None) => {}
+                Some(Ok(Some(newer))) => routing = newer,
+                Some(_) => {}
             }
         }
     }

@@ -146,6 +146,37 @@ async fn a_dead_master_is_retried_on_the_replica_and_without_retries_the_read_fa
     assert_eq!(read, keys.len());
 }
 
+/// A node that died before the map was (re)fetched answers nothing: the map is made from the
+/// others within a default read's 1 s total timeout. The crate's own `Node::info` waited up to a
+/// second for a connection to the dead node, so reads timed out with no attempt made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_dead_while_the_map_is_fetched_does_not_use_up_the_reads_time() {
+    let s = server(3, 2);
+    let hosts = s.addrs().iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    // The crate keeps the dead node in its view (no tend for a minute): the map is asked of it.
+    let client = Arc::new(Client::new(&ClientPolicy { tend_interval: 60_000, ..ClientPolicy::default() }, &hosts).await.expect("connect"));
+    let reader = Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader");
+    let keys: Vec<Key> = (0..50).map(key).collect();
+    for k in &keys {
+        client.put(&WritePolicy::default(), k, &every_type()).await.expect("put");
+    }
+    s.kill_node(0).expect("kill");
+    let mut default_timeouts = ReadPolicy::default();
+    default_timeouts.base_policy.replica = Replica::Sequence;
+    default_timeouts.base_policy.total_timeout = 1000;
+    default_timeouts.base_policy.max_retries = 2;
+    // Past a few expiries of a partial map, so that it is fetched again while the node is dead.
+    let until = std::time::Instant::now() + Duration::from_millis(1500);
+    let mut reads = 0;
+    while std::time::Instant::now() < until {
+        for k in &keys {
+            let rows = direct_get(&reader, k, &Bins::All, &default_timeouts).await.unwrap_or_else(|e| panic!("read {reads}: {e}"));
+            assert_eq!(rows.bins(&rows.rows()[0]).count(), 8);
+            reads += 1;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_slower_than_the_timeouts_fails_the_read_as_a_timeout() {
     let s = server(1, 1);
