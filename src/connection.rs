@@ -76,7 +76,7 @@ impl Connection {
                                     "{limit} commands (max_concurrent_operations) were in flight and none finished within \
                                      {wait_ms} ms (operation_queue_timeout_ms)"
                                 )));
-                                return cmd.finish(None, out);
+                                return cmd.finish(None, out, 0);
                             }
                         }
                     };
@@ -84,7 +84,8 @@ impl Connection {
                 }
             };
             let started = cmd.started();
-            cmd.finish(started, fut.await)
+            let (out, retries) = crate::observe::counting_retries(fut).await;
+            cmd.finish(started, out, retries)
         }
     }
 

@@ -99,7 +99,9 @@ impl Cmd {
     /// Records how the command ended. A failure ends its span here; an answer carries the span
     /// (and the convert stage's series) to where it becomes a Python object, which holds the GIL
     /// anyway: the runtime thread never takes the GIL for a command that succeeded.
-    pub(crate) fn finish<T>(mut self, started: Option<Instant>, out: Result<T, AsError>) -> Result<Observed<T>, AsError> {
+    /// `retries`: the re-sends of a command that succeeded (`note_retries`); a failure's are
+    /// the attempts its error reports.
+    pub(crate) fn finish<T>(mut self, started: Option<Instant>, out: Result<T, AsError>, retries_of_success: u64) -> Result<Observed<T>, AsError> {
         if self.series.is_none() && self.span.is_none() {
             // Nothing observed: not even a failure is looked at.
             return out.map(|value| Observed { value, convert: None, span: None });
@@ -113,6 +115,7 @@ impl Cmd {
             Ok(value) => {
                 if let (Some(series), Some(issued)) = (series, issued) {
                     series.success(now - issued);
+                    series.add_retries(retries_of_success);
                 }
                 let convert = self.series.filter(|_| metrics::stages_enabled());
                 Ok(Observed { value, convert, span: self.span.take().map(|span| Ending { span: Some(span), at: wall_clock_ns() }) })
@@ -138,6 +141,29 @@ impl Drop for Cmd {
         if let Some(span) = self.span.take() {
             end_span(span, Some(errors::raised(&AsError::Client("the command was cancelled".into()))), wall_clock_ns(), None);
         }
+    }
+}
+
+tokio::task_local! {
+    /// The re-sends of the command running in this task that succeeded in the end.
+    static RETRIES_OF_SUCCESS: std::cell::Cell<u64>;
+}
+
+/// Runs a command, with what it says through `note_retries`.
+pub(crate) async fn counting_retries<T>(command: impl std::future::Future<Output = T>) -> (T, u64) {
+    RETRIES_OF_SUCCESS
+        .scope(std::cell::Cell::new(0), async {
+            let out = command.await;
+            (out, RETRIES_OF_SUCCESS.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+/// A command that succeeded after `n` re-sends says so (the client's own I/O knows its
+/// attempts; the crate reports them only with an error). Outside `counting_retries`, nothing.
+pub(crate) fn note_retries(n: usize) {
+    if n > 0 {
+        let _ = RETRIES_OF_SUCCESS.try_with(|count| count.set(count.get() + n as u64));
     }
 }
 

@@ -195,18 +195,7 @@ PARTITION_UNAVAILABLE = 11  # retried by the client (aerospike-client-c as_comma
 
 @pytest.mark.parametrize(
     "refusals, succeeds",
-    [
-        (3, False),
-        pytest.param(
-            2,
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the aerospike crate reports a command's attempts only with its error (Error::iteration): "
-                "retries of a command that succeeds in the end are not counted",
-            ),
-        ),
-    ],
+    [(3, False), (2, True)],
 )
 def test_retries_are_counted_per_operation(make_client: Any, faulty: aerospike.LocalServer, refusals: int, succeeds: bool) -> None:
     """max_retries=2: three attempts. Refused three times, the command fails after exactly two

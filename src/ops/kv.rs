@@ -52,7 +52,10 @@ pub(crate) type Direct = Option<Arc<direct::Cluster>>;
 pub(crate) async fn get((client, direct): (Client, Direct), req: ReadRequest) -> Result<Answer, AsError> {
     if let Some(cluster) = direct {
         match cluster.get(&req.key, &req.bins, &req.policy).await.map_err(AsError::Direct)? {
-            direct::Single::Row(rows) => return Ok(Answer::PackedRecord(rows)),
+            direct::Single::Row { rows, attempts } => {
+                crate::observe::note_retries(attempts.saturating_sub(1));
+                return Ok(Answer::PackedRecord(rows));
+            }
             direct::Single::ByTheCrate => {}
         }
     }
@@ -63,7 +66,10 @@ pub(crate) async fn get((client, direct): (Client, Direct), req: ReadRequest) ->
 pub(crate) async fn exists((client, direct): (Client, Direct), req: ReadRequest) -> Result<Answer, AsError> {
     if let Some(cluster) = direct {
         match cluster.get(&req.key, &Bins::None, &req.policy).await {
-            Ok(direct::Single::Row(rows)) => return Ok(Answer::PackedExists(rows)),
+            Ok(direct::Single::Row { rows, attempts }) => {
+                crate::observe::note_retries(attempts.saturating_sub(1));
+                return Ok(Answer::PackedExists(rows));
+            }
             Ok(direct::Single::ByTheCrate) => {}
             Err(direct::Error::Server { result_code: 2, .. }) => return Ok(Answer::Exists(req.key, None)),
             Err(e) => return Err(AsError::Direct(e)),

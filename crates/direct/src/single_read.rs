@@ -27,8 +27,9 @@ use crate::Error;
 
 /// What a single-record read came to.
 pub enum Single {
-    /// The record, as the only row (result code 0, `has_record`).
-    Row(PackedRows),
+    /// The record, as the only row (result code 0, `has_record`), and the attempts it took
+    /// (1 when the first answered; the retries are counted in the metrics).
+    Row { rows: PackedRows, attempts: usize },
     /// The read needs what only the crate does: run it there.
     ByTheCrate,
 }
@@ -144,7 +145,7 @@ impl Cluster {
                 None => Err(Error::Network { node: String::new(), message: format!("no node holds partition {partition} of namespace {:?}", key.namespace()) }),
             };
             let failure = match outcome {
-                Ok(rows) => return Ok(Single::Row(rows)),
+                Ok(rows) => return Ok(Single::Row { rows, attempts: attempt + 1 }),
                 Err(e @ Error::Network { .. }) => e,
                 Err(Error::Server { node, result_code }) if is_retried_answer(result_code) => Error::Server { node, result_code },
                 Err(e) => return Err(e),

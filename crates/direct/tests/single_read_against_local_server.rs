@@ -42,8 +42,12 @@ fn every_type() -> Vec<Bin> {
 }
 
 async fn direct_get(cluster: &Cluster, key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<PackedRows, Error> {
+    Ok(direct_get_attempts(cluster, key, bins, policy).await?.0)
+}
+
+async fn direct_get_attempts(cluster: &Cluster, key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<(PackedRows, usize), Error> {
     match cluster.get(key, bins, policy).await? {
-        Single::Row(rows) => Ok(rows),
+        Single::Row { rows, attempts } => Ok((rows, attempts)),
         Single::ByTheCrate => panic!("the direct path handed a plain read back"),
     }
 }
@@ -128,7 +132,7 @@ async fn a_dead_master_is_retried_on_the_replica_and_without_retries_the_read_fa
     once.base_policy.max_retries = 0;
     let mut retried = once.clone();
     retried.base_policy.max_retries = 2;
-    let (mut failed, mut read) = (0, 0);
+    let (mut failed, mut read, mut retried_reads) = (0, 0, 0);
     for k in &keys {
         match direct_get(&reader, k, &Bins::All, &once).await {
             Err(Error::MaxRetries { attempts: 1, cause }) => {
@@ -138,11 +142,15 @@ async fn a_dead_master_is_retried_on_the_replica_and_without_retries_the_read_fa
             Err(e) => panic!("one attempt: {e}"),
             Ok(_) => {}
         }
-        let rows = direct_get(&reader, k, &Bins::All, &retried).await.expect("the replica answers");
+        let (rows, attempts) = direct_get_attempts(&reader, k, &Bins::All, &retried).await.expect("the replica answers");
         assert_eq!(rows.bins(&rows.rows()[0]).count(), 8);
+        // A master on the dead node: its first attempt failed, the replica answered the second.
+        retried_reads += usize::from(attempts == 2);
+        assert!(attempts <= 2, "{attempts} attempts");
         read += 1;
     }
     assert!(failed > 0, "some masters were on the dead node");
+    assert_eq!(retried_reads, failed, "each read whose master was dead took two attempts");
     assert_eq!(read, keys.len());
 }
 
