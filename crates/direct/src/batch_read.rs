@@ -9,8 +9,8 @@ use aerospike::{BatchPolicy, Key, Replica};
 use columnar::packed::PackedRows;
 
 use crate::batch_answer::GroupAnswer;
-use crate::batch_request::{effective_socket_timeout, ReadRequest};
-use crate::cluster::{read_frame, send_command, Cluster, Routing};
+use crate::batch_request::ReadRequest;
+use crate::cluster::{read_frame, send_command, Cluster, CommandTimes, Routing};
 use crate::connections::{Dialer, NodeConnections};
 use crate::partitions::partition_of;
 use crate::{Error, NO_RESPONSE};
@@ -65,11 +65,7 @@ impl Cluster {
 
     async fn attempts(&self, keys: Arc<Vec<Key>>, request: Arc<ReadRequest>, policy: &BatchPolicy, mut routing: Arc<Routing>) -> Result<PackedRows, Error> {
         let base = &policy.base_policy;
-        let deadline = (base.total_timeout > 0).then(|| Instant::now() + Duration::from_millis(u64::from(base.total_timeout)));
-        let socket_timeout = match effective_socket_timeout(base.socket_timeout, base.total_timeout) {
-            0 => None,
-            ms => Some(Duration::from_millis(u64::from(ms))),
-        };
+        let CommandTimes { deadline, socket_timeout, .. } = CommandTimes::of(base);
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut pending: Vec<u32> = (0..keys.len() as u32).collect();
         let mut answered: Vec<(PackedRows, Vec<u32>)> = Vec::new();

@@ -100,7 +100,7 @@ impl ReadRequest {
             Bins::Some(names) if names.is_empty() => Some(Vec::new()),
             Bins::Some(names) => Some(names.clone()),
         };
-        let server_timeout = if base.total_timeout > 0 { effective_socket_timeout(base.socket_timeout, base.total_timeout) } else { 0 };
+        let server_timeout = crate::cluster::server_timeout_ms(base);
         Ok(Self {
             bins,
             batch_filter,
@@ -171,15 +171,6 @@ impl ReadRequest {
             None => vec![(field::BATCH_INDEX, &rows)],
         };
         proto::frame(proto::TYPE_MSG, &message::request(header, &fields, &[]))
-    }
-}
-
-/// The socket timeout a policy means: the smaller of the two when both are set (as the crate
-/// reads `socket_timeout` and `total_timeout`).
-pub fn effective_socket_timeout(socket_timeout: u32, total_timeout: u32) -> u32 {
-    match (socket_timeout, total_timeout) {
-        (0, t) | (t, 0) => t,
-        (s, t) => s.min(t),
     }
 }
 

@@ -181,6 +181,49 @@ async fn read_proto(stream: &mut Stream, kind: u8, max_body: u64, socket_timeout
     timed(socket_timeout, stream.read_exact(body)).await.map_err(|e| network(format!("reading the answer: {e}")))
 }
 
+/// A command's times, derived from its policy as the crate derives them: the total deadline, the
+/// limit of each I/O, and the limit the server is told.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CommandTimes {
+    /// `total_timeout` (0: none), for the errors.
+    pub total_timeout_ms: u32,
+    /// When the whole command must have ended.
+    pub deadline: Option<Instant>,
+    /// Each I/O's limit: the socket timeout, no longer than the total one.
+    pub socket_timeout: Option<Duration>,
+    /// The server's own limit (the transaction TTL field): the socket timeout when a total one
+    /// is set, else 0 (none).
+    pub server_timeout_ms: u32,
+}
+
+impl CommandTimes {
+    /// The times of a command that starts now under `base`.
+    pub(crate) fn of(base: &aerospike::policy::BasePolicy) -> Self {
+        let total = base.total_timeout;
+        let socket_ms = effective_socket_timeout(base.socket_timeout, total);
+        Self {
+            total_timeout_ms: total,
+            deadline: (total > 0).then(|| Instant::now() + Duration::from_millis(u64::from(total))),
+            socket_timeout: (socket_ms > 0).then(|| Duration::from_millis(u64::from(socket_ms))),
+            server_timeout_ms: server_timeout_ms(base),
+        }
+    }
+}
+
+/// The limit a request under `base` tells the server (see `CommandTimes::server_timeout_ms`).
+pub(crate) fn server_timeout_ms(base: &aerospike::policy::BasePolicy) -> u32 {
+    if base.total_timeout > 0 { effective_socket_timeout(base.socket_timeout, base.total_timeout) } else { 0 }
+}
+
+/// The socket timeout a policy means: the smaller of the two when both are set (as the crate
+/// reads `socket_timeout` and `total_timeout`).
+fn effective_socket_timeout(socket_timeout: u32, total_timeout: u32) -> u32 {
+    match (socket_timeout, total_timeout) {
+        (0, t) | (t, 0) => t,
+        (s, t) => s.min(t),
+    }
+}
+
 /// `io` within the socket timeout, if there is one.
 pub(crate) async fn timed<T>(limit: Option<Duration>, io: impl std::future::Future<Output = std::io::Result<T>>) -> std::io::Result<T> {
     match limit {

@@ -18,8 +18,7 @@ use aerospike::{QueryPolicy, Replica};
 use columnar::packed::PackedRows;
 use tokio::sync::mpsc;
 
-use crate::batch_request::effective_socket_timeout;
-use crate::cluster::{read_frame, send_command, Cluster, Routing};
+use crate::cluster::{read_frame, send_command, Cluster, CommandTimes, Routing};
 use crate::connections::{Dialer, NodeConnections};
 use crate::partitions::{partition_of, PARTITIONS};
 use crate::scan_answer::{NodeAnswer, Step};
@@ -144,10 +143,7 @@ struct Settings {
     max_retries: usize,
     sleep_between_retries: Duration,
     sleep_multiplier: f64,
-    deadline: Option<Instant>,
-    total_timeout: u32,
-    socket_timeout: Option<Duration>,
-    server_timeout: u32,
+    times: CommandTimes,
     max_concurrent_nodes: usize,
 }
 
@@ -166,16 +162,12 @@ impl Cluster {
             Some(ns) if !ns.strong_consistency && (range.begin..range.begin + range.count).all(|p| ns.master_of(p).is_some()) => {}
             _ => return Ok(Started::ByTheCrate),
         }
-        let socket_ms = effective_socket_timeout(base.socket_timeout, base.total_timeout);
         let settings = Settings {
             replica: base.replica,
             max_retries: base.max_retries,
             sleep_between_retries: Duration::from_millis(u64::from(base.sleep_between_retries)),
             sleep_multiplier: base.sleep_multiplier.max(1.0),
-            deadline: (base.total_timeout > 0).then(|| Instant::now() + Duration::from_millis(u64::from(base.total_timeout))),
-            total_timeout: base.total_timeout,
-            socket_timeout: (socket_ms > 0).then(|| Duration::from_millis(u64::from(socket_ms))),
-            server_timeout: if base.total_timeout > 0 { socket_ms } else { 0 },
+            times: CommandTimes::of(base),
             max_concurrent_nodes: policy.max_concurrent_nodes,
         };
         let depth = queue_rows.div_ceil(CHUNK_ROWS).max(1);
@@ -240,8 +232,8 @@ impl Cluster {
                 tokio::time::sleep(sleep).await;
                 sleep = sleep.mul_f64(settings.sleep_multiplier);
             }
-            if settings.deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(Error::Timeout { total_timeout_ms: settings.total_timeout, attempts: attempt, cause: Some(Box::new(failure)) });
+            if settings.times.deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(Error::Timeout { total_timeout_ms: settings.times.total_timeout_ms, attempts: attempt, cause: Some(Box::new(failure)) });
             }
             if let Ok(Some(newer)) = self.routing().await {
                 routing = newer;
@@ -333,7 +325,7 @@ fn assign(routing: &Routing, namespace: &str, range: &PartitionRange, pending: &
 async fn scan_node(node: &NodeConnections, dialer: &Dialer, request: &ScanRequest, task_id: u64, group: NodeGroup, settings: &Settings, tx: &mpsc::Sender<Delivery>) -> NodeOutcome {
     let mut outcome = NodeOutcome { node: node.name.clone(), partitions: group.partitions(), done: Vec::new(), unavailable: Vec::new(), last_digests: HashMap::new(), error: None };
     let digests: Vec<[u8; 20]> = group.resumed.iter().map(|(_, d)| *d).collect();
-    let frame = request.encode(task_id, &group.full, &digests, settings.server_timeout);
+    let frame = request.encode(task_id, &group.full, &digests, settings.times.server_timeout_ms);
     if let Err(e) = read_node(node, dialer, &frame, settings, tx, &mut outcome).await {
         outcome.error = Some(e);
     }
@@ -342,13 +334,13 @@ async fn scan_node(node: &NodeConnections, dialer: &Dialer, request: &ScanReques
 
 async fn read_node(node: &NodeConnections, dialer: &Dialer, frame: &[u8], settings: &Settings, tx: &mpsc::Sender<Delivery>, outcome: &mut NodeOutcome) -> Result<(), Error> {
     let network = |message: String| Error::Network { node: node.name.clone(), message };
-    let mut checkout = send_command(node, dialer, frame, settings.socket_timeout, settings.deadline, "the scan").await?;
+    let mut checkout = send_command(node, dialer, frame, settings.times.socket_timeout, settings.times.deadline, "the scan").await?;
     let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut answer = NodeAnswer::new(now);
     let mut body = Vec::new();
     loop {
-        let read = read_frame(stream, settings.socket_timeout, &mut body, &node.name).await;
+        let read = read_frame(stream, settings.times.socket_timeout, &mut body, &node.name).await;
         let step = match read {
             Ok(()) => answer.take_body(&body).map_err(|e| Error::BadAnswer { node: node.name.clone(), message: e.to_string() }),
             Err(e) => Err(e),

@@ -18,8 +18,8 @@ use columnar::packed::PackedRows;
 use wire::message::{self, field, info1, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::{particle, proto};
 
-use crate::batch_request::{effective_socket_timeout, packed_filter, refuse_what_only_the_crate_does, Unsupported};
-use crate::cluster::{send_command, timed, Cluster, MAX_ANSWER_BODY};
+use crate::batch_request::{packed_filter, refuse_what_only_the_crate_does, Unsupported};
+use crate::cluster::{send_command, timed, Cluster, CommandTimes, MAX_ANSWER_BODY};
 use crate::connections::Stream;
 use crate::connections::{Dialer, NodeConnections};
 use crate::partitions::partition_of;
@@ -79,7 +79,7 @@ pub fn encode_read(key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<Vec<u8
         fields.push((field::FILTER_EXP, filter));
     }
     let ops: Vec<(u8, u8, &[u8], &[u8])> = names.iter().map(|n| (op::READ, 0, n.as_bytes(), &[][..])).collect();
-    let server_timeout = if base.total_timeout > 0 { effective_socket_timeout(base.socket_timeout, base.total_timeout) } else { 0 };
+    let server_timeout = crate::cluster::server_timeout_ms(base);
     let header = MsgHeader { header_sz: MSG_HEADER_SIZE, info1, record_ttl: base.read_touch_ttl.into(), transaction_ttl: server_timeout, ..Default::default() };
     Ok(proto::frame(proto::TYPE_MSG, &message::request(header, &fields, &ops)))
 }
@@ -112,8 +112,8 @@ impl Cluster {
             return Ok(Single::ByTheCrate);
         }
         let Ok(frame) = encode_read(key, bins, policy) else { return Ok(Single::ByTheCrate) };
-        let total = base.total_timeout;
-        let deadline = (total > 0).then(|| Instant::now() + Duration::from_millis(u64::from(total)));
+        let times = CommandTimes::of(base);
+        let (total, deadline) = (times.total_timeout_ms, times.deadline);
         // Fetching the partition map asks the nodes: within the command's deadline too.
         let timed_out = |attempts, cause| Error::Timeout { total_timeout_ms: total, attempts, cause };
         let Some(mut routing) = within(deadline, self.routing()).await.ok_or_else(|| timed_out(0, None))?? else { return Ok(Single::ByTheCrate) };
@@ -124,11 +124,7 @@ impl Cluster {
         }
         // A socket timeout no shorter than the total one cannot end an I/O before the total
         // deadline does (the defaults: 30 s and 1 s): no timer of its own for each I/O then.
-        let socket_timeout = match effective_socket_timeout(base.socket_timeout, total) {
-            0 => None,
-            ms if total > 0 && ms >= total => None,
-            ms => Some(Duration::from_millis(u64::from(ms))),
-        };
+        let socket_timeout = times.socket_timeout.filter(|limit| deadline.is_none() || limit.as_millis() < u128::from(total));
         let metadata_only = matches!(bins, Bins::None);
         let mut sleep = Duration::from_millis(u64::from(base.sleep_between_retries));
         let mut attempt = 0usize;
