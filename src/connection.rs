@@ -19,7 +19,8 @@ pub(crate) struct Connection {
 #[derive(Clone)]
 struct Connected {
     client: Arc<aerospike::Client>,
-    /// Batch reads on the client's own connections; None when the client logs in.
+    /// The commands `crates/direct` runs on the client's own connections; None when it cannot
+    /// (TLS for the login only).
     direct_cluster: Option<Arc<direct::Cluster>>,
     /// The process that connected: a forked child must not reuse the parent's sockets.
     pid: u32,
@@ -51,6 +52,16 @@ impl Connection {
     {
         let client = self.client()?;
         Ok(self.gated(cmd, Box::into_pin(Box::write(Box::new_uninit(), make(client)))))
+    }
+
+    /// `limited_with` for a command that runs on the client's own connections when it can
+    /// (`make` gets `direct_cluster()`'s pair).
+    pub(crate) fn limited_direct<T, F>(&self, cmd: Cmd, make: impl FnOnce((Arc<aerospike::Client>, Option<Arc<direct::Cluster>>)) -> F) -> pyo3::PyResult<impl Future<Output = Result<Observed<T>, AsError>> + Send>
+    where
+        F: Future<Output = Result<T, AsError>> + Send,
+    {
+        let both = self.direct_cluster()?;
+        Ok(self.gated(cmd, Box::into_pin(Box::write(Box::new_uninit(), make(both)))))
     }
 
     /// The body of `limited`: the `max_concurrent_operations` slot and the observation around a
@@ -144,22 +155,23 @@ impl Connection {
 
     /// The connected client, or a `ClientError` saying why there is none.
     pub(crate) fn client(&self) -> pyo3::PyResult<Arc<aerospike::Client>> {
+        self.with_connected(|c| c.client.clone())
+    }
+
+    /// The connected client and its own view of the cluster for the commands `crates/direct`
+    /// runs (if it has one), or a `ClientError` saying why there is none (one read of the state).
+    pub(crate) fn direct_cluster(&self) -> pyo3::PyResult<(Arc<aerospike::Client>, Option<Arc<direct::Cluster>>)> {
+        self.with_connected(|c| (c.client.clone(), c.direct_cluster.clone()))
+    }
+
+    /// `read` of the connection, or a `ClientError` when there is none in this process.
+    fn with_connected<R>(&self, read: impl FnOnce(&Connected) -> R) -> pyo3::PyResult<R> {
         let state = self.state.read().map_err(|_| client_error("client state is poisoned"))?;
         match state.as_ref() {
             None => Err(client_error("the client is not connected: call connect() first")),
-            Some(c) if c.pid != process_id() => {
-                Err(client_error("client used after fork; create a new client in the child"))
-            }
-            Some(c) => Ok(c.client.clone()),
+            Some(c) if c.pid != process_id() => Err(client_error("client used after fork; create a new client in the child")),
+            Some(c) => Ok(read(c)),
         }
-    }
-
-    /// The connected client and its own view of the cluster for the commands `crates/direct` runs (if it has one), or a `ClientError`
-    /// saying why there is none.
-    pub(crate) fn direct_cluster(&self) -> pyo3::PyResult<(Arc<aerospike::Client>, Option<Arc<direct::Cluster>>)> {
-        let client = self.client()?;
-        let state = self.state.read().map_err(|_| client_error("client state is poisoned"))?;
-        Ok((client, state.as_ref().and_then(|c| c.direct_cluster.clone())))
     }
 
     pub(crate) fn is_connected(&self) -> bool {

@@ -41,8 +41,7 @@ impl PyClient {
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        let direct = self.conn.direct_cluster()?.1;
-        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get((client, direct), req))?)?)
+        super::to_object(py, wait(py, self.conn.limited_direct(self.conn.cmd(py, "get", &req, t0), |both| kv::get(both, req))?)?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -55,8 +54,7 @@ impl PyClient {
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        let direct = self.conn.direct_cluster()?.1;
-        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get((client, direct), req))?)?)
+        super::to_object(py, wait(py, self.conn.limited_direct(self.conn.cmd(py, "select", &req, t0), |both| kv::get(both, req))?)?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -67,8 +65,7 @@ impl PyClient {
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        let direct = self.conn.direct_cluster()?.1;
-        super::to_object(py, wait(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists((client, direct), req))?)?)
+        super::to_object(py, wait(py, self.conn.limited_direct(self.conn.cmd(py, "exists", &req, t0), |both| kv::exists(both, req))?)?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -171,8 +168,7 @@ impl PyAsyncClient {
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        let direct = self.conn.direct_cluster()?.1;
-        spawn(py, self.conn.limited_with(self.conn.cmd(py, "get", &req, t0), |client| kv::get((client, direct), req))?)
+        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "get", &req, t0), |both| kv::get(both, req))?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -180,8 +176,7 @@ impl PyAsyncClient {
     fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        let direct = self.conn.direct_cluster()?.1;
-        spawn(py, self.conn.limited_with(self.conn.cmd(py, "select", &req, t0), |client| kv::get((client, direct), req))?)
+        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "select", &req, t0), |both| kv::get(both, req))?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -189,8 +184,7 @@ impl PyAsyncClient {
     fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        let direct = self.conn.direct_cluster()?.1;
-        spawn(py, self.conn.limited_with(self.conn.cmd(py, "exists", &req, t0), |client| kv::exists((client, direct), req))?)
+        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "exists", &req, t0), |both| kv::exists(both, req))?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With

@@ -19,7 +19,9 @@ const MAX_SLOT_WAIT: Duration = Duration::from_secs(5);
 /// Connections opened to one node at once; more commands wait for one of them or for a
 /// connection given back. 256 reads at once on a cold pool opened 256 connections together,
 /// past a listen backlog of 128: dropped SYNs were sent again after 1 s, past the default total
-/// timeout.
+/// timeout. A connection counts as opening until the node has answered on it: the kernel
+/// completes the handshake before the server accepts, and connections it has not accepted yet
+/// fill the same backlog (200 gets at once overflowed it with the count ended at the handshake).
 const MAX_OPENING: usize = 8;
 
 pub(crate) enum Stream {
@@ -98,7 +100,7 @@ pub(crate) struct NodeConnections {
     /// One permit per connection in use or being opened: at most `max_conns`.
     slots: tokio::sync::Semaphore,
     max_idle: usize,
-    /// Connections being opened now: at most `MAX_OPENING`.
+    /// Connections being opened now, or opened and not yet answered on: at most `MAX_OPENING`.
     opening: std::sync::atomic::AtomicUsize,
     /// Woken when a connection is given back or an open ends.
     returned: tokio::sync::Notify,
@@ -112,6 +114,8 @@ pub(crate) struct NodeConnections {
 pub(crate) struct Checkout<'a> {
     node: &'a NodeConnections,
     stream: Option<Stream>,
+    /// A new connection the node has not answered on yet: it holds an opening slot.
+    unanswered: bool,
     _slot: tokio::sync::SemaphorePermit<'a>,
 }
 
@@ -120,8 +124,17 @@ impl Checkout<'_> {
         self.stream.as_mut().ok_or_else(|| io::Error::other("the connection was given back"))
     }
 
+    /// The node answered on this connection: it was accepted, and its opening slot is free.
+    pub(crate) fn answered(&mut self) {
+        if std::mem::take(&mut self.unanswered) {
+            self.node.opening.fetch_sub(1, Ordering::AcqRel);
+            self.node.returned.notify_one();
+        }
+    }
+
     /// Keeps a connection whose answer was read to its end.
     pub(crate) fn give_back(mut self) {
+        self.answered();
         if let Some(stream) = self.stream.take() {
             let mut idle = self.node.idle.lock();
             if idle.len() < self.node.max_idle {
@@ -137,6 +150,7 @@ impl Checkout<'_> {
 
 impl Drop for Checkout<'_> {
     fn drop(&mut self) {
+        self.answered();
         self.node.in_use.fetch_sub(1, Ordering::Relaxed);
         if self.stream.take().is_some() {
             self.node.closed.fetch_add(1, Ordering::Relaxed);
@@ -192,7 +206,7 @@ impl NodeConnections {
             }
         };
         self.in_use.fetch_add(1, Ordering::Relaxed);
-        let mut checkout = Checkout { node: self, stream: None, _slot: slot };
+        let mut checkout = Checkout { node: self, stream: None, unanswered: false, _slot: slot };
         let waited_until = Instant::now() + limit.map_or(MAX_SLOT_WAIT, |l| l.min(MAX_SLOT_WAIT));
         loop {
             if let Some(stream) = self.fresh_idle(dialer) {
@@ -211,10 +225,9 @@ impl NodeConnections {
                 return Err(io::Error::new(io::ErrorKind::TimedOut, "no connection to the node came free").into());
             }
         }
-        let opened = self.open(dialer, limit).await;
-        self.opening.fetch_sub(1, Ordering::AcqRel);
-        self.returned.notify_one();
-        let stream = opened?;
+        // From here the checkout holds the opening slot until the node answers (or it drops).
+        checkout.unanswered = true;
+        let stream = self.open(dialer, limit).await?;
         self.created.fetch_add(1, Ordering::Relaxed);
         checkout.stream = Some(stream);
         Ok(checkout)

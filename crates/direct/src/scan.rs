@@ -335,12 +335,14 @@ async fn scan_node(node: &NodeConnections, dialer: &Dialer, request: &ScanReques
 async fn read_node(node: &NodeConnections, dialer: &Dialer, frame: &[u8], settings: &Settings, tx: &mpsc::Sender<Delivery>, outcome: &mut NodeOutcome) -> Result<(), Error> {
     let network = |message: String| Error::Network { node: node.name.clone(), message };
     let mut checkout = send_command(node, dialer, frame, settings.times.socket_timeout, settings.times.deadline, "the scan").await?;
-    let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut answer = NodeAnswer::new(now);
     let mut body = Vec::new();
     loop {
+        let stream = checkout.stream().map_err(|e| network(e.to_string()))?;
         let read = read_frame(stream, settings.times.socket_timeout, &mut body, &node.name).await;
+        // A scan holds its connection to the end: the opening slot is not held that long.
+        checkout.answered();
         let step = match read {
             Ok(()) => answer.take_body(&body).map_err(|e| Error::BadAnswer { node: node.name.clone(), message: e.to_string() }),
             Err(e) => Err(e),
