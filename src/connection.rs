@@ -100,6 +100,11 @@ impl Connection {
         }
     }
 
+    /// Whether commands wait for a `max_concurrent_operations` slot.
+    pub(crate) fn limits_concurrency(&self) -> bool {
+        self.gate.is_some()
+    }
+
     /// The command `op` on `labels`' namespace and set, observed as metrics and tracing say.
     #[inline]
     pub(crate) fn cmd(&self, py: pyo3::Python<'_>, op: &'static str, labels: &impl crate::observe::Labels, parse_started: Option<std::time::Instant>) -> Cmd {

@@ -58,6 +58,8 @@ pub(crate) struct Cmd {
     issued: Option<Instant>,
     /// The send stage starts here (stage profiling on).
     ready: Option<Instant>,
+    /// Where the send stage ended (`started`), once.
+    started: Option<Instant>,
     span: Option<Py<PyAny>>,
 }
 
@@ -66,7 +68,7 @@ impl Cmd {
     pub(crate) fn new<'a>(py: Python<'_>, op: &'static str, labels: &impl Labels, parse_started: Option<Instant>, server: impl FnOnce() -> Option<(&'a str, u16)>) -> Cmd {
         let (timed, staged, traced) = (metrics::enabled(), parse_started.is_some(), TRACING.load(Relaxed));
         if !(timed || staged || traced) {
-            return Cmd { series: None, issued: None, ready: None, span: None };
+            return Cmd { series: None, issued: None, ready: None, started: None, span: None };
         }
         let server = if traced { server() } else { None };
         Self::observed(py, op, labels, parse_started, timed, traced, server)
@@ -85,15 +87,20 @@ impl Cmd {
         }
         let span = if traced { start_span(py, op, labels.namespace(), labels.set(), server) } else { None };
         let now = Instant::now();
-        Cmd { series, issued: timed.then_some(now), ready: parse_started.map(|_| now), span }
+        Cmd { series, issued: timed.then_some(now), ready: parse_started.map(|_| now), started: None, span }
     }
 
-    /// The command started on the runtime (after any `max_concurrent_operations` wait).
+    /// The command started (after any `max_concurrent_operations` wait): on the caller's
+    /// thread or on the runtime. A command that starts on the caller's thread and goes on on the
+    /// runtime started once, at the first.
     pub(crate) fn started(&mut self) -> Option<Instant> {
-        let (series, ready) = (self.series?, self.ready?);
-        let now = Instant::now();
-        series.stage(Stage::Send, now - ready);
-        Some(now)
+        if self.started.is_none() {
+            let (series, ready) = (self.series?, self.ready?);
+            let now = Instant::now();
+            series.stage(Stage::Send, now - ready);
+            self.started = Some(now);
+        }
+        self.started
     }
 
     /// Records how the command ended. A failure ends its span here; an answer carries the span

@@ -301,20 +301,30 @@ pub(crate) fn wait<T: Send>(
         ));
     }
     let signals = receives_signals(py);
+    detached(py, || drive(fut, signals))?.map_err(errors::to_py)
+}
+
+/// `work` with the GIL released, on the calling thread; the GIL is taken back only while the
+/// interpreter is not exiting (a daemon thread whose command outlived the program parks for
+/// good instead: see `AttachTicket`).
+pub(crate) fn detached<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
     let (outcome, ticket) = py.detach(|| {
-        let out = drive(fut, signals);
+        let out = work();
         match AttachTicket::take() {
             Some(ticket) => (out, ticket),
-            // A daemon thread whose command outlived the program: taking the GIL back from a
-            // finalizing interpreter ends the thread under Rust frames (see `AttachTicket`).
-            // Park it for good instead; the process is about to exit.
             None => loop {
                 std::thread::park();
             },
         }
     });
     drop(ticket);
-    outcome?.map_err(errors::to_py)
+    outcome
+}
+
+/// Whether a sync command may run on the calling thread without the runtime: not from inside
+/// one (a tracing callback run at a command's end), where `wait` says why it cannot.
+pub(crate) fn outside_the_runtime() -> bool {
+    tokio::runtime::Handle::try_current().is_err()
 }
 
 /// `wait`'s loop, with the GIL released: wait for the command (as a guest of the background

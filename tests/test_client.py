@@ -661,6 +661,71 @@ def test_ctrl_c_interrupts_a_waiting_sync_call():
     assert "panic" not in done.stderr.lower(), done.stderr[-2000:]
 
 
+# A get that reads on the calling thread (the sync client's blocking connection) from a node
+# that does not answer: SIGINT, sent from a timer, must end the wait.
+CTRL_C_ON_A_BLOCKING_READ_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, threading
+    import aerospike_py as aerospike
+
+    with aerospike.LocalServer() as server:
+        c = aerospike.client(server.config).connect()
+        key = ("test", "ctrl_c", "k")
+        c.put(key, {"a": 1})
+        c.get(key)  # the partition map and a connection are ready: the next get reads here
+        server.inject_fault(node=0, kind="delay", delay_ms=600_000)
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            c.get(key, policy={"total_timeout": 600_000, "socket_timeout": 0})
+            print("read")
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+        server.clear_faults()
+        print(c.get(key).bins, flush=True)
+    """
+)
+
+
+def test_ctrl_c_interrupts_a_sync_get_waiting_on_its_own_thread():
+    """A sync get waits for its answer in the kernel on the caller's thread: Ctrl-C still raises
+    KeyboardInterrupt at once (not after its ten-minute timeout; the subprocess's bound guards
+    against a hang, it measures nothing), and the next get works."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_ON_A_BLOCKING_READ_SCRIPT], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.splitlines() == ["interrupted", "{'a': 1}"], done.stderr[-2000:]
+    assert "panic" not in done.stderr.lower(), done.stderr[-2000:]
+
+
+def test_sync_gets_from_many_threads_each_read_their_own_record(config, keys):
+    """16 threads reading at once (each on its own blocking connection, or through the
+    runtime when none is free) each get their own records, whole."""
+    c = aerospike.client(config).connect()
+    ks = keys.many(64, "thr_get")
+    for i, k in enumerate(ks):
+        c.put(k, {"i": i, "s": f"v{i}", "l": [i, float(i)]})
+    failures: list[Exception] = []
+    wrong: list[tuple[int, object]] = []
+
+    def work(offset: int) -> None:
+        try:
+            for round_ in range(20):
+                i = (offset * 7 + round_) % len(ks)
+                bins = c.get(ks[i]).bins
+                if bins != {"i": i, "s": f"v{i}", "l": [i, float(i)]}:
+                    wrong.append((i, bins))
+                if c.exists(ks[i]).meta is None:
+                    wrong.append((i, "missing"))
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures, failures
+    assert not wrong, wrong[:3]
+
+
 def test_sync_client_shared_between_threads(config, keys):
     ks = keys.many(8, "thr")
     c = aerospike.client(config).connect()

@@ -41,7 +41,7 @@ impl PyClient {
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        super::to_object(py, wait(py, self.conn.limited_direct(self.conn.cmd(py, "get", &req, t0), |both| kv::get(both, req))?)?)
+        super::to_object(py, kv::read_on_this_thread(py, &self.conn, self.conn.cmd(py, "get", &req, t0), req, kv::ReadAs::Record)?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -54,7 +54,7 @@ impl PyClient {
     fn select(&self, py: Python<'_>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        super::to_object(py, wait(py, self.conn.limited_direct(self.conn.cmd(py, "select", &req, t0), |both| kv::get(both, req))?)?)
+        super::to_object(py, kv::read_on_this_thread(py, &self.conn, self.conn.cmd(py, "select", &req, t0), req, kv::ReadAs::Record)?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -65,7 +65,7 @@ impl PyClient {
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        super::to_object(py, wait(py, self.conn.limited_direct(self.conn.cmd(py, "exists", &req, t0), |both| kv::exists(both, req))?)?)
+        super::to_object(py, kv::read_on_this_thread(py, &self.conn, self.conn.cmd(py, "exists", &req, t0), req, kv::ReadAs::Exists)?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With
@@ -168,7 +168,7 @@ impl PyAsyncClient {
     fn get<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "get", &req, t0), |both| kv::get(both, req))?)
+        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "get", &req, t0), |both| kv::read(both, req, kv::ReadAs::Record, None))?)
     }
 
     /// Reads only the named bins of the record at `key`.
@@ -176,7 +176,7 @@ impl PyAsyncClient {
     fn select<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, bins: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, Some(bins), policy)?;
-        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "select", &req, t0), |both| kv::get(both, req))?)
+        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "select", &req, t0), |both| kv::read(both, req, kv::ReadAs::Record, None))?)
     }
 
     /// `ExistsResult(key, meta)`, with `meta` None when the record does not exist.
@@ -184,7 +184,7 @@ impl PyAsyncClient {
     fn exists<'py>(&self, py: Python<'py>, key: &Bound<'_, PyAny>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let t0 = observe::stage_clock();
         let req = kv::ReadRequest::parse(&self.conn, key, None, policy)?;
-        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "exists", &req, t0), |both| kv::exists(both, req))?)
+        spawn(py, self.conn.limited_direct(self.conn.cmd(py, "exists", &req, t0), |both| kv::read(both, req, kv::ReadAs::Exists, None))?)
     }
 
     /// Deletes the record at `key`; a missing record raises `RecordNotFound`. With

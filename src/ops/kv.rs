@@ -9,7 +9,9 @@ use pyo3::prelude::*;
 
 use crate::connection::Connection;
 use crate::convert::{bin_name_from_py, bins_from_py, key_from_py, sequence, value_from_py, Answer};
-use crate::errors::{param_error, AsError};
+use crate::errors::{self, param_error, AsError};
+use crate::observe::{Cmd, Observed};
+use crate::runtime;
 use crate::operations::{ops_from_py, ParsedOps};
 use crate::policy::{apply_meta, expiration, optional_dict, read_policy, write_policy};
 
@@ -47,39 +49,76 @@ pub(crate) fn bin_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// The client's own connections (`crates/direct`), when it has them.
 pub(crate) type Direct = Option<Arc<direct::Cluster>>;
 
-/// get / select: on the client's own connections when the policy is one they implement (see
-/// `direct::single_read`), else by the crate.
-pub(crate) async fn get((client, direct): (Client, Direct), req: ReadRequest) -> Result<Answer, AsError> {
-    if let Some(cluster) = direct {
-        match cluster.get(&req.key, &req.bins, &req.policy).await.map_err(AsError::Direct)? {
-            direct::Single::Row { rows, attempts } => {
-                crate::observe::note_retries(attempts.saturating_sub(1));
-                return Ok(Answer::PackedRecord(rows));
-            }
-            direct::Single::ByTheCrate => {}
-        }
-    }
-    let record = client.get(&req.policy, &req.key, req.bins).await?;
-    Ok(Answer::Record(req.key, record))
+/// What a read's record becomes: get/select's `Record`, or exists's `ExistsResult`.
+#[derive(Clone, Copy)]
+pub(crate) enum ReadAs {
+    Record,
+    Exists,
 }
 
-pub(crate) async fn exists((client, direct): (Client, Direct), req: ReadRequest) -> Result<Answer, AsError> {
-    if let Some(cluster) = direct {
-        match cluster.get(&req.key, &Bins::None, &req.policy).await {
-            Ok(direct::Single::Row { rows, attempts }) => {
-                crate::observe::note_retries(attempts.saturating_sub(1));
-                return Ok(Answer::PackedExists(rows));
-            }
-            Ok(direct::Single::ByTheCrate) => {}
-            Err(direct::Error::Server { result_code: 2, .. }) => return Ok(Answer::Exists(req.key, None)),
-            Err(e) => return Err(AsError::Direct(e)),
+impl ReadRequest {
+    /// The bins `read_as` reads: exists reads none.
+    fn bins_for(&self, read_as: ReadAs) -> &Bins {
+        match read_as {
+            ReadAs::Record => &self.bins,
+            ReadAs::Exists => &Bins::None,
         }
     }
-    match client.get(&req.policy, &req.key, Bins::None).await {
-        Ok(record) => Ok(Answer::Exists(req.key, Some(record))),
-        Err(e) if e.server_result_code() == Some(ResultCode::KeyNotFoundError) => Ok(Answer::Exists(req.key, None)),
-        Err(e) => Err(e.into()),
+}
+
+/// get / select / exists: on the client's own connections when the policy is one they
+/// implement (see `direct::single_read`), going on after `resume`'s failed first attempt when
+/// there is one, else by the crate.
+pub(crate) async fn read((client, direct): (Client, Direct), req: ReadRequest, read_as: ReadAs, resume: Option<direct::Resume>) -> Result<Answer, AsError> {
+    if let Some(cluster) = direct {
+        match cluster.get_after(&req.key, req.bins_for(read_as), &req.policy, resume).await {
+            Ok(direct::Single::Row { rows, attempts }) => {
+                crate::observe::note_retries(attempts.saturating_sub(1));
+                return direct_answer(Ok(rows), req.key, read_as);
+            }
+            Ok(direct::Single::ByTheCrate) => {}
+            Err(e) => return direct_answer(Err(e), req.key, read_as),
+        }
     }
+    match (client.get(&req.policy, &req.key, req.bins_for(read_as).clone()).await, read_as) {
+        (Ok(record), ReadAs::Record) => Ok(Answer::Record(req.key, record)),
+        (Ok(record), ReadAs::Exists) => Ok(Answer::Exists(req.key, Some(record))),
+        (Err(e), ReadAs::Exists) if e.server_result_code() == Some(ResultCode::KeyNotFoundError) => Ok(Answer::Exists(req.key, None)),
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+/// The answer of a read the client's own connections made.
+fn direct_answer(outcome: Result<columnar::packed::PackedRows, direct::Error>, key: Key, read_as: ReadAs) -> Result<Answer, AsError> {
+    match (outcome, read_as) {
+        (Ok(rows), ReadAs::Record) => Ok(Answer::PackedRecord(rows)),
+        (Ok(rows), ReadAs::Exists) => Ok(Answer::PackedExists(rows)),
+        (Err(direct::Error::Server { result_code: 2, .. }), ReadAs::Exists) => Ok(Answer::Exists(key, None)),
+        (Err(e), _) => Err(AsError::Direct(e)),
+    }
+}
+
+/// get / select / exists of the sync `Client`: first on the calling thread with a blocking
+/// connection (`direct::Cluster::get_blocking`, the GIL released), then, when it cannot run
+/// there or its attempt is retried, on the runtime as `read` runs it, from where it stands.
+pub(crate) fn read_on_this_thread(py: Python<'_>, conn: &Connection, mut cmd: Cmd, req: ReadRequest, read_as: ReadAs) -> PyResult<Observed<Answer>> {
+    let (client, direct) = conn.direct_cluster()?;
+    let mut resume = None;
+    // `max_concurrent_operations` waits on the runtime; a command inside the runtime is refused
+    // by `wait`, which says why.
+    if let Some(cluster) = direct.as_ref().filter(|_| !conn.limits_concurrency() && runtime::outside_the_runtime()) {
+        let started = cmd.started();
+        match runtime::detached(py, || cluster.get_blocking(&req.key, req.bins_for(read_as), &req.policy)) {
+            direct::Blocking::Done(outcome) => return cmd.finish(started, direct_answer(outcome, req.key, read_as), 0).map_err(errors::to_py),
+            direct::Blocking::Retry(first) => resume = Some(first),
+            direct::Blocking::Elsewhere { interrupted } => {
+                if interrupted {
+                    py.check_signals()?;
+                }
+            }
+        }
+    }
+    runtime::wait(py, conn.limited(cmd, read((client, direct), req, read_as, resume)))
 }
 
 /// The write commands that send bins.

@@ -67,19 +67,16 @@ impl Cluster {
     /// (the whole of a default read's total timeout). One refresh runs at a time; the commands
     /// that find the map stale meanwhile take the one it makes.
     pub(crate) async fn routing(&self) -> Result<Option<Arc<Routing>>, Error> {
-        let nodes = self.client.nodes();
-        let generations: Vec<(String, isize)> = nodes.iter().map(|n| (n.name().to_owned(), n.partition_generation())).collect();
-        let current = |known: &Option<Arc<Routing>>| {
-            known.as_ref().filter(|r| r.generations == generations && r.partial_since.is_none_or(|at| at.elapsed() < PARTIAL_MAP_TTL)).cloned()
-        };
-        if let Some(routing) = current(&self.routing.lock()) {
+        if let Some(routing) = self.current_routing() {
             return Ok(Some(routing));
         }
         let _refreshing = self.refreshing.lock().await;
-        let known = self.routing.lock().clone();
-        if let Some(routing) = current(&known) {
+        if let Some(routing) = self.current_routing() {
             return Ok(Some(routing));
         }
+        let nodes = self.client.nodes();
+        let generations: Vec<(String, isize)> = nodes.iter().map(|n| (n.name().to_owned(), n.partition_generation())).collect();
+        let known = self.routing.lock().clone();
         let connections: Vec<Arc<NodeConnections>> = nodes
             .iter()
             .map(|node| {
@@ -114,6 +111,17 @@ impl Cluster {
         let routing = Arc::new(Routing { generations, partial_since, map, nodes: connections });
         *self.routing.lock() = Some(routing.clone());
         Ok(Some(routing))
+    }
+
+    /// The partition map, if it is still that of the nodes the crate sees (no node came or went,
+    /// no partition generation moved, and a map without some node's claims is not older than
+    /// `PARTIAL_MAP_TTL`): what `routing` returns without asking the nodes.
+    pub(crate) fn current_routing(&self) -> Option<Arc<Routing>> {
+        let nodes = self.client.nodes();
+        let routing = self.routing.lock().clone()?;
+        let same_nodes = routing.generations.len() == nodes.len()
+            && routing.generations.iter().zip(&nodes).all(|((name, generation), node)| name == node.name() && *generation == node.partition_generation());
+        (same_nodes && routing.partial_since.is_none_or(|at| at.elapsed() < PARTIAL_MAP_TTL)).then_some(routing)
     }
 
     /// Each node's direct connections, for the connection metrics.

@@ -1,7 +1,9 @@
 //! Connections to one node for the direct path: plain TCP or TLS (the client's own rustls
 //! config), at most `max_conns_per_node` of them, kept idle between commands and dropped after
 //! `idle_timeout`, when their node closed them, or after any failure, so a connection back in
-//! the pool is always at a message boundary.
+//! the pool is always at a message boundary. Beside the async connections, blocking ones
+//! (`BlockingStream`, plain TCP) that a sync caller's own thread reads on, in an idle list of
+//! their own under the same bound.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +77,101 @@ impl Stream {
     }
 }
 
+/// A plain TCP connection read with blocking calls on the caller's thread (a sync client's
+/// single-record reads): the kernel wakes that thread itself when the answer comes, where an
+/// async connection needs a runtime's poll and, with many threads, a hand-off between them.
+pub(crate) struct BlockingStream {
+    tcp: std::net::TcpStream,
+    /// The read timeout set on the socket now.
+    read_limit: Option<Duration>,
+}
+
+/// How much earlier than asked a kept read timeout may end a read (setting the socket's timeout
+/// is a system call; a command's time left moves by microseconds from one to the next).
+const READ_LIMIT_SLACK: Duration = Duration::from_millis(2);
+
+impl BlockingStream {
+    fn open(address: &str, timeout: Duration) -> io::Result<Self> {
+        use std::net::ToSocketAddrs;
+        let mut failure = io::Error::new(io::ErrorKind::NotFound, format!("{address} resolves to no address"));
+        for addr in address.to_socket_addrs()? {
+            match std::net::TcpStream::connect_timeout(&addr, timeout.max(Duration::from_millis(1))) {
+                Ok(tcp) => {
+                    tcp.set_nodelay(true)?;
+                    return Ok(Self { tcp, read_limit: None });
+                }
+                Err(e) => failure = e,
+            }
+        }
+        Err(failure)
+    }
+
+    /// Each read from now ends within `limit` (None: waits as long as it takes), and no more
+    /// than `READ_LIMIT_SLACK` sooner: the socket's timeout is set only when it must move.
+    pub(crate) fn limit_reads(&mut self, limit: Option<Duration>) -> io::Result<()> {
+        let limit = limit.map(|l| l.max(Duration::from_millis(1)));
+        let keep = match (self.read_limit, limit) {
+            (None, None) => true,
+            (Some(set), Some(wanted)) => set <= wanted && set + READ_LIMIT_SLACK >= wanted,
+            _ => false,
+        };
+        if !keep {
+            self.tcp.set_read_timeout(limit)?;
+            self.read_limit = limit;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        io::Write::write_all(&mut self.tcp, buf)
+    }
+
+    /// Whatever is there, at least one byte (0: the peer closed the connection); a read past
+    /// the limit is `WouldBlock` or `TimedOut`, a signal `Interrupted`.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        io::Read::read(&mut self.tcp, buf)
+    }
+
+    /// As `Stream::is_alive`: a peek that does not wait.
+    fn is_alive(&self) -> bool {
+        #[cfg(unix)]
+        {
+            let mut byte = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+            match socket2::SockRef::from(&self.tcp).recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+                Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+                // Closed (0), or bytes nobody asked for: out of step with the protocol.
+                Ok(_) => false,
+            }
+        }
+        #[cfg(not(unix))]
+        true
+    }
+}
+
+/// What a node's pool keeps: async connections and blocking ones, each in its own idle list.
+pub(crate) trait Pooled: Sized {
+    fn idle(node: &NodeConnections) -> &parking_lot::Mutex<Vec<(Self, Instant)>>;
+    fn is_alive(&self) -> bool;
+}
+
+impl Pooled for Stream {
+    fn idle(node: &NodeConnections) -> &parking_lot::Mutex<Vec<(Self, Instant)>> {
+        &node.idle
+    }
+    fn is_alive(&self) -> bool {
+        Stream::is_alive(self)
+    }
+}
+
+impl Pooled for BlockingStream {
+    fn idle(node: &NodeConnections) -> &parking_lot::Mutex<Vec<(Self, Instant)>> {
+        &node.idle_blocking
+    }
+    fn is_alive(&self) -> bool {
+        BlockingStream::is_alive(self)
+    }
+}
+
 /// How connections to every node are opened.
 #[derive(Clone)]
 pub(crate) struct Dialer {
@@ -97,6 +194,7 @@ pub(crate) struct NodeConnections {
     /// The name its certificate must carry (the host's TLS name, else its name).
     pub tls_name: String,
     idle: parking_lot::Mutex<Vec<(Stream, Instant)>>,
+    idle_blocking: parking_lot::Mutex<Vec<(BlockingStream, Instant)>>,
     /// One permit per connection in use or being opened: at most `max_conns`.
     slots: tokio::sync::Semaphore,
     max_idle: usize,
@@ -111,16 +209,16 @@ pub(crate) struct NodeConnections {
 
 /// A connection taken from a node: back to the idle list with `give_back`, else closed (and
 /// counted) when dropped, so a connection in an unknown state is never reused.
-pub(crate) struct Checkout<'a> {
+pub(crate) struct Checkout<'a, S: Pooled = Stream> {
     node: &'a NodeConnections,
-    stream: Option<Stream>,
+    stream: Option<S>,
     /// A new connection the node has not answered on yet: it holds an opening slot.
     unanswered: bool,
     _slot: tokio::sync::SemaphorePermit<'a>,
 }
 
-impl Checkout<'_> {
-    pub(crate) fn stream(&mut self) -> io::Result<&mut Stream> {
+impl<S: Pooled> Checkout<'_, S> {
+    pub(crate) fn stream(&mut self) -> io::Result<&mut S> {
         self.stream.as_mut().ok_or_else(|| io::Error::other("the connection was given back"))
     }
 
@@ -136,7 +234,7 @@ impl Checkout<'_> {
     pub(crate) fn give_back(mut self) {
         self.answered();
         if let Some(stream) = self.stream.take() {
-            let mut idle = self.node.idle.lock();
+            let mut idle = S::idle(self.node).lock();
             if idle.len() < self.node.max_idle {
                 idle.push((stream, Instant::now()));
             } else {
@@ -148,7 +246,7 @@ impl Checkout<'_> {
     }
 }
 
-impl Drop for Checkout<'_> {
+impl<S: Pooled> Drop for Checkout<'_, S> {
     fn drop(&mut self) {
         self.answered();
         self.node.in_use.fetch_sub(1, Ordering::Relaxed);
@@ -170,6 +268,7 @@ impl NodeConnections {
             address: node.address().to_owned(),
             tls_name,
             idle: parking_lot::Mutex::new(Vec::new()),
+            idle_blocking: parking_lot::Mutex::new(Vec::new()),
             slots: tokio::sync::Semaphore::new(max_conns),
             max_idle: max_conns,
             opening: std::sync::atomic::AtomicUsize::new(0),
@@ -186,7 +285,7 @@ impl NodeConnections {
         NodeStats {
             node: self.name.clone(),
             address: self.address.clone(),
-            open: self.idle.lock().len() as u64 + in_use,
+            open: (self.idle.lock().len() + self.idle_blocking.lock().len()) as u64 + in_use,
             in_use,
             created: self.created.load(Ordering::Relaxed),
             closed: self.closed.load(Ordering::Relaxed),
@@ -233,11 +332,35 @@ impl NodeConnections {
         Ok(checkout)
     }
 
+    /// A blocking connection for a read on the calling thread, without waiting for one: None
+    /// when all `max_conns` are in use or `MAX_OPENING` are being opened (the async path, which
+    /// waits, serves the command then).
+    pub(crate) fn take_blocking(&self, dialer: &Dialer, limit: Option<Duration>) -> Option<io::Result<Checkout<'_, BlockingStream>>> {
+        let slot = self.slots.try_acquire().ok()?;
+        self.in_use.fetch_add(1, Ordering::Relaxed);
+        let mut checkout = Checkout { node: self, stream: None, unanswered: false, _slot: slot };
+        if let Some(stream) = self.fresh_idle(dialer) {
+            checkout.stream = Some(stream);
+            return Some(Ok(checkout));
+        }
+        if self.opening.fetch_add(1, Ordering::AcqRel) >= MAX_OPENING {
+            self.opening.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        checkout.unanswered = true;
+        let timeout = limit.map_or(dialer.connect_timeout, |l| l.min(dialer.connect_timeout));
+        Some(BlockingStream::open(&self.address, timeout).map(|stream| {
+            self.created.fetch_add(1, Ordering::Relaxed);
+            checkout.stream = Some(stream);
+            checkout
+        }))
+    }
+
     /// The newest idle connection that has not outlived `idle_timeout` and is still open;
     /// the others are closed.
-    fn fresh_idle(&self, dialer: &Dialer) -> Option<Stream> {
+    fn fresh_idle<S: Pooled>(&self, dialer: &Dialer) -> Option<S> {
         loop {
-            let (stream, since) = self.idle.lock().pop()?;
+            let (stream, since) = S::idle(self).lock().pop()?;
             if dialer.idle_timeout.is_none_or(|idle| since.elapsed() < idle) && stream.is_alive() {
                 return Some(stream);
             }

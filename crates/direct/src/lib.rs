@@ -33,7 +33,7 @@ pub use cluster::Cluster;
 pub use scan::{PartitionRange, Scan, Started};
 pub use scan_request::ScanRequest;
 pub use batch_request::ReadRequest;
-pub use single_read::Single;
+pub use single_read::{Blocking, Resume, Single};
 
 /// Why a direct read failed; `src/errors.rs` raises each as the crate's error of the same kind.
 #[derive(Debug)]

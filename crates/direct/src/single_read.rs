@@ -103,20 +103,55 @@ pub fn decode_answer(key: &Key, body: &[u8], metadata_only: bool, now_unix_secs:
     Ok(Ok(rows))
 }
 
+/// A read whose first attempt, made on the caller's thread (`Cluster::get_blocking`), failed in
+/// a way the crate retries: `Cluster::get_after` goes on from there, within the same deadline.
+pub struct Resume {
+    times: CommandTimes,
+    attempts: usize,
+    failure: Error,
+}
+
+/// The node of `partition` for attempt `attempt` under `replica` (Master or Sequence).
+fn node_of(ns: &crate::partitions::NamespaceMap, replica: Replica, partition: usize, attempt: usize) -> Option<usize> {
+    match replica {
+        Replica::Sequence => ns.node_for(partition, attempt),
+        _ => ns.master_of(partition),
+    }
+}
+
+/// Whether a failed attempt is tried again (a network failure, or an answer the crate retries).
+fn is_retried(failure: &Error) -> bool {
+    match failure {
+        Error::Network { .. } => true,
+        Error::Server { result_code, .. } => is_retried_answer(*result_code),
+        _ => false,
+    }
+}
+
 impl Cluster {
     /// Reads the record at `key` as the crate's `Client::get(policy, key, bins)` reads it. A
     /// result code other than 0 (KEY_NOT_FOUND, FILTERED_OUT, ...) is `Error::Server`.
     pub async fn get(&self, key: &Key, bins: &Bins, policy: &ReadPolicy) -> Result<Single, Error> {
+        self.get_after(key, bins, policy, None).await
+    }
+
+    /// `get`, going on after `resume`'s failed first attempt when there is one.
+    pub async fn get_after(&self, key: &Key, bins: &Bins, policy: &ReadPolicy, resume: Option<Resume>) -> Result<Single, Error> {
         let base = &policy.base_policy;
         if !matches!(base.replica, Replica::Master | Replica::Sequence) {
             return Ok(Single::ByTheCrate);
         }
         let Ok(frame) = encode_read(key, bins, policy) else { return Ok(Single::ByTheCrate) };
-        let times = CommandTimes::of(base);
+        let (times, mut attempt, mut failure) = match resume {
+            Some(Resume { times, attempts, failure }) => (times, attempts, Some(failure)),
+            None => (CommandTimes::of(base), 0, None),
+        };
         let (total, deadline) = (times.total_timeout_ms, times.deadline);
         // Fetching the partition map asks the nodes: within the command's deadline too.
         let timed_out = |attempts, cause| Error::Timeout { total_timeout_ms: total, attempts, cause };
-        let Some(mut routing) = within(deadline, self.routing()).await.ok_or_else(|| timed_out(0, None))?? else { return Ok(Single::ByTheCrate) };
+        let Some(mut routing) = within(deadline, self.routing()).await.ok_or_else(|| timed_out(attempt, failure.take().map(Box::new)))?? else {
+            return Ok(Single::ByTheCrate);
+        };
         let partition = partition_of(&key.digest());
         match routing.map.namespace(key.namespace()) {
             Some(ns) if !ns.strong_consistency && ns.master_of(partition).is_some() => {}
@@ -127,12 +162,32 @@ impl Cluster {
         let socket_timeout = times.socket_timeout.filter(|limit| deadline.is_none() || limit.as_millis() < u128::from(total));
         let metadata_only = matches!(bins, Bins::None);
         let mut sleep = Duration::from_millis(u64::from(base.sleep_between_retries));
-        let mut attempt = 0usize;
         loop {
-            let node = routing.map.namespace(key.namespace()).and_then(|ns| match base.replica {
-                Replica::Sequence => ns.node_for(partition, attempt),
-                _ => ns.master_of(partition),
-            });
+            if let Some(failure) = failure.take() {
+                // `attempt` attempts were made, the last one failed with `failure`.
+                if attempt > base.max_retries {
+                    return Err(Error::MaxRetries { attempts: attempt, cause: Box::new(failure) });
+                }
+                if !sleep.is_zero() {
+                    if deadline.is_some_and(|d| Instant::now() + sleep > d) {
+                        return Err(timed_out(attempt, Some(Box::new(failure))));
+                    }
+                    tokio::time::sleep(sleep).await;
+                    if base.sleep_multiplier > 1.0 && base.sleep_multiplier.is_finite() {
+                        sleep = Duration::try_from_secs_f64(sleep.as_secs_f64() * base.sleep_multiplier).unwrap_or(MAX_RETRY_SLEEP).min(MAX_RETRY_SLEEP);
+                    }
+                }
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(timed_out(attempt, Some(Box::new(failure))));
+                }
+                // A node that failed may be gone: route the retry by the crate's newest view.
+                match within(deadline, self.routing()).await {
+                    None => return Err(timed_out(attempt, Some(Box::new(failure)))),
+                    Some(Ok(Some(newer))) => routing = newer,
+                    Some(_) => {}
+                }
+            }
+            let node = routing.map.namespace(key.namespace()).and_then(|ns| node_of(ns, base.replica, partition, attempt));
             let outcome = match node.and_then(|n| routing.nodes.get(n)) {
                 Some(node) => {
                     let read = read_one(node, &self.dialer, key, &frame, metadata_only, socket_timeout, deadline);
@@ -140,77 +195,173 @@ impl Cluster {
                 }
                 None => Err(Error::Network { node: String::new(), message: format!("no node holds partition {partition} of namespace {:?}", key.namespace()) }),
             };
-            let failure = match outcome {
-                Ok(rows) => return Ok(Single::Row { rows, attempts: attempt + 1 }),
-                Err(e @ Error::Network { .. }) => e,
-                Err(Error::Server { node, result_code }) if is_retried_answer(result_code) => Error::Server { node, result_code },
-                Err(e) => return Err(e),
-            };
             attempt += 1;
-            if attempt > base.max_retries {
-                return Err(Error::MaxRetries { attempts: attempt, cause: Box::new(failure) });
-            }
-            if !sleep.is_zero() {
-                if deadline.is_some_and(|d| Instant::now() + sleep > d) {
-                    return Err(timed_out(attempt, Some(Box::new(failure))));
-                }
-                tokio::time::sleep(sleep).await;
-                if base.sleep_multiplier > 1.0 && base.sleep_multiplier.is_finite() {
-                    sleep = Duration::try_from_secs_f64(sleep.as_secs_f64() * base.sleep_multiplier).unwrap_or(MAX_RETRY_SLEEP).min(MAX_RETRY_SLEEP);
-                }
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(timed_out(attempt, Some(Box::new(failure))));
-            }
-            // A node that failed may be gone: route the retry by the crate's newest view.
-            match within(deadline, self.routing()).await {
-                None => return Err(timed_out(attempt, Some(Box::new(failure)))),
-                Some(Ok(Some(newer))) => routing = newer,
-                Some(_) => {}
+            match outcome {
+                Ok(rows) => return Ok(Single::Row { rows, attempts: attempt }),
+                Err(e) if is_retried(&e) => failure = Some(e),
+                Err(e) => return Err(e),
             }
         }
     }
+
+    /// The first attempt of `get` made on the calling thread with a blocking connection, for a
+    /// sync caller: its thread waits in the kernel for the answer, with no runtime to drive
+    /// and no other thread to hand it over (16 threads reading at once through a runtime took
+    /// turns driving it). Only what can run there without waiting runs there: a plain
+    /// connection without a login, a partition map that is current, a connection free or a
+    /// slot to open one; anything else is `Blocking::Elsewhere`, for `get`.
+    pub fn get_blocking(&self, key: &Key, bins: &Bins, policy: &ReadPolicy) -> Blocking {
+        let base = &policy.base_policy;
+        let elsewhere = Blocking::Elsewhere { interrupted: false };
+        if self.dialer.tls.is_some() || self.dialer.login.is_some() || !matches!(base.replica, Replica::Master | Replica::Sequence) {
+            return elsewhere;
+        }
+        let Some(routing) = self.current_routing() else { return elsewhere };
+        let partition = partition_of(&key.digest());
+        let node = match routing.map.namespace(key.namespace()) {
+            Some(ns) if !ns.strong_consistency && ns.master_of(partition).is_some() => node_of(ns, base.replica, partition, 0),
+            _ => None,
+        };
+        let Some(node) = node.and_then(|n| routing.nodes.get(n)) else { return elsewhere };
+        let Ok(frame) = encode_read(key, bins, policy) else { return elsewhere };
+        let times = CommandTimes::of(base);
+        match read_one_blocking(node, &self.dialer, key, &frame, matches!(bins, Bins::None), &times) {
+            BlockingAttempt::Answered(rows) => Blocking::Done(Ok(rows)),
+            BlockingAttempt::Failed(failure) if is_retried(&failure) => Blocking::Retry(Resume { times, attempts: 1, failure }),
+            BlockingAttempt::Failed(failure) => Blocking::Done(Err(failure)),
+            BlockingAttempt::NotHere { interrupted } => Blocking::Elsewhere { interrupted },
+        }
+    }
+}
+
+/// What a read on the caller's thread (`Cluster::get_blocking`) came to.
+pub enum Blocking {
+    /// It ended in one attempt: the record (one row), or the error to raise.
+    Done(Result<PackedRows, Error>),
+    /// Its attempt failed and is tried again: `Cluster::get_after` with this.
+    Retry(Resume),
+    /// It could not run there; `Cluster::get` runs it. `interrupted`: a signal came while it
+    /// waited (its connection is dropped; Python's handlers run before the read is made again).
+    Elsewhere { interrupted: bool },
 }
 
 /// What a first read of an answer takes in: a record of a few bins in one system call (header
 /// and body at once, where reading the header first took two).
 const FIRST_READ: usize = 2048;
 
-/// Reads one answer frame, proto header included, into `frame`, in as few reads as it
-/// arrives in. A single-record command has one answer frame and nothing after it, so bytes past
+/// How much of a single-record answer frame (proto header included) the first `have` bytes of
+/// `frame` hold: `Ok(None)` all of it, `Ok(Some(want))` not yet (`want` bytes in all, as far as
+/// is known). A single-record command has one answer frame and nothing after it, so bytes past
 /// it, a frame that is not an AS_MSG or a size past `MAX_ANSWER_BODY` are a bad answer (and the
 /// connection is not kept).
-async fn read_whole_frame(stream: &mut Stream, socket_timeout: Option<Duration>, frame: &mut Vec<u8>, node: &str) -> Result<(), Error> {
+fn answer_frame_needs(frame: &[u8], have: usize, node: &str) -> Result<Option<usize>, Error> {
+    let Some(header) = frame.get(..proto::HEADER_SIZE).filter(|_| have >= proto::HEADER_SIZE) else { return Ok(Some(proto::HEADER_SIZE)) };
     let bad = |message: String| Error::BadAnswer { node: node.to_owned(), message };
+    let header = proto::ProtoHeader::parse(header.try_into().map_err(|_| bad("a short header".into()))?);
+    if header.version != proto::PROTO_VERSION || header.kind != proto::TYPE_MSG || header.size > MAX_ANSWER_BODY {
+        return Err(bad(format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size)));
+    }
+    let want = proto::HEADER_SIZE + header.size as usize;
+    match have.cmp(&want) {
+        std::cmp::Ordering::Less => Ok(Some(want)),
+        std::cmp::Ordering::Equal => Ok(None),
+        std::cmp::Ordering::Greater => Err(bad(format!("{} bytes after the answer", have - want))),
+    }
+}
+
+/// Reads one answer frame into `frame`, in as few reads as it arrives in (see
+/// `answer_frame_needs`).
+async fn read_whole_frame(stream: &mut Stream, socket_timeout: Option<Duration>, frame: &mut Vec<u8>, node: &str) -> Result<(), Error> {
     frame.resize(FIRST_READ, 0);
     let mut have = 0;
-    let mut want = proto::HEADER_SIZE;
     loop {
         let n = timed(socket_timeout, stream.read(&mut frame[have..])).await.map_err(|e| Error::Network { node: node.to_owned(), message: format!("reading the answer: {e}") })?;
         if n == 0 {
             return Err(Error::Network { node: node.to_owned(), message: "reading the answer: the node closed the connection".into() });
         }
         have += n;
-        if want == proto::HEADER_SIZE && have >= proto::HEADER_SIZE {
-            let header = proto::ProtoHeader::parse(frame[..proto::HEADER_SIZE].try_into().map_err(|_| bad("a short header".into()))?);
-            if header.version != proto::PROTO_VERSION || header.kind != proto::TYPE_MSG || header.size > MAX_ANSWER_BODY {
-                return Err(bad(format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size)));
+        match answer_frame_needs(frame, have, node)? {
+            None => {
+                frame.truncate(have);
+                return Ok(());
             }
-            want = proto::HEADER_SIZE + header.size as usize;
-            if frame.len() < want {
-                frame.resize(want, 0);
+            Some(want) if frame.len() < want => frame.resize(want, 0),
+            Some(_) => {}
+        }
+    }
+}
+
+/// What one attempt on the caller's thread came to.
+enum BlockingAttempt {
+    Answered(PackedRows),
+    Failed(Error),
+    /// No connection without waiting, or a signal came (`interrupted`).
+    NotHere { interrupted: bool },
+}
+
+/// One attempt on one node with a blocking connection: as `read_one`, the waits bounded by the
+/// socket timeout and the total deadline through the socket's read timeout.
+fn read_one_blocking(node: &NodeConnections, dialer: &Dialer, key: &Key, request: &[u8], metadata_only: bool, times: &CommandTimes) -> BlockingAttempt {
+    let network = |message: String| BlockingAttempt::Failed(Error::Network { node: node.name.clone(), message });
+    let timed_out = || BlockingAttempt::Failed(Error::Timeout { total_timeout_ms: times.total_timeout_ms, attempts: 1, cause: None });
+    let left = times.deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    if left.is_some_and(|l| l.is_zero()) {
+        return timed_out();
+    }
+    let mut checkout = match node.take_blocking(dialer, left) {
+        None => return BlockingAttempt::NotHere { interrupted: false },
+        Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => return BlockingAttempt::NotHere { interrupted: true },
+        Some(Err(e)) => return network(format!("cannot connect to {}: {e}", node.address)),
+        Some(Ok(checkout)) => checkout,
+    };
+    let Ok(stream) = checkout.stream() else { return network("the connection was given back".into()) };
+    // Each read ends by the socket timeout and by the deadline, whichever comes first.
+    let read_limit = match (times.socket_timeout, times.deadline) {
+        (limit, None) => limit,
+        (limit, Some(deadline)) => Some(limit.map_or_else(|| deadline.saturating_duration_since(Instant::now()), |l| l.min(deadline.saturating_duration_since(Instant::now())))),
+    };
+    if let Err(e) = stream.limit_reads(read_limit).and_then(|()| stream.write_all(request)) {
+        return network(format!("sending the read: {e}"));
+    }
+    let mut frame = vec![0u8; FIRST_READ];
+    let mut have = 0;
+    loop {
+        match stream.read(&mut frame[have..]) {
+            Ok(0) => return network("reading the answer: the node closed the connection".into()),
+            Ok(n) => have += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return BlockingAttempt::NotHere { interrupted: true },
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                // The deadline's own limit may end the read a few ms early (`limit_reads`).
+                if times.deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < std::time::Duration::from_millis(5)) {
+                    return timed_out();
+                }
+                let ms = times.socket_timeout.map_or(0, |l| l.as_millis());
+                return network(format!("reading the answer: no answer within the socket timeout ({ms} ms)"));
             }
+            Err(e) => return network(format!("reading the answer: {e}")),
         }
-        if have >= want {
-            if have > want {
-                return Err(bad(format!("{} bytes after the answer", have - want)));
-            }
-            frame.truncate(want);
-            return Ok(());
+        match answer_frame_needs(&frame, have, &node.name) {
+            Ok(None) => break,
+            Ok(Some(want)) if frame.len() < want => frame.resize(want, 0),
+            Ok(Some(_)) => {}
+            Err(e) => return BlockingAttempt::Failed(e),
         }
-        if want > proto::HEADER_SIZE && have < want && frame.len() < want {
-            frame.resize(want, 0);
-        }
+    }
+    checkout.give_back();
+    frame.truncate(have);
+    match decode(node, key, &frame, metadata_only) {
+        Ok(rows) => BlockingAttempt::Answered(rows),
+        Err(e) => BlockingAttempt::Failed(e),
+    }
+}
+
+/// The row of a whole answer frame read from `node`, or the error it answered with.
+fn decode(node: &NodeConnections, key: &Key, frame: &[u8], metadata_only: bool) -> Result<PackedRows, Error> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    match decode_answer(key, &frame[proto::HEADER_SIZE..], metadata_only, now) {
+        Ok(Ok(rows)) => Ok(rows),
+        Ok(Err(result_code)) => Err(Error::Server { node: node.name.clone(), result_code }),
+        Err(e) => Err(Error::BadAnswer { node: node.name.clone(), message: e.to_string() }),
     }
 }
 
@@ -241,13 +392,7 @@ async fn read_one(
     let mut frame = Vec::new();
     read_whole_frame(stream, socket_timeout, &mut frame, &node.name).await?;
     checkout.give_back();
-    let body = &frame[proto::HEADER_SIZE..];
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    match decode_answer(key, body, metadata_only, now) {
-        Ok(Ok(rows)) => Ok(rows),
-        Ok(Err(result_code)) => Err(Error::Server { node: node.name.clone(), result_code }),
-        Err(e) => Err(Error::BadAnswer { node: node.name.clone(), message: e.to_string() }),
-    }
+    decode(node, key, &frame, metadata_only)
 }
 
 #[cfg(test)]

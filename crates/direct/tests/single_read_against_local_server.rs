@@ -11,7 +11,7 @@ mod common;
 
 use aerospike::{Bin, Bins, Client, ClientPolicy, Key, ReadPolicy, Replica, Value, WritePolicy};
 use columnar::packed::PackedRows;
-use direct::{Cluster, Error, Single};
+use direct::{Blocking, Cluster, Error, Single};
 use local_server::node::faults::{Fault, FaultKind};
 use common::{connect, server};
 
@@ -279,4 +279,96 @@ async fn connections_closed_by_a_restarted_node_are_not_used_again() {
         Err(Error::Server { result_code: 2, .. }) => {}
         other => panic!("a read after the restart: {:?}", other.map(|_| ()).map_err(|e| e.to_string())),
     }
+}
+
+/// `get_blocking` on a thread of its own (it blocks), as a sync client's caller runs it.
+async fn blocking(reader: &Arc<Cluster>, key: Key, policy: ReadPolicy) -> Blocking {
+    let reader = reader.clone();
+    tokio::task::spawn_blocking(move || reader.get_blocking(&key, &Bins::All, &policy)).await.expect("blocking read")
+}
+
+/// The first attempt on the caller's thread reads what the async path reads, from every node;
+/// without a current partition map it leaves the read to the async path, which fetches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_reads_match_the_async_ones_and_need_a_current_map() {
+    let s = server(3, 2);
+    let client = connect(&s).await;
+    let reader = Arc::new(Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader"));
+    for i in 0..60 {
+        client.put(&WritePolicy::default(), &key(i), &every_type()).await.expect("put");
+    }
+    assert!(matches!(blocking(&reader, key(0), patient()).await, Blocking::Elsewhere { interrupted: false }), "no map fetched yet");
+    direct_get(&reader, &key(0), &Bins::All, &patient()).await.expect("the async path fetches the map");
+    for i in 0..60 {
+        let Blocking::Done(Ok(rows)) = blocking(&reader, key(i), patient()).await else { panic!("key {i} not read on the caller's thread") };
+        assert_same(&rows, &direct_get(&reader, &key(i), &Bins::All, &patient()).await.expect("async"));
+    }
+    match blocking(&reader, Key::new("test", "single", Value::Int(1_000_000)).expect("key"), patient()).await {
+        Blocking::Done(Err(Error::Server { result_code: 2, .. })) => {}
+        _ => panic!("a missing record is KEY_NOT_FOUND"),
+    }
+    let stats = reader.connection_stats();
+    assert!(stats.iter().all(|n| n.in_use == 0), "every blocking connection given back: {stats:?}");
+}
+
+/// A blocking first attempt that fails on a dead master hands the read on with its attempt
+/// counted: the async path reads the replica as attempt 2, as `get` alone would have.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_attempt_that_failed_is_retried_from_where_it_stands() {
+    let s = server(3, 2);
+    let client = connect(&s).await;
+    let reader = Arc::new(Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader"));
+    let keys: Vec<Key> = (0..100).map(key).collect();
+    for k in &keys {
+        client.put(&WritePolicy::default(), k, &every_type()).await.expect("put");
+        direct_get(&reader, k, &Bins::All, &patient()).await.expect("warm");
+    }
+    s.kill_node(1).expect("kill");
+    let mut sequence = patient();
+    sequence.base_policy.replica = Replica::Sequence;
+    sequence.base_policy.max_retries = 2;
+    let mut retried = 0;
+    for k in &keys {
+        match blocking(&reader, k.clone(), sequence.clone()).await {
+            Blocking::Done(Ok(rows)) => assert_eq!(rows.len(), 1),
+            Blocking::Retry(resume) => {
+                let Single::Row { rows, attempts } = reader.get_after(k, &Bins::All, &sequence, Some(resume)).await.expect("the replica answers") else {
+                    panic!("handed to the crate")
+                };
+                assert_eq!((rows.len(), attempts), (1, 2));
+                retried += 1;
+            }
+            // The crate's tend may have dropped the node: the map is fetched again first.
+            Blocking::Elsewhere { interrupted: false } => {}
+            Blocking::Done(Err(e)) => panic!("{e}"),
+            Blocking::Elsewhere { interrupted: true } => panic!("no signal here"),
+        }
+    }
+    assert!(retried > 0, "some masters were on the dead node");
+}
+
+/// The socket's read timeout bounds a blocking read: the socket timeout fails the attempt as a
+/// network failure (retried), the total deadline fails the read as a timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_read_ends_by_its_socket_timeout_and_its_deadline() {
+    let s = server(1, 1);
+    let client = connect(&s).await;
+    client.put(&WritePolicy::default(), &key(1), &every_type()).await.expect("put");
+    let reader = Arc::new(Cluster::new(client.clone(), &ClientPolicy::default()).expect("reader"));
+    direct_get(&reader, &key(1), &Bins::All, &patient()).await.expect("warm");
+    s.inject_fault(0, Fault { kind: FaultKind::Delay(Duration::from_millis(1500)), remaining: None }).expect("fault");
+    let mut socket_bound = patient();
+    socket_bound.base_policy.socket_timeout = 100;
+    match blocking(&reader, key(1), socket_bound).await {
+        Blocking::Retry(_) => {}
+        _ => panic!("a read past its socket timeout is retried"),
+    }
+    let mut deadline_bound = ReadPolicy::default();
+    deadline_bound.base_policy.total_timeout = 300;
+    deadline_bound.base_policy.socket_timeout = 0;
+    match blocking(&reader, key(1), deadline_bound).await {
+        Blocking::Done(Err(Error::Timeout { total_timeout_ms: 300, attempts: 1, .. })) => {}
+        _ => panic!("a read past its total timeout fails as a timeout"),
+    }
+    s.clear_faults(None).expect("clear");
 }
