@@ -324,15 +324,15 @@ pub(crate) fn track(client: &Arc<aerospike::Client>) {
 /// The direct clusters (`crates/direct`) of live clients: their connections count in the
 /// connection metrics beside the crate's pools.
 fn live_direct() -> &'static Mutex<Vec<Weak<direct::Cluster>>> {
-    static READERS: Mutex<Vec<Weak<direct::Cluster>>> = Mutex::new(Vec::new());
-    &READERS
+    static CLUSTERS: Mutex<Vec<Weak<direct::Cluster>>> = Mutex::new(Vec::new());
+    &CLUSTERS
 }
 
 /// A newly connected client's direct cluster: its connections are reported while it lives.
 pub(crate) fn track_direct(cluster: &Arc<direct::Cluster>) {
-    if let Ok(mut readers) = live_direct().lock() {
-        readers.retain(|r| r.strong_count() > 0);
-        readers.push(Arc::downgrade(cluster));
+    if let Ok(mut clusters) = live_direct().lock() {
+        clusters.retain(|c| c.strong_count() > 0);
+        clusters.push(Arc::downgrade(cluster));
     }
 }
 
@@ -412,8 +412,8 @@ fn node_stats() -> Vec<NodeStats> {
             });
         }
     }
-    let readers: Vec<_> = live_direct().lock().map(|r| r.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
-    for stats in readers.iter().flat_map(|r| r.connection_stats()) {
+    let clusters: Vec<_> = live_direct().lock().map(|c| c.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
+    for stats in clusters.iter().flat_map(|c| c.connection_stats()) {
         match out.iter_mut().find(|n| n.node == stats.node && n.address == stats.address) {
             Some(n) => {
                 n.open += stats.open;

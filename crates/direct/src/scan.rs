@@ -205,7 +205,10 @@ impl Cluster {
                 }
                 let unfinished: Vec<usize> = match &outcome.error {
                     // The node failed: what it did not say it finished is asked again.
-                    Some(_) => outcome.partitions.iter().copied().filter(|p| !outcome.done.contains(&(*p as u16))).collect(),
+                    Some(_) => {
+                        let done: std::collections::HashSet<u16> = outcome.done.iter().copied().collect();
+                        outcome.partitions.iter().copied().filter(|p| !done.contains(&(*p as u16))).collect()
+                    }
                     None => outcome.unavailable.iter().map(|&p| usize::from(p)).collect(),
                 };
                 for partition in unfinished {
