@@ -316,16 +316,22 @@ fn read_one_blocking(node: &NodeConnections, dialer: &Dialer, key: &Key, request
     };
     let Ok(stream) = checkout.stream() else { return network("the connection was given back".into()) };
     // Each read ends by the socket timeout and by the deadline, whichever comes first.
-    let read_limit = match (times.socket_timeout, times.deadline) {
+    let read_limit = || match (times.socket_timeout, times.deadline) {
         (limit, None) => limit,
         (limit, Some(deadline)) => Some(limit.map_or_else(|| deadline.saturating_duration_since(Instant::now()), |l| l.min(deadline.saturating_duration_since(Instant::now())))),
     };
-    if let Err(e) = stream.limit_reads(read_limit).and_then(|()| stream.write_all(request)) {
+    if let Err(e) = stream.limit_reads(read_limit()).and_then(|()| stream.write_all(request)) {
         return network(format!("sending the read: {e}"));
     }
     let mut frame = vec![0u8; FIRST_READ];
     let mut have = 0;
     loop {
+        // An answer in several pieces: the next read waits only for what the deadline leaves.
+        if have > 0 && times.deadline.is_some() {
+            if let Err(e) = stream.limit_reads(read_limit()) {
+                return network(format!("reading the answer: {e}"));
+            }
+        }
         match stream.read(&mut frame[have..]) {
             Ok(0) => return network("reading the answer: the node closed the connection".into()),
             Ok(n) => have += n,

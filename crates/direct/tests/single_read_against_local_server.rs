@@ -303,6 +303,12 @@ async fn blocking_reads_match_the_async_ones_and_need_a_current_map() {
         let Blocking::Done(Ok(rows)) = blocking(&reader, key(i), patient()).await else { panic!("key {i} not read on the caller's thread") };
         assert_same(&rows, &direct_get(&reader, &key(i), &Bins::All, &patient()).await.expect("async"));
     }
+    // An answer far past the first read's 2 KiB arrives in several reads.
+    let big = Key::new("test", "single", Value::from("big")).expect("key");
+    let blob: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    client.put(&WritePolicy::default(), &big, &[Bin::new("b", Value::Blob(blob.clone()))]).await.expect("put");
+    let Blocking::Done(Ok(rows)) = blocking(&reader, big.clone(), patient()).await else { panic!("the big record not read on the caller's thread") };
+    assert_same(&rows, &by_the_crate(&client, &big, &Bins::All).await);
     match blocking(&reader, Key::new("test", "single", Value::Int(1_000_000)).expect("key"), patient()).await {
         Blocking::Done(Err(Error::Server { result_code: 2, .. })) => {}
         _ => panic!("a missing record is KEY_NOT_FOUND"),
