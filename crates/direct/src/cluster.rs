@@ -70,6 +70,13 @@ impl Cluster {
         if let Some(routing) = self.current_routing() {
             return Ok(Some(routing));
         }
+        // Boxed, as every rare path of a command: inline, its futures would grow every
+        // command's future, which is copied whole at each move.
+        Box::pin(self.fetch_routing()).await
+    }
+
+    /// The map asked of the nodes again (see `routing`).
+    async fn fetch_routing(&self) -> Result<Option<Arc<Routing>>, Error> {
         let _refreshing = self.refreshing.lock().await;
         if let Some(routing) = self.current_routing() {
             return Ok(Some(routing));

@@ -326,7 +326,9 @@ impl NodeConnections {
         }
         // From here the checkout holds the opening slot until the node answers (or it drops).
         checkout.unanswered = true;
-        let stream = self.open(dialer, limit).await?;
+        // Boxed: a TLS handshake and a login make this future kilobytes, and inline it would
+        // grow every command's future by as much, copied whole at each move (an open is rare).
+        let stream = Box::pin(self.open(dialer, limit)).await?;
         self.created.fetch_add(1, Ordering::Relaxed);
         checkout.stream = Some(stream);
         Ok(checkout)
