@@ -106,8 +106,8 @@ impl Cmd {
     /// Records how the command ended. A failure ends its span here; an answer carries the span
     /// (and the convert stage's series) to where it becomes a Python object, which holds the GIL
     /// anyway: the runtime thread never takes the GIL for a command that succeeded.
-    /// `retries`: the re-sends of a command that succeeded (`note_retries`); a failure's are
-    /// the attempts its error reports.
+    /// `retries_of_success`: the re-sends of a command that succeeded (`note_retries`); a
+    /// failure's are the attempts its error reports.
     pub(crate) fn finish<T>(mut self, started: Option<Instant>, out: Result<T, AsError>, retries_of_success: u64) -> Result<Observed<T>, AsError> {
         if self.series.is_none() && self.span.is_none() {
             // Nothing observed: not even a failure is looked at.

@@ -47,9 +47,8 @@ impl Cluster {
             let Some(routing) = self.routing().await? else { return Ok(Read::ByTheCrate) };
             // Every key must be routable before anything is sent: the crate reads the rest.
             for key in keys.iter() {
-                match routing.map.namespace(key.namespace()) {
-                    Some(ns) if !ns.strong_consistency && ns.master_of(partition_of(&key.digest())).is_some() => {}
-                    _ => return Ok(Read::ByTheCrate),
+                if routing.readable(key.namespace(), partition_of(&key.digest())).is_none() {
+                    return Ok(Read::ByTheCrate);
                 }
             }
             self.attempts(keys.clone(), request, policy, routing).await.map(Read::Rows)

@@ -32,6 +32,14 @@ pub(crate) struct Routing {
     pub(crate) nodes: Vec<Arc<NodeConnections>>,
 }
 
+impl Routing {
+    /// `namespace`'s map when this crate reads `partition` there: the namespace is not strong
+    /// consistency (the crate reads those) and the partition has a master.
+    pub(crate) fn readable(&self, namespace: &str, partition: usize) -> Option<&crate::partitions::NamespaceMap> {
+        self.map.namespace(namespace).filter(|ns| !ns.strong_consistency && ns.master_of(partition).is_some())
+    }
+}
+
 /// A client's own view of its cluster: where each partition lives and a pool of connections per
 /// node. The commands this crate runs (`batch_read`, `scan`) are its methods, each in its own file.
 pub struct Cluster {
@@ -182,16 +190,23 @@ pub(crate) async fn read_frame(stream: &mut Stream, socket_timeout: Option<Durat
     read_proto(stream, proto::TYPE_MSG, MAX_ANSWER_BODY, socket_timeout, body, node).await
 }
 
+/// The proto header in `bytes`, if it is one of type `kind` with at most `max_body` bytes after
+/// it; anything else is a bad answer from `node`.
+pub(crate) fn checked_header(bytes: &[u8; proto::HEADER_SIZE], kind: u8, max_body: u64, node: &str) -> Result<proto::ProtoHeader, Error> {
+    let header = proto::ProtoHeader::parse(bytes);
+    if header.version != proto::PROTO_VERSION || header.kind != kind || header.size > max_body {
+        let message = format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size);
+        return Err(Error::BadAnswer { node: node.to_owned(), message });
+    }
+    Ok(header)
+}
+
 /// Reads one proto of type `kind`, of at most `max_body` bytes, from `stream` into `body`.
 async fn read_proto(stream: &mut Stream, kind: u8, max_body: u64, socket_timeout: Option<Duration>, body: &mut Vec<u8>, node: &str) -> Result<(), Error> {
     let network = |message: String| Error::Network { node: node.to_owned(), message };
     let mut header = [0u8; proto::HEADER_SIZE];
     timed(socket_timeout, stream.read_exact(&mut header)).await.map_err(|e| network(format!("reading the answer: {e}")))?;
-    let header = proto::ProtoHeader::parse(&header);
-    if header.version != proto::PROTO_VERSION || header.kind != kind || header.size > max_body {
-        let message = format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size);
-        return Err(Error::BadAnswer { node: node.to_owned(), message });
-    }
+    let header = checked_header(&header, kind, max_body, node)?;
     body.resize(header.size as usize, 0);
     timed(socket_timeout, stream.read_exact(body)).await.map_err(|e| network(format!("reading the answer: {e}")))
 }

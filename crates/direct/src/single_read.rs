@@ -19,7 +19,7 @@ use wire::message::{self, field, info1, op, MsgHeader, MSG_HEADER_SIZE};
 use wire::{particle, proto};
 
 use crate::batch_request::{packed_filter, refuse_what_only_the_crate_does, Unsupported};
-use crate::cluster::{send_command, timed, Cluster, CommandTimes, MAX_ANSWER_BODY};
+use crate::cluster::{checked_header, send_command, timed, Cluster, CommandTimes, MAX_ANSWER_BODY};
 use crate::connections::Stream;
 use crate::connections::{Dialer, NodeConnections};
 use crate::partitions::partition_of;
@@ -153,9 +153,8 @@ impl Cluster {
             return Ok(Single::ByTheCrate);
         };
         let partition = partition_of(&key.digest());
-        match routing.map.namespace(key.namespace()) {
-            Some(ns) if !ns.strong_consistency && ns.master_of(partition).is_some() => {}
-            _ => return Ok(Single::ByTheCrate),
+        if routing.readable(key.namespace(), partition).is_none() {
+            return Ok(Single::ByTheCrate);
         }
         // A socket timeout no shorter than the total one cannot end an I/O before the total
         // deadline does (the defaults: 30 s and 1 s): no timer of its own for each I/O then.
@@ -218,10 +217,7 @@ impl Cluster {
         }
         let Some(routing) = self.current_routing() else { return elsewhere };
         let partition = partition_of(&key.digest());
-        let node = match routing.map.namespace(key.namespace()) {
-            Some(ns) if !ns.strong_consistency && ns.master_of(partition).is_some() => node_of(ns, base.replica, partition, 0),
-            _ => None,
-        };
+        let node = routing.readable(key.namespace(), partition).and_then(|ns| node_of(ns, base.replica, partition, 0));
         let Some(node) = node.and_then(|n| routing.nodes.get(n)) else { return elsewhere };
         let Ok(frame) = encode_read(key, bins, policy) else { return elsewhere };
         let times = CommandTimes::of(base);
@@ -255,12 +251,11 @@ const FIRST_READ: usize = 2048;
 /// it, a frame that is not an AS_MSG or a size past `MAX_ANSWER_BODY` are a bad answer (and the
 /// connection is not kept).
 fn answer_frame_needs(frame: &[u8], have: usize, node: &str) -> Result<Option<usize>, Error> {
-    let Some(header) = frame.get(..proto::HEADER_SIZE).filter(|_| have >= proto::HEADER_SIZE) else { return Ok(Some(proto::HEADER_SIZE)) };
+    let Some(Ok(header)) = frame.get(..proto::HEADER_SIZE).filter(|_| have >= proto::HEADER_SIZE).map(<&[u8; proto::HEADER_SIZE]>::try_from) else {
+        return Ok(Some(proto::HEADER_SIZE));
+    };
     let bad = |message: String| Error::BadAnswer { node: node.to_owned(), message };
-    let header = proto::ProtoHeader::parse(header.try_into().map_err(|_| bad("a short header".into()))?);
-    if header.version != proto::PROTO_VERSION || header.kind != proto::TYPE_MSG || header.size > MAX_ANSWER_BODY {
-        return Err(bad(format!("a proto header of version {}, type {}, {} bytes", header.version, header.kind, header.size)));
-    }
+    let header = checked_header(header, proto::TYPE_MSG, MAX_ANSWER_BODY, node)?;
     let want = proto::HEADER_SIZE + header.size as usize;
     match have.cmp(&want) {
         std::cmp::Ordering::Less => Ok(Some(want)),
@@ -316,9 +311,9 @@ fn read_one_blocking(node: &NodeConnections, dialer: &Dialer, key: &Key, request
     };
     let Ok(stream) = checkout.stream() else { return network("the connection was given back".into()) };
     // Each read ends by the socket timeout and by the deadline, whichever comes first.
-    let read_limit = || match (times.socket_timeout, times.deadline) {
-        (limit, None) => limit,
-        (limit, Some(deadline)) => Some(limit.map_or_else(|| deadline.saturating_duration_since(Instant::now()), |l| l.min(deadline.saturating_duration_since(Instant::now())))),
+    let read_limit = || match (times.socket_timeout, times.deadline.map(|d| d.saturating_duration_since(Instant::now()))) {
+        (Some(socket), Some(left)) => Some(socket.min(left)),
+        (socket, left) => socket.or(left),
     };
     if let Err(e) = stream.limit_reads(read_limit()).and_then(|()| stream.write_all(request)) {
         return network(format!("sending the read: {e}"));
