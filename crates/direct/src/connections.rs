@@ -308,7 +308,7 @@ impl NodeConnections {
         let mut checkout = Checkout { node: self, stream: None, unanswered: false, _slot: slot };
         let waited_until = Instant::now() + limit.map_or(MAX_SLOT_WAIT, |l| l.min(MAX_SLOT_WAIT));
         loop {
-            if let Some(stream) = self.fresh_idle(dialer) {
+            if let Some(stream) = self.fresh_idle(dialer).or_else(|| self.idle_blocking_as_async(dialer)) {
                 checkout.stream = Some(stream);
                 return Ok(checkout);
             }
@@ -356,6 +356,21 @@ impl NodeConnections {
             checkout.stream = Some(stream);
             checkout
         }))
+    }
+
+    /// An idle blocking connection made an async one, when no async one is idle: a sync read
+    /// whose first attempt (on the caller's thread) is retried on the runtime reuses the
+    /// connections the sync reads keep, rather than opening a new one to the next replica.
+    fn idle_blocking_as_async(&self, dialer: &Dialer) -> Option<Stream> {
+        let blocking: BlockingStream = self.fresh_idle(dialer)?;
+        let converted = blocking.tcp.set_nonblocking(true).and_then(|()| TcpStream::from_std(blocking.tcp));
+        match converted {
+            Ok(tcp) => Some(Stream::Plain(tcp)),
+            Err(_) => {
+                self.closed.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
     }
 
     /// The newest idle connection that has not outlived `idle_timeout` and is still open;
